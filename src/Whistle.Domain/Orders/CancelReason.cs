@@ -1,0 +1,8 @@
+namespace Whistle.Domain.Orders;
+
+public enum CancelReason
+{
+    Duplicate,
+    Invalid,
+    Withdrawn,
+}

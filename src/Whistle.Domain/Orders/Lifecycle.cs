@@ -1,0 +1,133 @@
+using Stateless;
+using Stateless.Graph;
+using Stateless.Reflection;
+
+namespace Whistle.Domain.Orders;
+
+/// <summary>
+/// The one definition of an order's lifecycle: which action is permitted in which state and where
+/// it leads. Orders use it to decide transitions, the API uses it to tell clients what they may
+/// do next and to publish the workflow graph.
+/// </summary>
+/// <remarks>
+/// A Stateless machine is not thread-safe and re-runs this configuration when built, so one is
+/// built per order per use and never shared. Guards stay synchronous: async guards are missing
+/// from <c>GetInfo()</c>, and the published graph would be incomplete.
+/// </remarks>
+public static class Lifecycle
+{
+    public const string SatisfiedGuard = "rated satisfied or basically satisfied";
+    public const string UnsatisfiedGuard = "rated unsatisfied: reopened";
+
+    public sealed class Machine
+    {
+        private readonly StateMachine<OrderState, OrderAction> _machine;
+        private readonly StateMachine<OrderState, OrderAction>.TriggerWithParameters<Rating> _evaluate;
+
+        internal Machine(Func<OrderState> read, Action<OrderState> write)
+        {
+            _machine = new StateMachine<OrderState, OrderAction>(read, write);
+            _evaluate = _machine.SetTriggerParameters<Rating>(OrderAction.Evaluate);
+
+            _machine.Configure(OrderState.Discovered)
+                .Permit(OrderAction.Whistle, OrderState.Whistled)
+                .Permit(OrderAction.HandleLocally, OrderState.HandledLocally)
+                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+
+            _machine.Configure(OrderState.Whistled)
+                .Permit(OrderAction.Acknowledge, OrderState.Acknowledged)
+                .Permit(OrderAction.Return, OrderState.Returned)
+                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+
+            _machine.Configure(OrderState.Acknowledged)
+                .Permit(OrderAction.Return, OrderState.Returned)
+                .Permit(OrderAction.Resolve, OrderState.Resolved);
+
+            _machine.Configure(OrderState.Returned)
+                .Permit(OrderAction.Whistle, OrderState.Whistled)
+                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+
+            _machine.Configure(OrderState.Resolved)
+                .PermitIf(_evaluate, OrderState.Closed, rating => rating != Rating.Unsatisfied, SatisfiedGuard)
+                .PermitIf(_evaluate, OrderState.Acknowledged, rating => rating == Rating.Unsatisfied, UnsatisfiedGuard);
+
+            _machine.Configure(OrderState.Closed);
+            _machine.Configure(OrderState.HandledLocally);
+            _machine.Configure(OrderState.Cancelled);
+        }
+
+        public OrderState State => _machine.State;
+
+        /// <summary>Whether the action is permitted now (for evaluate: with some rating).</summary>
+        public bool CanFire(OrderAction action) => action == OrderAction.Evaluate
+            ? Enum.GetValues<Rating>().Any(rating => _machine.CanFire(_evaluate, rating))
+            : _machine.CanFire(action);
+
+        /// <summary>The actions permitted now, in the order they are declared.</summary>
+        public IReadOnlyList<OrderAction> AllowedActions() =>
+            Enum.GetValues<OrderAction>().Where(CanFire).ToArray();
+
+        internal void Fire(OrderAction action, Rating? rating = null)
+        {
+            var permitted = action == OrderAction.Evaluate
+                ? rating is { } r && _machine.CanFire(_evaluate, r)
+                : _machine.CanFire(action);
+            if (!permitted)
+            {
+                throw new ActionNotPermittedException(action, _machine.State, AllowedActions());
+            }
+            if (action == OrderAction.Evaluate)
+            {
+                _machine.Fire(_evaluate, rating!.Value);
+            }
+            else
+            {
+                _machine.Fire(action);
+            }
+        }
+
+        public StateMachineInfo GetInfo() => _machine.GetInfo();
+    }
+
+    /// <summary>A machine over an order's state, held outside it.</summary>
+    public static Machine For(Func<OrderState> read, Action<OrderState> write) => new(read, write);
+
+    /// <summary>The actions permitted in a state, without an order at hand.</summary>
+    public static IReadOnlyList<OrderAction> AllowedActions(OrderState state) => For(() => state, _ => { }).AllowedActions();
+
+    /// <summary>The whole definition, for clients and documentation.</summary>
+    public static WorkflowDescription Describe()
+    {
+        var info = For(() => OrderState.Discovered, _ => { }).GetInfo();
+        var transitions = new List<WorkflowTransition>();
+        foreach (var state in info.States)
+        {
+            foreach (var transition in state.FixedTransitions)
+            {
+                var guard = transition.GuardConditionsMethodDescriptions.Select(g => g.Description).FirstOrDefault();
+                transitions.Add(new WorkflowTransition(
+                    (OrderState)state.UnderlyingState,
+                    (OrderAction)transition.Trigger.UnderlyingTrigger,
+                    (OrderState)transition.DestinationState.UnderlyingState,
+                    guard));
+            }
+        }
+        return new WorkflowDescription(
+            Enum.GetValues<OrderState>(),
+            Enum.GetValues<OrderAction>(),
+            (OrderState)info.InitialState.UnderlyingState,
+            transitions,
+            MermaidGraph.Format(info),
+            UmlDotGraph.Format(info));
+    }
+}
+
+public sealed record WorkflowTransition(OrderState From, OrderAction Action, OrderState To, string? Guard);
+
+public sealed record WorkflowDescription(
+    IReadOnlyList<OrderState> States,
+    IReadOnlyList<OrderAction> Actions,
+    OrderState InitialState,
+    IReadOnlyList<WorkflowTransition> Transitions,
+    string Mermaid,
+    string Dot);

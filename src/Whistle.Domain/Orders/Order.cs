@@ -1,0 +1,215 @@
+using Whistle.Domain.Reference;
+
+namespace Whistle.Domain.Orders;
+
+/// <summary>
+/// A community whistle work order: a problem a grid worker found, and its way through the
+/// departments to a result the community accepts. Every change goes through <see cref="Lifecycle"/>,
+/// bumps <see cref="Version"/> and leaves a history entry.
+/// </summary>
+public sealed class Order
+{
+    private readonly List<OrderHistoryEntry> _newHistory = [];
+
+    public Guid Id { get; private set; }
+    /// <summary>Sequential number given by the store; the code people read is <see cref="OrderCode.Format"/> of it.</summary>
+    public long Number { get; private set; }
+    public int Version { get; private set; }
+    public OrderState State { get; private set; }
+
+    public string Title { get; private set; } = "";
+    public string Description { get; private set; } = "";
+    public string CategoryCode { get; private set; } = "";
+    public string GridCode { get; private set; } = "";
+    public string CommunityCode { get; private set; } = "";
+    public string StreetCode { get; private set; } = "";
+    public Location Location { get; private set; } = null!;
+    public Priority Priority { get; private set; }
+
+    /// <summary>The department it is whistled to now; none before the whistle and after a return.</summary>
+    public string? DepartmentCode { get; private set; }
+
+    public string FiledBy { get; private set; } = "";
+    public DateTimeOffset FiledAt { get; private set; }
+    /// <summary>The first whistle: the moment the order counts towards the district's figures.</summary>
+    public DateTimeOffset? FirstWhistledAt { get; private set; }
+    public DateTimeOffset? WhistledAt { get; private set; }
+    public DateTimeOffset? AcknowledgedAt { get; private set; }
+    public DateTimeOffset? ReturnedAt { get; private set; }
+    public DateTimeOffset? ResolvedAt { get; private set; }
+    public DateTimeOffset? EvaluatedAt { get; private set; }
+    public DateTimeOffset? ClosedAt { get; private set; }
+    public DateTimeOffset? HandledLocallyAt { get; private set; }
+    public DateTimeOffset? CancelledAt { get; private set; }
+
+    public DateTimeOffset? AcknowledgeBy { get; private set; }
+    public DateTimeOffset? ResolveBy { get; private set; }
+
+    public int WhistleCount { get; private set; }
+    public int ReturnCount { get; private set; }
+    public int ReopenCount { get; private set; }
+
+    /// <summary>What the department (or, handled locally, the community) did about it.</summary>
+    public string? Result { get; private set; }
+    public string? ReturnReason { get; private set; }
+    public Rating? Rating { get; private set; }
+    public string? EvaluationComment { get; private set; }
+    public CancelReason? CancelReason { get; private set; }
+
+    private Order() { }
+
+    /// <summary>History entries made since the order was loaded; the store appends them with the change.</summary>
+    public IReadOnlyList<OrderHistoryEntry> NewHistory => _newHistory;
+
+    public IReadOnlyList<OrderAction> AllowedActions() => Machine().AllowedActions();
+
+    public static Order File(
+        Guid id, string title, string description, Category category, Grid grid, Community community,
+        Location location, Priority priority, string actor, DateTimeOffset at)
+    {
+        var order = new Order
+        {
+            Id = id,
+            State = OrderState.Discovered,
+            Title = title,
+            Description = description,
+            CategoryCode = category.Code,
+            GridCode = grid.Code,
+            CommunityCode = community.Code,
+            StreetCode = community.StreetCode,
+            Location = location,
+            Priority = priority,
+            FiledBy = actor,
+            FiledAt = at,
+        };
+        order.Record(OrderHistoryEntry.FileAction, null, actor, at, new()
+        {
+            ["title"] = title,
+            ["categoryCode"] = category.Code,
+            ["gridCode"] = grid.Code,
+            ["priority"] = WireName.Of(priority),
+        });
+        return order;
+    }
+
+    /// <summary>Dispatches the order to a department and starts its deadlines.</summary>
+    public void Whistle(string departmentCode, DeadlineLimits limits, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.Whistle);
+        DepartmentCode = departmentCode;
+        FirstWhistledAt ??= at;
+        WhistledAt = at;
+        WhistleCount++;
+        AcknowledgeBy = at + limits.AcknowledgeWithin;
+        ResolveBy = at + limits.ResolveWithin;
+        Record(OrderAction.Whistle, from, actor, at, new()
+        {
+            ["departmentCode"] = departmentCode,
+            ["acknowledgeBy"] = Stamp(AcknowledgeBy),
+            ["resolveBy"] = Stamp(ResolveBy),
+        });
+    }
+
+    public void HandleLocally(string result, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.HandleLocally);
+        Result = result;
+        HandledLocallyAt = at;
+        Record(OrderAction.HandleLocally, from, actor, at, new() { ["result"] = result });
+    }
+
+    public void Acknowledge(string? note, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.Acknowledge);
+        AcknowledgedAt = at;
+        Record(OrderAction.Acknowledge, from, actor, at, new() { ["note"] = note });
+    }
+
+    /// <summary>The department sends it back as not its duty; the deadlines stop until it is whistled again.</summary>
+    public void Return(string reason, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.Return);
+        var department = DepartmentCode;
+        DepartmentCode = null;
+        ReturnedAt = at;
+        ReturnReason = reason;
+        ReturnCount++;
+        AcknowledgeBy = null;
+        ResolveBy = null;
+        Record(OrderAction.Return, from, actor, at, new() { ["reason"] = reason, ["departmentCode"] = department });
+    }
+
+    public void Resolve(string result, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.Resolve);
+        Result = result;
+        ResolvedAt = at;
+        Record(OrderAction.Resolve, from, actor, at, new() { ["result"] = result });
+    }
+
+    /// <summary>
+    /// Satisfied or basically satisfied closes the order; unsatisfied reopens it with the same
+    /// department, which gets a fresh resolve deadline from now.
+    /// </summary>
+    public void Evaluate(Rating rating, string? comment, DeadlineLimits limits, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.Evaluate, rating);
+        Rating = rating;
+        EvaluationComment = comment;
+        EvaluatedAt = at;
+        if (State == OrderState.Closed)
+        {
+            ClosedAt = at;
+        }
+        else
+        {
+            ReopenCount++;
+            ResolveBy = at + limits.ResolveWithin;
+        }
+        Record(OrderAction.Evaluate, from, actor, at, new()
+        {
+            ["rating"] = WireName.Of(rating),
+            ["comment"] = comment,
+            ["resolveBy"] = State == OrderState.Closed ? null : Stamp(ResolveBy),
+        });
+    }
+
+    public void Cancel(CancelReason reason, string? comment, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.Cancel);
+        CancelReason = reason;
+        CancelledAt = at;
+        AcknowledgeBy = null;
+        ResolveBy = null;
+        Record(OrderAction.Cancel, from, actor, at, new() { ["reason"] = WireName.Of(reason), ["comment"] = comment });
+    }
+
+    /// <summary>Refuses a change made against an older version than the one stored (an <c>If-Match</c> that no longer matches).</summary>
+    public void EnsureVersion(int? expected)
+    {
+        if (expected is { } version && version != Version)
+        {
+            throw new StaleOrderVersionException(Version);
+        }
+    }
+
+    private Lifecycle.Machine Machine() => Lifecycle.For(() => State, s => State = s);
+
+    private OrderState Transition(OrderAction action, Rating? rating = null)
+    {
+        var from = State;
+        Machine().Fire(action, rating);
+        return from;
+    }
+
+    private void Record(OrderAction action, OrderState from, string actor, DateTimeOffset at, Dictionary<string, string?> details) =>
+        Record(WireName.Of(action), from, actor, at, details);
+
+    private void Record(string action, OrderState? from, string actor, DateTimeOffset at, Dictionary<string, string?> details)
+    {
+        Version++;
+        _newHistory.Add(new OrderHistoryEntry(Id, Version, action, from, State, actor, at, details));
+    }
+
+    private static string? Stamp(DateTimeOffset? at) => at?.ToString("O");
+}

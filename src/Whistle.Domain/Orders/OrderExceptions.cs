@@ -1,0 +1,18 @@
+namespace Whistle.Domain.Orders;
+
+/// <summary>The order's state does not permit the action.</summary>
+public sealed class ActionNotPermittedException(OrderAction action, OrderState state, IReadOnlyList<OrderAction> allowedActions)
+    : InvalidOperationException(
+        $"An order that is {WireName.Of(state)} cannot take '{WireName.Of(action)}'.")
+{
+    public OrderAction Action { get; } = action;
+    public OrderState State { get; } = state;
+    public IReadOnlyList<OrderAction> AllowedActions { get; } = allowedActions;
+}
+
+/// <summary>The caller acted on a version of the order that is no longer current.</summary>
+public sealed class StaleOrderVersionException(int currentVersion)
+    : InvalidOperationException($"The order has changed since it was read; its current version is {currentVersion}.")
+{
+    public int CurrentVersion { get; } = currentVersion;
+}

@@ -1,0 +1,38 @@
+namespace Whistle.Domain.Orders;
+
+/// <summary>
+/// One change in an order's life, kept forever: who did what, when, from which state to which,
+/// and the fields they gave. The filing is the first entry.
+/// </summary>
+public sealed class OrderHistoryEntry
+{
+    public long Id { get; private set; }
+    public Guid OrderId { get; private set; }
+    /// <summary>The order's version after this change: 1 for the filing, then one more per action.</summary>
+    public int Version { get; private set; }
+    /// <summary><c>file</c>, or the action's wire name (<c>whistle</c>, <c>handle-locally</c>, …).</summary>
+    public string Action { get; private set; } = "";
+    public OrderState? FromState { get; private set; }
+    public OrderState ToState { get; private set; }
+    public string Actor { get; private set; } = "";
+    public DateTimeOffset At { get; private set; }
+    public IReadOnlyDictionary<string, string?> Details { get; private set; } = new Dictionary<string, string?>();
+
+    private OrderHistoryEntry() { }
+
+    internal OrderHistoryEntry(
+        Guid orderId, int version, string action, OrderState? from, OrderState to,
+        string actor, DateTimeOffset at, IReadOnlyDictionary<string, string?> details)
+    {
+        OrderId = orderId;
+        Version = version;
+        Action = action;
+        FromState = from;
+        ToState = to;
+        Actor = actor;
+        At = at;
+        Details = details;
+    }
+
+    public const string FileAction = "file";
+}

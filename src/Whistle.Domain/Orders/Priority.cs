@@ -1,0 +1,7 @@
+namespace Whistle.Domain.Orders;
+
+public enum Priority
+{
+    Normal,
+    Urgent,
+}

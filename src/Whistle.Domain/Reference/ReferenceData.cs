@@ -1,0 +1,55 @@
+using Whistle.Domain.Orders;
+
+namespace Whistle.Domain.Reference;
+
+// The district's reference data. Codes are stable and are what the API and the orders speak;
+// names are for people and may change.
+
+/// <summary>A street office (街道).</summary>
+public sealed class Street
+{
+    public required string Code { get; init; }
+    public required string Name { get; set; }
+}
+
+/// <summary>A community (社区), under one street.</summary>
+public sealed class Community
+{
+    public required string Code { get; init; }
+    public required string Name { get; set; }
+    public required string StreetCode { get; set; }
+}
+
+/// <summary>A grid (网格), the smallest unit, under one community; one full-time grid worker each.</summary>
+public sealed class Grid
+{
+    public required string Code { get; init; }
+    public required string Name { get; set; }
+    public required string CommunityCode { get; set; }
+}
+
+/// <summary>A government department or unit that answers whistles.</summary>
+public sealed class Department
+{
+    public required string Code { get; init; }
+    public required string Name { get; set; }
+}
+
+/// <summary>
+/// A kind of problem and its duty catalogue entry (权责清单): which department answers it and how
+/// long it has to acknowledge and resolve, for normal and for urgent orders.
+/// </summary>
+public sealed class Category
+{
+    public required string Code { get; init; }
+    public required string Name { get; set; }
+    public required string DepartmentCode { get; set; }
+    public required int AcknowledgeWithinHours { get; set; }
+    public required int ResolveWithinHours { get; set; }
+    public required int UrgentAcknowledgeWithinHours { get; set; }
+    public required int UrgentResolveWithinHours { get; set; }
+
+    public DeadlineLimits LimitsFor(Priority priority) => priority == Priority.Urgent
+        ? new(TimeSpan.FromHours(UrgentAcknowledgeWithinHours), TimeSpan.FromHours(UrgentResolveWithinHours))
+        : new(TimeSpan.FromHours(AcknowledgeWithinHours), TimeSpan.FromHours(ResolveWithinHours));
+}

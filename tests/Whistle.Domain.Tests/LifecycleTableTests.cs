@@ -1,0 +1,115 @@
+using Whistle.Domain.Orders;
+using static Whistle.Domain.Orders.OrderState;
+
+namespace Whistle.Domain.Tests;
+
+/// <summary>
+/// Every state against every action: the action succeeds exactly where the lifecycle
+/// table says, lands in the state it names, and is refused everywhere else without a trace.
+/// </summary>
+public class LifecycleTableTests
+{
+    // The lifecycle table written out independently of the Stateless definition.
+    // Key: (from, action as performed); value: the state it leads to.
+    private static readonly Dictionary<(OrderState, string), OrderState> Table = new()
+    {
+        [(Discovered, "whistle")] = Whistled,
+        [(Returned, "whistle")] = Whistled,
+        [(Discovered, "handle-locally")] = HandledLocally,
+        [(Whistled, "acknowledge")] = Acknowledged,
+        [(Whistled, "return")] = Returned,
+        [(Acknowledged, "return")] = Returned,
+        [(Acknowledged, "resolve")] = Resolved,
+        [(Resolved, "evaluate:satisfied")] = Closed,
+        [(Resolved, "evaluate:basically-satisfied")] = Closed,
+        [(Resolved, "evaluate:unsatisfied")] = Acknowledged,
+        [(Discovered, "cancel")] = Cancelled,
+        [(Whistled, "cancel")] = Cancelled,
+        [(Returned, "cancel")] = Cancelled,
+    };
+
+    private static readonly string[] Performed =
+    [
+        "whistle", "handle-locally", "acknowledge", "return", "resolve",
+        "evaluate:satisfied", "evaluate:basically-satisfied", "evaluate:unsatisfied", "cancel",
+    ];
+
+    public static TheoryData<OrderState, string> EveryPair()
+    {
+        var data = new TheoryData<OrderState, string>();
+        foreach (var state in Enum.GetValues<OrderState>())
+        {
+            foreach (var action in Performed)
+            {
+                data.Add(state, action);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryPair))]
+    public void Action_succeeds_as_the_table_says_or_is_refused(OrderState state, string action)
+    {
+        var order = OrderFactory.InState(state);
+        var versionBefore = order.Version;
+        var historyBefore = order.NewHistory.Count;
+
+        var act = () => Perform(order, action);
+
+        if (Table.TryGetValue((state, action), out var expected))
+        {
+            act();
+            Assert.Equal(expected, order.State);
+            Assert.Equal(versionBefore + 1, order.Version);
+            var entry = order.NewHistory[^1];
+            Assert.Equal(state, entry.FromState);
+            Assert.Equal(expected, entry.ToState);
+            Assert.Equal(action.Split(':')[0], entry.Action);
+            Assert.Equal(order.Version, entry.Version);
+        }
+        else
+        {
+            var refused = Assert.Throws<ActionNotPermittedException>(act);
+            Assert.Equal(state, refused.State);
+            Assert.Equal(state, order.State);
+            Assert.Equal(versionBefore, order.Version);
+            Assert.Equal(historyBefore, order.NewHistory.Count);
+        }
+    }
+
+    [Theory]
+    [InlineData(Discovered, new[] { "whistle", "handle-locally", "cancel" })]
+    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel" })]
+    [InlineData(Acknowledged, new[] { "return", "resolve" })]
+    [InlineData(Returned, new[] { "whistle", "cancel" })]
+    [InlineData(Resolved, new[] { "evaluate" })]
+    [InlineData(Closed, new string[0])]
+    [InlineData(HandledLocally, new string[0])]
+    [InlineData(Cancelled, new string[0])]
+    public void Allowed_actions_name_exactly_what_the_table_permits(OrderState state, string[] expected)
+    {
+        var order = OrderFactory.InState(state);
+        Assert.Equal(expected, order.AllowedActions().Select(WireName.Of));
+        Assert.Equal(expected, Lifecycle.AllowedActions(state).Select(WireName.Of));
+    }
+
+    private static void Perform(Order order, string action)
+    {
+        var at = OrderFactory.T0.AddDays(1);
+        var limits = OrderFactory.Garbage.LimitsFor(Priority.Normal);
+        switch (action)
+        {
+            case "whistle": order.Whistle("sanitation", limits, "community", at); break;
+            case "handle-locally": order.HandleLocally("Fixed", "community", at); break;
+            case "acknowledge": order.Acknowledge("On it", "sanitation", at); break;
+            case "return": order.Return("Not ours", "sanitation", at); break;
+            case "resolve": order.Resolve("Done", "sanitation", at); break;
+            case "cancel": order.Cancel(CancelReason.Withdrawn, null, "community", at); break;
+            default:
+                var rating = WireName.Parse<Rating>(action["evaluate:".Length..]);
+                order.Evaluate(rating, "comment", limits, "community", at);
+                break;
+        }
+    }
+}
