@@ -1,6 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Whistle.Api;
+using Whistle.Api.Features.Orders;
+using Whistle.Api.Features.Reference;
+using Whistle.Api.Features.Stats;
+using Whistle.Api.Features.Workflow;
+using Whistle.Api.Infrastructure;
+using Whistle.Api.Persistence;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.Configure<WhistleOptions>(builder.Configuration.GetSection(WhistleOptions.Section));
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<PeriodParser>();
+
+var connectionString = await DatabaseStartup.ResolveConnectionStringAsync(builder);
+builder.Services.AddDbContextPool<WhistleDbContext>(options => options.UseWhistleStore(connectionString));
+
+builder.Services.AddMediator(options =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    // Validation first, so an invalid request never opens a transaction.
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
+});
+builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Scoped, includeInternalTypes: true);
+ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+
+builder.Services.ConfigureHttpJsonOptions(options =>
+    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)));
+// Binding failures (malformed JSON, wrong types) throw, so the exception handler answers them as problems.
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+
+builder.Services.AddOpenApi("v1", OpenApiSetup.Configure);
+builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+await DatabaseStartup.MigrateAsync(app);
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapOpenApi("/openapi/{documentName}.json");
+app.UseSwaggerUI(options =>
+{
+    options.SwaggerEndpoint("/openapi/v1.json", "Whistle v1");
+    options.RoutePrefix = "swagger";
+    options.DocumentTitle = "Whistle API";
+});
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+
+app.MapOrders();
+app.MapReference();
+app.MapWorkflow();
+app.MapStats();
 
 app.Run();
+
+public partial class Program;

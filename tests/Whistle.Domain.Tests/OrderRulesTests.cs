@@ -110,9 +110,10 @@ public class OrderRulesTests
     {
         var order = OrderFactory.InState(OrderState.Whistled);
 
-        var stale = Assert.Throws<StaleOrderVersionException>(() => order.EnsureVersion(1));
+        var stale = Assert.Throws<StaleOrderVersionException>(() => order.EnsureVersion([1]));
         Assert.Equal(2, stale.CurrentVersion);
-        order.EnsureVersion(2);
+        order.EnsureVersion([2]);
+        order.EnsureVersion([1, 2]);
         order.EnsureVersion(null);
     }
 

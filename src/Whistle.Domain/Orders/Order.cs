@@ -184,10 +184,13 @@ public sealed class Order
         Record(OrderAction.Cancel, from, actor, at, new() { ["reason"] = WireName.Of(reason), ["comment"] = comment });
     }
 
-    /// <summary>Refuses a change made against an older version than the one stored (an <c>If-Match</c> that no longer matches).</summary>
-    public void EnsureVersion(int? expected)
+    /// <summary>
+    /// Refuses a change made against versions other than the one stored (an <c>If-Match</c> that no
+    /// longer matches). No versions given means the caller accepts whatever is current.
+    /// </summary>
+    public void EnsureVersion(IReadOnlyCollection<int>? acceptable)
     {
-        if (expected is { } version && version != Version)
+        if (acceptable is not null && !acceptable.Contains(Version))
         {
             throw new StaleOrderVersionException(Version);
         }

@@ -1,0 +1,102 @@
+using System.ComponentModel;
+using FluentValidation;
+using FluentValidation.Results;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Infrastructure;
+using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Orders;
+
+/// <summary>A grid worker files an order for a problem found in a grid (社区发现).</summary>
+public static class FileOrder
+{
+    /// <param name="Title">A short headline, up to 200 characters.</param>
+    /// <param name="Description">What is wrong and where, up to 4,000 characters.</param>
+    /// <param name="CategoryCode">The kind of problem; its duty catalogue entry routes the whistle and sets the deadlines.</param>
+    /// <param name="GridCode">The grid where the problem is; it places the order in its community and street.</param>
+    /// <param name="Location">Where exactly: the phone's GPS fix and an address.</param>
+    /// <param name="Priority">normal (the default) or urgent, which gets the category's shorter deadlines.</param>
+    public sealed record Request(
+        string? Title, string? Description, string? CategoryCode, string? GridCode, LocationRequest? Location, Priority? Priority);
+
+    /// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
+    /// <param name="Longitude">WGS 84 degrees, -180 to 180.</param>
+    /// <param name="Address">A street address people can read, up to 500 characters.</param>
+    public sealed record LocationRequest(double? Latitude, double? Longitude, string? Address);
+
+    public sealed record Command(Request Order, string Actor) : ICommand<OrderResponse>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator()
+        {
+            RuleFor(c => c.Order.Title).NotEmpty().MaximumLength(200).OverridePropertyName("title");
+            RuleFor(c => c.Order.Description).NotEmpty().MaximumLength(4000).OverridePropertyName("description");
+            RuleFor(c => c.Order.CategoryCode).NotEmpty().MaximumLength(50).OverridePropertyName("categoryCode");
+            RuleFor(c => c.Order.GridCode).NotEmpty().MaximumLength(50).OverridePropertyName("gridCode");
+            RuleFor(c => c.Order.Location).NotNull().OverridePropertyName("location");
+            When(c => c.Order.Location is not null, () =>
+            {
+                RuleFor(c => c.Order.Location!.Latitude).NotNull().InclusiveBetween(-90, 90).OverridePropertyName("location.latitude");
+                RuleFor(c => c.Order.Location!.Longitude).NotNull().InclusiveBetween(-180, 180).OverridePropertyName("location.longitude");
+                RuleFor(c => c.Order.Location!.Address).MaximumLength(500).OverridePropertyName("location.address");
+            });
+            RuleFor(c => c.Order.Priority).IsInEnum().OverridePropertyName("priority");
+        }
+    }
+
+    public sealed class Handler(WhistleDbContext db, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    {
+        public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
+        {
+            var request = command.Order;
+            var category = await db.Categories.AsNoTracking().FirstOrDefaultAsync(c => c.Code == request.CategoryCode, cancellationToken);
+            var placed = await db.Grids.AsNoTracking()
+                .Where(g => g.Code == request.GridCode)
+                .Join(db.Communities, g => g.CommunityCode, c => c.Code, (g, c) => new { Grid = g, Community = c })
+                .FirstOrDefaultAsync(cancellationToken);
+            var unknown = new List<ValidationFailure>();
+            if (category is null)
+            {
+                unknown.Add(new("categoryCode", $"No category has the code '{request.CategoryCode}'."));
+            }
+            if (placed is null)
+            {
+                unknown.Add(new("gridCode", $"No grid has the code '{request.GridCode}'."));
+            }
+            if (unknown.Count > 0)
+            {
+                throw new ValidationException(unknown);
+            }
+
+            var location = request.Location!;
+            var order = Order.File(
+                Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
+                new Location(location.Latitude!.Value, location.Longitude!.Value, location.Address?.Trim()),
+                request.Priority ?? Priority.Normal, command.Actor, clock.GetUtcNow());
+            db.Orders.Add(order);
+            return await OrderStore.SaveAsync(db, order, cancellationToken);
+        }
+    }
+
+    internal static void Map(RouteGroupBuilder orders) =>
+        orders.MapPost("/", async Task<Created<OrderResponse>> (
+                Request request,
+                [FromHeader(Name = "X-Actor"), Description(OrderEndpoints.ActorDescription)] string? actor,
+                IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
+            {
+                var order = await mediator.Send(new Command(request, OrderEndpoints.Actor(actor)), cancellationToken);
+                http.Response.Headers.ETag = ETags.For(order.Version);
+                return TypedResults.Created($"/api/v1/orders/{order.Id}", order);
+            })
+            .WithName("FileOrder")
+            .WithSummary("File an order")
+            .WithDescription(
+                "A grid worker records a problem found in a grid. The order starts 'discovered': the community then " +
+                "whistles it to a department or handles it locally. Unknown category or grid codes are 400.")
+            .ProducesValidationProblem();
+}

@@ -1,0 +1,48 @@
+using System.ComponentModel;
+using Mediator;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Orders;
+
+public static class GetOrderHistory
+{
+    /// <summary>One change in the order's life.</summary>
+    /// <param name="Version">The order's version after the change; the filing is 1.</param>
+    /// <param name="Action">file, or the action taken (whistle, acknowledge, …).</param>
+    /// <param name="FromState">The state before; null for the filing.</param>
+    /// <param name="Details">The fields the actor gave, and what the change stamped (deadlines, department).</param>
+    public sealed record Entry(
+        int Version, string Action, OrderState? FromState, OrderState ToState, string Actor, DateTimeOffset At,
+        IReadOnlyDictionary<string, string?> Details);
+
+    public sealed record Query(string Id) : IQuery<IReadOnlyList<Entry>>;
+
+    public sealed class Handler(WhistleDbContext db) : IQueryHandler<Query, IReadOnlyList<Entry>>
+    {
+        public async ValueTask<IReadOnlyList<Entry>> Handle(Query query, CancellationToken cancellationToken)
+        {
+            var orderId = await db.Orders.AsNoTracking().WhereKey(query.Id).Select(o => (Guid?)o.Id).SingleOrDefaultAsync(cancellationToken)
+                ?? throw OrderStore.NotFound(query.Id);
+            var entries = await db.OrderHistory.AsNoTracking()
+                .Where(e => e.OrderId == orderId)
+                .OrderBy(e => e.Version)
+                .ToListAsync(cancellationToken);
+            return entries
+                .Select(e => new Entry(e.Version, e.Action, e.FromState, e.ToState, e.Actor, e.At, e.Details))
+                .ToList();
+        }
+    }
+
+    internal static void Map(RouteGroupBuilder orders) =>
+        orders.MapGet("/{id}/history", async Task<Ok<IReadOnlyList<Entry>>> (
+                [Description("The order's id or its code (WS-0000042).")] string id,
+                IMediator mediator, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await mediator.Send(new Query(id), cancellationToken)))
+            .WithName("GetOrderHistory")
+            .WithSummary("Get an order's history")
+            .WithDescription("Every change, oldest first, starting with the filing: who, when, which action, from which state to which, with the fields given.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+}

@@ -1,0 +1,93 @@
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Orders;
+
+/// <summary>An order as clients see it, with what they may do to it next.</summary>
+/// <param name="Id">The order's id.</param>
+/// <param name="Code">The human-readable code, <c>WS-</c> and seven digits; also accepted wherever an id is.</param>
+/// <param name="State">Where the order stands in the whistle loop.</param>
+/// <param name="AllowedActions">The actions permitted now, named as in the paths (<c>POST /api/v1/orders/{id}/{action}</c>).</param>
+/// <param name="Version">Bumped by every change; the <c>ETag</c> is this number quoted.</param>
+/// <param name="DepartmentCode">The department the order is whistled to now; null before the whistle and after a return.</param>
+/// <param name="Result">What was done: the department's resolution, or the community's own fix.</param>
+/// <param name="Rating">The community's latest evaluation.</param>
+public sealed record OrderResponse(
+    Guid Id,
+    string Code,
+    OrderState State,
+    IReadOnlyList<OrderAction> AllowedActions,
+    int Version,
+    string Title,
+    string Description,
+    Priority Priority,
+    string CategoryCode,
+    string GridCode,
+    string CommunityCode,
+    string StreetCode,
+    string? DepartmentCode,
+    LocationResponse Location,
+    DeadlinesResponse Deadlines,
+    MilestonesResponse Milestones,
+    CountersResponse Counters,
+    string FiledBy,
+    string? Result,
+    string? ReturnReason,
+    Rating? Rating,
+    string? EvaluationComment,
+    CancelReason? CancelReason)
+{
+    public static OrderResponse From(Order order) => new(
+        order.Id,
+        OrderCode.Format(order.Number),
+        order.State,
+        order.AllowedActions(),
+        order.Version,
+        order.Title,
+        order.Description,
+        order.Priority,
+        order.CategoryCode,
+        order.GridCode,
+        order.CommunityCode,
+        order.StreetCode,
+        order.DepartmentCode,
+        new LocationResponse(order.Location.Latitude, order.Location.Longitude, order.Location.Address),
+        new DeadlinesResponse(order.AcknowledgeBy, order.ResolveBy),
+        new MilestonesResponse(
+            order.FiledAt, order.FirstWhistledAt, order.WhistledAt, order.AcknowledgedAt, order.ReturnedAt,
+            order.ResolvedAt, order.EvaluatedAt, order.ClosedAt, order.HandledLocallyAt, order.CancelledAt),
+        new CountersResponse(order.WhistleCount, order.ReturnCount, order.ReopenCount),
+        order.FiledBy,
+        order.Result,
+        order.ReturnReason,
+        order.Rating,
+        order.EvaluationComment,
+        order.CancelReason);
+}
+
+/// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
+/// <param name="Longitude">WGS 84 degrees, -180 to 180.</param>
+/// <param name="Address">A street address people can read.</param>
+public sealed record LocationResponse(double Latitude, double Longitude, string? Address);
+
+/// <param name="AcknowledgeBy">When the department must have acknowledged; set by each whistle, cleared by a return or cancellation.</param>
+/// <param name="ResolveBy">When the department must have resolved; set by each whistle and renewed by a reopen.</param>
+public sealed record DeadlinesResponse(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy);
+
+/// <param name="FirstWhistledAt">The first whistle: the time that places the order in a statistics period.</param>
+/// <param name="WhistledAt">The latest whistle (a re-whistle after a return moves it).</param>
+public sealed record MilestonesResponse(
+    DateTimeOffset FiledAt,
+    DateTimeOffset? FirstWhistledAt,
+    DateTimeOffset? WhistledAt,
+    DateTimeOffset? AcknowledgedAt,
+    DateTimeOffset? ReturnedAt,
+    DateTimeOffset? ResolvedAt,
+    DateTimeOffset? EvaluatedAt,
+    DateTimeOffset? ClosedAt,
+    DateTimeOffset? HandledLocallyAt,
+    DateTimeOffset? CancelledAt);
+
+/// <param name="Whistles">Times whistled, re-whistles after returns included.</param>
+/// <param name="Returns">Times a department returned it.</param>
+/// <param name="Reopens">Times an unsatisfied evaluation reopened it.</param>
+public sealed record CountersResponse(int Whistles, int Returns, int Reopens);

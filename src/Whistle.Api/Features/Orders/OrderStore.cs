@@ -1,0 +1,57 @@
+using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Infrastructure;
+using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Orders;
+
+/// <summary>How order handlers find an order by id or code, and save a change with its history.</summary>
+internal static class OrderStore
+{
+    public static IQueryable<Order> WhereKey(this IQueryable<Order> orders, string key) =>
+        Guid.TryParse(key, out var id) ? orders.Where(o => o.Id == id)
+        : OrderCode.TryParse(key, out var number) ? orders.Where(o => o.Number == number)
+        : throw NotFound(key);
+
+    /// <summary>
+    /// Loads the order and locks its row until the transaction ends, so concurrent actions on one
+    /// order queue up and each sees the state the previous one left.
+    /// </summary>
+    public static async Task<Order> LockAsync(WhistleDbContext db, string key, CancellationToken cancellationToken)
+    {
+        // The lock is its own statement: EF misnames complex-type columns when FromSql is composed over.
+        _ = Guid.TryParse(key, out var id)
+            ? await db.Database.ExecuteSqlAsync($"SELECT 1 FROM orders WHERE id = {id} FOR UPDATE", cancellationToken)
+            : OrderCode.TryParse(key, out var number)
+                ? await db.Database.ExecuteSqlAsync($"SELECT 1 FROM orders WHERE number = {number} FOR UPDATE", cancellationToken)
+                : throw NotFound(key);
+        return await db.Orders.WhereKey(key).SingleOrDefaultAsync(cancellationToken) ?? throw NotFound(key);
+    }
+
+    /// <summary>Locks the order, checks the caller's If-Match, applies the action and saves it with its history.</summary>
+    public static async Task<OrderResponse> ActAsync(
+        WhistleDbContext db, string key, ActionContext context, Func<Order, Task> act, CancellationToken cancellationToken)
+    {
+        var order = await LockAsync(db, key, cancellationToken);
+        order.EnsureVersion(context.IfMatch);
+        await act(order);
+        return await SaveAsync(db, order, cancellationToken);
+    }
+
+    public static Task<OrderResponse> ActAsync(
+        WhistleDbContext db, string key, ActionContext context, Action<Order> act, CancellationToken cancellationToken) =>
+        ActAsync(db, key, context, order =>
+        {
+            act(order);
+            return Task.CompletedTask;
+        }, cancellationToken);
+
+    public static async Task<OrderResponse> SaveAsync(WhistleDbContext db, Order order, CancellationToken cancellationToken)
+    {
+        db.OrderHistory.AddRange(order.NewHistory);
+        await db.SaveChangesAsync(cancellationToken);
+        return OrderResponse.From(order);
+    }
+
+    public static NotFoundException NotFound(string key) => new($"No order has the id or code '{key}'.");
+}

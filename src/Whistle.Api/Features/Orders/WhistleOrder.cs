@@ -1,0 +1,43 @@
+using FluentValidation;
+using FluentValidation.Results;
+using Mediator;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Persistence;
+
+namespace Whistle.Api.Features.Orders;
+
+/// <summary>The community blows the whistle: the order goes to a department and its deadlines start (吹哨上报).</summary>
+public static class WhistleOrder
+{
+    /// <param name="DepartmentCode">The department to whistle; without it the category's duty catalogue entry decides.</param>
+    public sealed record Body(string? DepartmentCode);
+
+    public sealed record Command(string OrderId, string? DepartmentCode, ActionContext Context) : ICommand<OrderResponse>;
+
+    public sealed class Validator : AbstractValidator<Command>
+    {
+        public Validator() => RuleFor(c => c.DepartmentCode).MaximumLength(50).OverridePropertyName("departmentCode");
+    }
+
+    public sealed class Handler(WhistleDbContext db, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    {
+        public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
+            await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
+            {
+                if (command.DepartmentCode is not null
+                    && !await db.Departments.AnyAsync(d => d.Code == command.DepartmentCode, cancellationToken))
+                {
+                    throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
+                }
+                var category = await db.Categories.AsNoTracking().SingleAsync(c => c.Code == order.CategoryCode, cancellationToken);
+                order.Whistle(command.DepartmentCode ?? category.DepartmentCode, category.LimitsFor(order.Priority),
+                    command.Context.Actor, clock.GetUtcNow());
+            }, cancellationToken);
+    }
+
+    internal static void Map(RouteGroupBuilder orders) =>
+        OrderEndpoints.MapAction<Body>(orders, "whistle", "Whistle an order to a department",
+            "From discovered or returned. Routes to departmentCode, or by the category's duty catalogue entry when it is left out, " +
+            "and stamps acknowledgeBy and resolveBy from the category's limits for the order's priority.",
+            (id, body, context) => new Command(id, body?.DepartmentCode, context));
+}

@@ -1,0 +1,55 @@
+using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Persistence;
+
+namespace Whistle.Api.Infrastructure;
+
+/// <summary>
+/// Decides which database the service uses: the configured <c>ConnectionStrings:Whistle</c>, or,
+/// with none, the embedded default: a private PostgreSQL cluster that it starts (or reuses) and
+/// fills with the built-in reference set.
+/// </summary>
+public static class DatabaseStartup
+{
+    public const string ConnectionName = "Whistle";
+
+    /// <summary>Set when the embedded default is in use; the host stops it at shutdown if it started it.</summary>
+    public sealed record EmbeddedDatabase(EmbeddedPostgres Server);
+
+    public static async Task<string> ResolveConnectionStringAsync(WebApplicationBuilder builder)
+    {
+        var configured = builder.Configuration.GetConnectionString(ConnectionName);
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            return configured;
+        }
+        var directory = builder.Configuration[$"{WhistleOptions.Section}:{nameof(WhistleOptions.DataDirectory)}"]
+            ?? EmbeddedPostgres.DefaultDataDirectory();
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
+        var logger = loggerFactory.CreateLogger("Whistle.EmbeddedPostgres");
+        var server = await EmbeddedPostgres.StartAsync(directory, "whistle", log: message => logger.LogInformation("{Message}", message));
+        builder.Services.AddSingleton(new EmbeddedDatabase(server));
+        logger.LogInformation("Embedded PostgreSQL ready; psql -h {Socket} -U postgres whistle reaches it", server.SocketDirectory);
+        return server.ConnectionStringFor("whistle");
+    }
+
+    /// <summary>Applies pending migrations; on the embedded default, loads the reference set into an empty store.</summary>
+    public static async Task MigrateAsync(WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
+        await db.Database.MigrateAsync();
+        if (app.Services.GetService<EmbeddedDatabase>() is not null && await BuiltInReferenceData.LoadIfEmptyAsync(db, default))
+        {
+            app.Logger.LogInformation(
+                "Loaded the built-in reference set: {Streets} streets, {Communities} communities, {Grids} grids, {Departments} departments, {Categories} categories",
+                BuiltInReferenceData.StreetCount, BuiltInReferenceData.CommunityCount, BuiltInReferenceData.GridCount,
+                BuiltInReferenceData.Departments.Count, BuiltInReferenceData.Categories.Count);
+        }
+        var embedded = app.Services.GetService<EmbeddedDatabase>();
+        if (embedded is not null)
+        {
+            // Stop what we started, after the last request has been served.
+            app.Lifetime.ApplicationStopped.Register(() => embedded.Server.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        }
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using FluentValidation;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Infrastructure;
+
+/// <summary>
+/// The one place where failures become RFC 9457 problem responses, so every endpoint reports
+/// the same failure the same way.
+/// </summary>
+public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService problems, ILogger<ProblemDetailsExceptionHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            ValidationException validation => Validation(validation),
+            BadHttpRequestException badRequest => BadRequest(badRequest),
+            NotFoundException notFound => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Not found",
+                Detail = notFound.Message,
+            },
+            ActionNotPermittedException refused => NotPermitted(refused),
+            StaleOrderVersionException stale => Stale(context, stale),
+            DbUpdateConcurrencyException => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Changed concurrently",
+                Detail = "The order was changed by someone else at the same moment; read it again and retry.",
+            },
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal error",
+                Detail = "Something went wrong on our side; nothing was changed.",
+            };
+        }
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = problem,
+            Exception = exception,
+        });
+    }
+
+    private static HttpValidationProblemDetails Validation(ValidationException exception) => new(
+        exception.Errors
+            .GroupBy(e => e.PropertyName)
+            .ToDictionary(g => g.Key, g => g.Select(e => e.ErrorMessage).Distinct().ToArray()))
+    {
+        Status = StatusCodes.Status400BadRequest,
+        Title = "The request has invalid fields",
+    };
+
+    private static ProblemDetails BadRequest(BadHttpRequestException exception)
+    {
+        if (exception.InnerException is JsonException json)
+        {
+            var field = JsonPathToField(json.Path);
+            return new HttpValidationProblemDetails(new Dictionary<string, string[]>
+            {
+                [field] = [field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or form."],
+            })
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "The request body is malformed",
+                Detail = "The body could not be read as the JSON this operation takes.",
+            };
+        }
+        return new ProblemDetails
+        {
+            Status = exception.StatusCode,
+            Title = "Bad request",
+            Detail = exception.Message,
+        };
+    }
+
+    private static ProblemDetails NotPermitted(ActionNotPermittedException exception) => new()
+    {
+        Status = StatusCodes.Status409Conflict,
+        Title = "Action not permitted in the order's state",
+        Detail = exception.Message,
+        Extensions =
+        {
+            ["state"] = WireName.Of(exception.State),
+            ["allowedActions"] = exception.AllowedActions.Select(WireName.Of).ToArray(),
+        },
+    };
+
+    private static ProblemDetails Stale(HttpContext context, StaleOrderVersionException exception)
+    {
+        context.Response.Headers.ETag = ETags.For(exception.CurrentVersion);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status412PreconditionFailed,
+            Title = "The order has changed",
+            Detail = exception.Message + " Read it again, then retry with its new ETag.",
+            Extensions = { ["currentVersion"] = exception.CurrentVersion },
+        };
+    }
+
+    /// <summary><c>$.location.latitude</c> becomes <c>location.latitude</c>, the way validation names fields.</summary>
+    private static string JsonPathToField(string? path) =>
+        path is null or "$" ? "" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+}
+
+/// <summary>What was asked for does not exist (or, later, is not the caller's to see).</summary>
+public sealed class NotFoundException(string message) : Exception(message);

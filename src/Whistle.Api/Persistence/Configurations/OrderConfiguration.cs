@@ -1,0 +1,75 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Whistle.Domain.Orders;
+using Whistle.Domain.Reference;
+
+namespace Whistle.Api.Persistence.Configurations;
+
+internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
+{
+    public void Configure(EntityTypeBuilder<Order> order)
+    {
+        order.ToTable("orders");
+        order.HasKey(o => o.Id);
+        order.Property(o => o.Id).ValueGeneratedNever();
+        order.Property(o => o.Number).UseIdentityAlwaysColumn();
+        order.HasIndex(o => o.Number).IsUnique();
+        // Every change bumps the version; saving a stale one fails instead of overwriting.
+        order.Property(o => o.Version).IsConcurrencyToken();
+
+        order.Property(o => o.Title).HasMaxLength(200);
+        order.Property(o => o.Description).HasMaxLength(4000);
+        order.Property(o => o.FiledBy).HasMaxLength(100);
+        order.Property(o => o.Result).HasMaxLength(4000);
+        order.Property(o => o.ReturnReason).HasMaxLength(2000);
+        order.Property(o => o.EvaluationComment).HasMaxLength(2000);
+        order.ComplexProperty(o => o.Location, location =>
+        {
+            location.Property(l => l.Address).HasMaxLength(500);
+        });
+
+        order.HasOne<Category>().WithMany().HasForeignKey(o => o.CategoryCode).OnDelete(DeleteBehavior.Restrict);
+        order.HasOne<Grid>().WithMany().HasForeignKey(o => o.GridCode).OnDelete(DeleteBehavior.Restrict);
+        order.HasOne<Community>().WithMany().HasForeignKey(o => o.CommunityCode).OnDelete(DeleteBehavior.Restrict);
+        order.HasOne<Street>().WithMany().HasForeignKey(o => o.StreetCode).OnDelete(DeleteBehavior.Restrict);
+        order.HasOne<Department>().WithMany().HasForeignKey(o => o.DepartmentCode).OnDelete(DeleteBehavior.Restrict);
+
+        // Listing is newest first by number, optionally narrowed by one of these.
+        order.HasIndex(o => new { o.State, o.Number });
+        order.HasIndex(o => new { o.DepartmentCode, o.Number });
+        order.HasIndex(o => new { o.CommunityCode, o.Number });
+        order.HasIndex(o => new { o.CategoryCode, o.Number });
+        // Statistics count orders by when they were first whistled.
+        order.HasIndex(o => o.FirstWhistledAt);
+
+        order.Ignore(o => o.NewHistory);
+    }
+}
+
+internal sealed class OrderHistoryEntryConfiguration : IEntityTypeConfiguration<OrderHistoryEntry>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public void Configure(EntityTypeBuilder<OrderHistoryEntry> entry)
+    {
+        entry.ToTable("order_history");
+        entry.HasKey(e => e.Id);
+        entry.Property(e => e.Id).UseIdentityAlwaysColumn();
+        entry.HasOne<Order>().WithMany().HasForeignKey(e => e.OrderId).OnDelete(DeleteBehavior.Restrict);
+        // One entry per version: two writers can never both record the same change.
+        entry.HasIndex(e => new { e.OrderId, e.Version }).IsUnique();
+        entry.Property(e => e.Action).HasMaxLength(32);
+        entry.Property(e => e.Actor).HasMaxLength(100);
+        entry.Property(e => e.Details)
+            .HasColumnType("jsonb")
+            .HasConversion(
+                details => JsonSerializer.Serialize(details, Json),
+                json => JsonSerializer.Deserialize<Dictionary<string, string?>>(json, Json) ?? new Dictionary<string, string?>(),
+                new ValueComparer<IReadOnlyDictionary<string, string?>>(
+                    (a, b) => ReferenceEquals(a, b),
+                    d => d.Count,
+                    d => d));
+    }
+}

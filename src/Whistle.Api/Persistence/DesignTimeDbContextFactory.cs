@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace Whistle.Api.Persistence;
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the model without starting the service or a database.</summary>
+internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<WhistleDbContext>
+{
+    public WhistleDbContext CreateDbContext(string[] args)
+    {
+        var options = new DbContextOptionsBuilder<WhistleDbContext>();
+        options.UseWhistleStore("Host=localhost;Database=whistle");
+        return new WhistleDbContext(options.Options);
+    }
+}
+
+public static class WhistleStoreOptions
+{
+    /// <summary>The options the service, its tests and its tools use; the one place they are set.</summary>
+    public static DbContextOptionsBuilder UseWhistleStore(this DbContextOptionsBuilder options, string connectionString) =>
+        options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+}

@@ -1,0 +1,28 @@
+using Microsoft.EntityFrameworkCore;
+using Whistle.Domain.Orders;
+using Whistle.Domain.Reference;
+
+namespace Whistle.Api.Persistence;
+
+public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options) : DbContext(options)
+{
+    public DbSet<Order> Orders => Set<Order>();
+    public DbSet<OrderHistoryEntry> OrderHistory => Set<OrderHistoryEntry>();
+    public DbSet<Street> Streets => Set<Street>();
+    public DbSet<Community> Communities => Set<Community>();
+    public DbSet<Grid> Grids => Set<Grid>();
+    public DbSet<Department> Departments => Set<Department>();
+    public DbSet<Category> Categories => Set<Category>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(WhistleDbContext).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // The store speaks the same kebab-case names as the API, so SQL over it reads like the docs.
+        configurationBuilder.Properties<OrderState>().HaveConversion<WireNameConverter<OrderState>>().HaveMaxLength(32);
+        configurationBuilder.Properties<Priority>().HaveConversion<WireNameConverter<Priority>>().HaveMaxLength(16);
+        configurationBuilder.Properties<Rating>().HaveConversion<WireNameConverter<Rating>>().HaveMaxLength(32);
+        configurationBuilder.Properties<CancelReason>().HaveConversion<WireNameConverter<CancelReason>>().HaveMaxLength(16);
+    }
+}
