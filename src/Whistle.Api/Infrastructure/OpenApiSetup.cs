@@ -10,6 +10,10 @@ public static class OpenApiSetup
 {
     public static void Configure(OpenApiOptions options)
     {
+        // Feature types nest (FileOrder.Request, WhistleOrder.Body): name schemas after both, so none collide.
+        options.CreateSchemaReferenceId = type => type.Type.DeclaringType is { } feature && !type.Type.IsGenericType
+            ? feature.Name + type.Type.Name
+            : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info = new OpenApiInfo

@@ -27,7 +27,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Detail = notFound.Message,
             },
             ActionNotPermittedException refused => NotPermitted(refused),
-            StaleOrderVersionException stale => Stale(context, stale),
+            StaleOrderVersionException stale => Stale(stale),
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,
@@ -99,17 +99,18 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         },
     };
 
-    private static ProblemDetails Stale(HttpContext context, StaleOrderVersionException exception)
+    // The current ETag goes in the body: the exception handler strips cache headers, ETag included, from error responses.
+    private static ProblemDetails Stale(StaleOrderVersionException exception) => new()
     {
-        context.Response.Headers.ETag = ETags.For(exception.CurrentVersion);
-        return new ProblemDetails
+        Status = StatusCodes.Status412PreconditionFailed,
+        Title = "The order has changed",
+        Detail = exception.Message + " Read it again, then retry with its new ETag.",
+        Extensions =
         {
-            Status = StatusCodes.Status412PreconditionFailed,
-            Title = "The order has changed",
-            Detail = exception.Message + " Read it again, then retry with its new ETag.",
-            Extensions = { ["currentVersion"] = exception.CurrentVersion },
-        };
-    }
+            ["currentVersion"] = exception.CurrentVersion,
+            ["currentETag"] = ETags.For(exception.CurrentVersion),
+        },
+    };
 
     /// <summary><c>$.location.latitude</c> becomes <c>location.latitude</c>, the way validation names fields.</summary>
     private static string JsonPathToField(string? path) =>

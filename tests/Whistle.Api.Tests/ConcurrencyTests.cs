@@ -1,0 +1,54 @@
+using System.Net;
+using Whistle.Api.Tests.Infrastructure;
+
+namespace Whistle.Api.Tests;
+
+/// <summary>Two actions on one order at the same moment never both succeed.</summary>
+public class ConcurrencyTests(WhistleApp app) : IClassFixture<WhistleApp>
+{
+    private const int Racers = 12;
+    private readonly HttpClient _client = app.CreateClient();
+
+    [Fact]
+    public async Task Parallel_acknowledges_one_wins_the_rest_are_told_the_state_moved_on()
+    {
+        var order = await _client.File();
+        await _client.Whistle(order.Id);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, Racers).Select(i =>
+            _client.Post($"/api/v1/orders/{order.Id}/acknowledge", actor: $"clerk-{i}")));
+
+        Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.Conflict, r.StatusCode));
+        var history = await _client.History(order.Id);
+        Assert.Single(history, e => e.Action == "acknowledge");
+        Assert.Equal(3, (await _client.Get(order.Id)).Version);
+    }
+
+    [Fact]
+    public async Task Parallel_different_actions_with_the_same_if_match_exactly_one_wins()
+    {
+        var order = await _client.File();
+        await _client.Whistle(order.Id);
+        string[] actions = ["acknowledge", "return", "cancel"];
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, Racers).Select(i =>
+            _client.Post($"/api/v1/orders/{order.Id}/{actions[i % 3]}",
+                new { reason = i % 3 == 1 ? "Not ours" : "withdrawn" }, ifMatch: "\"2\"")));
+
+        var winner = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.All(responses.Where(r => r != winner), r => Assert.Equal(HttpStatusCode.PreconditionFailed, r.StatusCode));
+        var history = await _client.History(order.Id);
+        Assert.Equal(3, history.Length);
+        Assert.Equal((await winner.Read<Order>()).State, history[^1].ToState);
+    }
+
+    [Fact]
+    public async Task Parallel_filings_each_get_their_own_order_and_code()
+    {
+        var orders = await Task.WhenAll(Enumerable.Range(0, Racers * 2).Select(_ => _client.File()));
+
+        Assert.Equal(orders.Length, orders.Select(o => o.Id).Distinct().Count());
+        Assert.Equal(orders.Length, orders.Select(o => o.Code).Distinct().Count());
+    }
+}

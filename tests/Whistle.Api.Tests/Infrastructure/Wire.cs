@@ -1,0 +1,50 @@
+using System.Text.Json;
+
+namespace Whistle.Api.Tests.Infrastructure;
+
+// What the tests read back: the API's JSON as a client sees it, declared here rather than borrowed
+// from the service, so a change to the contract shows up as a failing test.
+
+public sealed record Order(
+    Guid Id, string Code, string State, string[] AllowedActions, int Version, string Title, string Description,
+    string Priority, string CategoryCode, string GridCode, string CommunityCode, string StreetCode, string? DepartmentCode,
+    OrderLocation Location, OrderDeadlines Deadlines, OrderMilestones Milestones, OrderCounters Counters, string FiledBy,
+    string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason);
+
+public sealed record OrderLocation(double Latitude, double Longitude, string? Address);
+
+public sealed record OrderDeadlines(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy);
+
+public sealed record OrderMilestones(
+    DateTimeOffset FiledAt, DateTimeOffset? FirstWhistledAt, DateTimeOffset? WhistledAt, DateTimeOffset? AcknowledgedAt,
+    DateTimeOffset? ReturnedAt, DateTimeOffset? ResolvedAt, DateTimeOffset? EvaluatedAt, DateTimeOffset? ClosedAt,
+    DateTimeOffset? HandledLocallyAt, DateTimeOffset? CancelledAt);
+
+public sealed record OrderCounters(int Whistles, int Returns, int Reopens);
+
+public sealed record OrderPage(Order[] Items, string? NextCursor);
+
+public sealed record HistoryEntry(
+    int Version, string Action, string? FromState, string ToState, string Actor, DateTimeOffset At, Dictionary<string, string?> Details);
+
+public sealed record Summary(DateTimeOffset? From, DateTimeOffset? To, long ValidOrders, long CompletedOrders, double? CompletionRate);
+
+public sealed record Problem(
+    string? Type, string? Title, int Status, string? Detail, Dictionary<string, string[]>? Errors, string? State,
+    string[]? AllowedActions, int? CurrentVersion, string? CurrentETag);
+
+/// <summary>A filing body that passes validation, to vary one field at a time.</summary>
+public static class Filing
+{
+    public static Dictionary<string, object?> Valid(string category = "garbage", string grid = "ST01-C01-G01", string? priority = null) => new()
+    {
+        ["title"] = "Overflowing bins",
+        ["description"] = "The bins by gate 3 have not been emptied for three days.",
+        ["categoryCode"] = category,
+        ["gridCode"] = grid,
+        ["location"] = new Dictionary<string, object?> { ["latitude"] = 40.8424, ["longitude"] = 111.7492, ["address"] = "Gate 3" },
+        ["priority"] = priority,
+    };
+
+    public static string Raw(Dictionary<string, object?> body) => JsonSerializer.Serialize(body);
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using Whistle.Api.Tests.Infrastructure;
+
+namespace Whistle.Api.Tests;
+
+/// <summary>
+/// The completion figures over a known mix of orders, with period bounds cut in Asia/Shanghai
+/// (the clock starts 2026-03-02 09:00 there).
+/// </summary>
+public sealed class SummaryApp : WhistleApp
+{
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var c = CreateClient();
+        async Task<Order> Whistled() { var o = await c.File(); await c.Whistle(o.Id); return o; }
+
+        var a = await Whistled(); await c.Acknowledge(a.Id); await c.Resolve(a.Id);                                  // completed
+        var b = await Whistled(); await c.Acknowledge(b.Id); await c.Resolve(b.Id); await c.Evaluate(b.Id, "satisfied"); // completed (closed)
+        var r = await Whistled(); await c.Acknowledge(r.Id); await c.Resolve(r.Id);
+        await c.Act(r.Id, "evaluate", new { rating = "unsatisfied", comment = "Still broken" });                     // reopened: valid, not completed
+        var d = await Whistled(); await c.Cancel(d.Id, "invalid");                                                    // not valid
+        await Whistled();                                                                                              // valid, open
+        await c.File();                                                                                                // never whistled
+        var g = await c.File(); await c.Act(g.Id, "handle-locally", new { result = "Fixed" });                        // never whistled
+        var h = await Whistled(); await c.Return(h.Id);                                                               // valid, returned
+
+        // The last second of March in Shanghai, then the first minutes of April.
+        Clock.SetUtcNow(new DateTimeOffset(2026, 3, 31, 15, 59, 59, TimeSpan.Zero));
+        var k = await Whistled(); await c.Acknowledge(k.Id); await c.Resolve(k.Id);                                  // March, completed
+        var late = await c.File();
+        Clock.SetUtcNow(new DateTimeOffset(2026, 3, 31, 16, 30, 0, TimeSpan.Zero));
+        await c.Whistle(late.Id);                                                                                      // April, open
+    }
+}
+
+public class SummaryTests(SummaryApp app) : IClassFixture<SummaryApp>
+{
+    private readonly HttpClient _client = app.CreateClient();
+
+    [Fact]
+    public async Task March_counts_whistled_orders_less_cancelled_and_completed_ones_are_resolved_or_closed()
+    {
+        var march = await _client.Summary("?from=2026-03-01&to=2026-03-31");
+
+        Assert.Equal(new DateTimeOffset(2026, 2, 28, 16, 0, 0, TimeSpan.Zero), march.From);
+        Assert.Equal(new DateTimeOffset(2026, 3, 31, 16, 0, 0, TimeSpan.Zero), march.To);
+        Assert.Equal((6L, 3L, 0.5), (march.ValidOrders, march.CompletedOrders, march.CompletionRate));
+    }
+
+    [Fact]
+    public async Task April_and_all_time()
+    {
+        var april = await _client.Summary("?from=2026-04-01&to=2026-04-30");
+        Assert.Equal((1L, 0L, 0.0), (april.ValidOrders, april.CompletedOrders, april.CompletionRate));
+
+        var all = await _client.Summary();
+        Assert.Equal(new Summary(null, null, 7, 3, 3.0 / 7), all);
+    }
+
+    [Fact]
+    public async Task Date_time_bounds_are_inclusive_from_and_exclusive_to()
+    {
+        var lastSecond = await _client.Summary("?from=2026-03-31T23:59:59%2B08:00&to=2026-04-01T00:00:00%2B08:00");
+        Assert.Equal((1L, 1L), (lastSecond.ValidOrders, lastSecond.CompletedOrders));
+
+        var before = await _client.Summary("?from=2026-03-31T00:00:00Z&to=2026-03-31T15:59:59Z");
+        Assert.Equal(0L, before.ValidOrders);
+
+        var wallClock = await _client.Summary("?from=2026-03-31T23:59:59&to=2026-04-01T00:00:00");
+        Assert.Equal(1L, wallClock.ValidOrders); // no offset: the district's wall clock
+    }
+
+    [Fact]
+    public async Task A_period_with_no_valid_orders_has_no_rate()
+    {
+        var empty = await _client.Summary("?from=2025-01-01&to=2025-12-31");
+
+        Assert.Equal((0L, 0L, (double?)null), (empty.ValidOrders, empty.CompletedOrders, empty.CompletionRate));
+    }
+
+    [Theory]
+    [InlineData("?from=yesterday", "from")]
+    [InlineData("?to=2026-13-01", "to")]
+    [InlineData("?from=2026-04-01&to=2026-03-01", "to")]
+    [InlineData("?from=2026-03-01&to=2026-03-01T00:00:00%2B08:00", "to")]
+    public async Task Bad_periods_are_a_400(string query, string field)
+    {
+        var response = await _client.GetAsync("/api/v1/stats/summary" + query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal([field], (await response.Read<Problem>()).Errors!.Keys);
+    }
+}

@@ -1,0 +1,42 @@
+using System.Net;
+using Whistle.Api.Tests.Infrastructure;
+
+namespace Whistle.Api.Tests;
+
+public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
+{
+    public sealed record Transition(string From, string Action, string To, string? Guard);
+    public sealed record Workflow(string[] States, string[] Actions, string InitialState, Transition[] Transitions, string Mermaid, string Dot);
+
+    [Fact]
+    public async Task The_workflow_lists_the_lifecycle_as_the_api_names_it_with_both_graphs()
+    {
+        var response = await app.CreateClient().GetAsync("/api/v1/workflow");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var workflow = await response.Read<Workflow>();
+        Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled"], workflow.States);
+        Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel"], workflow.Actions);
+        Assert.Equal("discovered", workflow.InitialState);
+        Assert.Equal(12, workflow.Transitions.Length);
+        Assert.Contains(new Transition("returned", "whistle", "whistled", null), workflow.Transitions);
+        Assert.Contains(workflow.Transitions, t => t is { From: "resolved", Action: "evaluate", To: "acknowledged", Guard: not null });
+        Assert.StartsWith("stateDiagram-v2", workflow.Mermaid);
+        Assert.StartsWith("digraph", workflow.Dot.TrimStart());
+    }
+
+    [Fact]
+    public async Task An_orders_allowed_actions_are_exactly_the_workflows_transitions_from_its_state()
+    {
+        var client = app.CreateClient();
+        var workflow = await (await client.GetAsync("/api/v1/workflow")).Read<Workflow>();
+        var order = await client.File();
+
+        foreach (var step in new Func<Task<Order>>[] { () => client.Get(order.Id), () => client.Whistle(order.Id), () => client.Acknowledge(order.Id), () => client.Resolve(order.Id) })
+        {
+            var current = await step();
+            var expected = workflow.Transitions.Where(t => t.From == current.State).Select(t => t.Action).Distinct();
+            Assert.Equal(expected.Order(), current.AllowedActions.Order());
+        }
+    }
+}
