@@ -13,24 +13,47 @@ public sealed class SummaryApp : WhistleApp
     {
         await base.InitializeAsync();
         var c = CreateClient();
-        async Task<Order> Whistled() { var o = await c.File(); await c.Whistle(o.Id); return o; }
 
-        var a = await Whistled(); await c.Acknowledge(a.Id); await c.Resolve(a.Id);                                  // completed
-        var b = await Whistled(); await c.Acknowledge(b.Id); await c.Resolve(b.Id); await c.Evaluate(b.Id, "satisfied"); // completed (closed)
-        var r = await Whistled(); await c.Acknowledge(r.Id); await c.Resolve(r.Id);
-        await c.Act(r.Id, "evaluate", new { rating = "unsatisfied", comment = "Still broken" });                     // reopened: valid, not completed
-        var d = await Whistled(); await c.Cancel(d.Id, "invalid");                                                    // not valid
-        await Whistled();                                                                                              // valid, open
-        await c.File();                                                                                                // never whistled
-        var g = await c.File(); await c.Act(g.Id, "handle-locally", new { result = "Fixed" });                        // never whistled
-        var h = await Whistled(); await c.Return(h.Id);                                                               // valid, returned
+        // Completed: resolved, and resolved then closed.
+        var resolved = await Whistled(c);
+        await c.Acknowledge(resolved.Id);
+        await c.Resolve(resolved.Id);
+        var closed = await Whistled(c);
+        await c.Acknowledge(closed.Id);
+        await c.Resolve(closed.Id);
+        await c.Evaluate(closed.Id, "satisfied");
 
-        // The last second of March in Shanghai, then the first minutes of April.
+        // Valid but not completed: reopened by an unsatisfied evaluation, still open, returned.
+        var reopened = await Whistled(c);
+        await c.Acknowledge(reopened.Id);
+        await c.Resolve(reopened.Id);
+        await c.Act(reopened.Id, "evaluate", new { rating = "unsatisfied", comment = "Still broken" });
+        await Whistled(c);
+        var returned = await Whistled(c);
+        await c.Return(returned.Id);
+
+        // Not valid: cancelled after the whistle. Not counted: never whistled.
+        var cancelled = await Whistled(c);
+        await c.Cancel(cancelled.Id, "invalid");
+        await c.File();
+        var local = await c.File();
+        await c.Act(local.Id, "handle-locally", new { result = "Fixed" });
+
+        // The last second of March in Shanghai (completed), then the first minutes of April (open).
         Clock.SetUtcNow(new DateTimeOffset(2026, 3, 31, 15, 59, 59, TimeSpan.Zero));
-        var k = await Whistled(); await c.Acknowledge(k.Id); await c.Resolve(k.Id);                                  // March, completed
+        var lastSecond = await Whistled(c);
+        await c.Acknowledge(lastSecond.Id);
+        await c.Resolve(lastSecond.Id);
         var late = await c.File();
         Clock.SetUtcNow(new DateTimeOffset(2026, 3, 31, 16, 30, 0, TimeSpan.Zero));
-        await c.Whistle(late.Id);                                                                                      // April, open
+        await c.Whistle(late.Id);
+    }
+
+    private static async Task<Order> Whistled(HttpClient client)
+    {
+        var order = await client.File();
+        await client.Whistle(order.Id);
+        return order;
     }
 }
 

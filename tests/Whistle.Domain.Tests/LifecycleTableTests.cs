@@ -100,12 +100,24 @@ public class LifecycleTableTests
         var limits = OrderFactory.Garbage.LimitsFor(Priority.Normal);
         switch (action)
         {
-            case "whistle": order.Whistle("sanitation", limits, "community", at); break;
-            case "handle-locally": order.HandleLocally("Fixed", "community", at); break;
-            case "acknowledge": order.Acknowledge("On it", "sanitation", at); break;
-            case "return": order.Return("Not ours", "sanitation", at); break;
-            case "resolve": order.Resolve("Done", "sanitation", at); break;
-            case "cancel": order.Cancel(CancelReason.Withdrawn, null, "community", at); break;
+            case "whistle":
+                order.Whistle("sanitation", limits, "community", at);
+                break;
+            case "handle-locally":
+                order.HandleLocally("Fixed", "community", at);
+                break;
+            case "acknowledge":
+                order.Acknowledge("On it", "sanitation", at);
+                break;
+            case "return":
+                order.Return("Not ours", "sanitation", at);
+                break;
+            case "resolve":
+                order.Resolve("Done", "sanitation", at);
+                break;
+            case "cancel":
+                order.Cancel(CancelReason.Withdrawn, null, "community", at);
+                break;
             default:
                 var rating = WireName.Parse<Rating>(action["evaluate:".Length..]);
                 order.Evaluate(rating, "comment", limits, "community", at);
