@@ -4,12 +4,19 @@ using FluentValidation;
 using Whistle.Api;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Reference;
+using Whistle.Api.Features.Seeding;
 using Whistle.Api.Features.Stats;
 using Whistle.Api.Features.Workflow;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// A verb instead of the service: load demo data and exit.
+if (args is ["seed", .. var seedArgs])
+{
+    return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
+}
 
 builder.Services.Configure<WhistleOptions>(builder.Configuration.GetSection(WhistleOptions.Section));
 builder.Services.AddSingleton(TimeProvider.System);
@@ -60,6 +67,7 @@ app.MapReference();
 app.MapWorkflow();
 app.MapStats();
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 public partial class Program;

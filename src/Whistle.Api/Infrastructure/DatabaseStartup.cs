@@ -17,19 +17,29 @@ public static class DatabaseStartup
 
     public static async Task<string> ResolveConnectionStringAsync(WebApplicationBuilder builder)
     {
-        var configured = builder.Configuration.GetConnectionString(ConnectionName);
+        var (connectionString, embedded) = await ResolveAsync(builder.Configuration);
+        if (embedded is not null)
+        {
+            builder.Services.AddSingleton(new EmbeddedDatabase(embedded));
+        }
+        return connectionString;
+    }
+
+    /// <summary>The configured connection string, or the embedded default's (started or reused here).</summary>
+    public static async Task<(string ConnectionString, EmbeddedPostgres? Embedded)> ResolveAsync(IConfiguration configuration)
+    {
+        var configured = configuration.GetConnectionString(ConnectionName);
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            return configured;
+            return (configured, null);
         }
-        var directory = builder.Configuration[$"{WhistleOptions.Section}:{nameof(WhistleOptions.DataDirectory)}"]
+        var directory = configuration[$"{WhistleOptions.Section}:{nameof(WhistleOptions.DataDirectory)}"]
             ?? EmbeddedPostgres.DefaultDataDirectory();
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Whistle.EmbeddedPostgres");
         var server = await EmbeddedPostgres.StartAsync(directory, "whistle", log: message => logger.LogInformation("{Message}", message));
-        builder.Services.AddSingleton(new EmbeddedDatabase(server));
         logger.LogInformation("Embedded PostgreSQL ready; psql -h {Socket} -U postgres whistle reaches it", server.SocketDirectory);
-        return server.ConnectionStringFor("whistle");
+        return (server.ConnectionStringFor("whistle"), server);
     }
 
     /// <summary>Applies pending migrations; on the embedded default, loads the reference set into an empty store.</summary>
