@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using FluentValidation;
 using Whistle.Api;
 using Whistle.Api.Features.Orders;
@@ -18,56 +16,74 @@ if (args is ["seed", .. var seedArgs])
     return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
 }
 
-builder.Services.Configure<WhistleOptions>(builder.Configuration.GetSection(WhistleOptions.Section));
+builder.Services.AddOptions<WhistleOptions>()
+    .Bind(builder.Configuration.GetSection(WhistleOptions.Section))
+    .Validate(o => o.HasKnownTimeZone(), "Whistle:TimeZone is not a time zone this machine knows (for example Asia/Shanghai).")
+    .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PeriodParser>();
 
-var connectionString = await DatabaseStartup.ResolveConnectionStringAsync(builder);
-builder.Services.AddDbContextPool<WhistleDbContext>(options => options.UseWhistleStore(connectionString));
-
-builder.Services.AddMediator(options =>
+var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
+try
 {
-    options.ServiceLifetime = ServiceLifetime.Scoped;
-    // Validation first, so an invalid request never opens a transaction.
-    options.PipelineBehaviors = [typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
-});
-builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Scoped, includeInternalTypes: true);
-ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
-ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+    builder.Services.AddDbContextPool<WhistleDbContext>(options => options.UseWhistleStore(connectionString));
 
-builder.Services.ConfigureHttpJsonOptions(options =>
-    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false)));
-// Binding failures (malformed JSON, wrong types) throw, so the exception handler answers them as problems.
-builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+    builder.Services.AddMediator(options =>
+    {
+        options.ServiceLifetime = ServiceLifetime.Scoped;
+        // Validation before the transaction, so an invalid request never opens one.
+        options.PipelineBehaviors = [typeof(LoggingBehavior<,>), typeof(ValidationBehavior<,>), typeof(TransactionBehavior<,>)];
+    });
+    builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Scoped, includeInternalTypes: true);
+    ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+    ValidatorOptions.Global.PropertyNameResolver = (_, member, _) => member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
 
-builder.Services.AddOpenApi("v1", OpenApiSetup.Configure);
-builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+    builder.Services.ConfigureHttpJsonOptions(options =>
+        options.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter(new WireNamingPolicy(), allowIntegerValues: false)));
+    // Binding failures (malformed JSON, wrong types) throw, so the exception handler answers them as problems.
+    builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+    builder.Services.AddProblemDetails();
+    builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
 
-var app = builder.Build();
+    builder.Services.AddOpenApi("v1", OpenApiSetup.Configure);
+    builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 
-await DatabaseStartup.MigrateAsync(app);
+    var app = builder.Build();
+    if (embedded is not null)
+    {
+        // Stop what we started once the last request is served (the finally below covers a failed start).
+        app.Lifetime.ApplicationStopped.Register(() => embedded.DisposeAsync().AsTask().GetAwaiter().GetResult());
+    }
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+    await DatabaseStartup.MigrateAsync(app, loadReferenceData: embedded is not null);
 
-app.MapOpenApi("/openapi/{documentName}.json");
-app.UseSwaggerUI(options =>
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+
+    app.MapOpenApi("/openapi/{documentName}.json");
+    app.UseSwaggerUI(options =>
+    {
+        options.SwaggerEndpoint("/openapi/v1.json", "Whistle v1");
+        options.RoutePrefix = "swagger";
+        options.DocumentTitle = "Whistle API";
+    });
+    app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+    app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+
+    app.MapOrders();
+    app.MapReference();
+    app.MapWorkflow();
+    app.MapStats();
+
+    await app.RunAsync();
+    return 0;
+}
+finally
 {
-    options.SwaggerEndpoint("/openapi/v1.json", "Whistle v1");
-    options.RoutePrefix = "swagger";
-    options.DocumentTitle = "Whistle API";
-});
-app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
-
-app.MapOrders();
-app.MapReference();
-app.MapWorkflow();
-app.MapStats();
-
-await app.RunAsync();
-return 0;
+    if (embedded is not null)
+    {
+        await embedded.DisposeAsync();
+    }
+}
 
 public partial class Program;

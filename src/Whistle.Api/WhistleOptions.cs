@@ -8,6 +8,10 @@ public sealed class WhistleOptions
     /// <summary>The district's time zone: bare dates in statistics periods are days there.</summary>
     public string TimeZone { get; set; } = "Asia/Shanghai";
 
+    public TimeZoneInfo Zone => TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+
+    public bool HasKnownTimeZone() => TimeZoneInfo.TryFindSystemTimeZoneById(TimeZone, out _);
+
     /// <summary>
     /// Where the embedded PostgreSQL keeps its data when no connection string is configured;
     /// defaults to WHISTLE_DATA_DIR or the user's data folder.

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests;
@@ -44,11 +45,22 @@ public class ConcurrencyTests(WhistleApp app) : IClassFixture<WhistleApp>
     }
 
     [Fact]
-    public async Task Parallel_filings_each_get_their_own_order_and_code()
+    public async Task An_action_waits_for_the_orders_row_lock_and_then_sees_the_state_left_behind()
     {
-        var orders = await Task.WhenAll(Enumerable.Range(0, Racers * 2).Select(_ => _client.File()));
+        var order = await _client.File();
+        await _client.Whistle(order.Id);
+        await using var db = app.Db();
+        await using var holder = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM orders WHERE id = {order.Id} FOR UPDATE");
 
-        Assert.Equal(orders.Length, orders.Select(o => o.Id).Distinct().Count());
-        Assert.Equal(orders.Length, orders.Select(o => o.Code).Distinct().Count());
+        var acknowledge = _client.Post($"/api/v1/orders/{order.Id}/acknowledge");
+        var waited = await Task.WhenAny(acknowledge, Task.Delay(TimeSpan.FromMilliseconds(700)));
+        Assert.NotSame(acknowledge, waited); // still queued behind the lock
+        await db.Database.ExecuteSqlAsync($"UPDATE orders SET version = version + 1, state = 'cancelled' WHERE id = {order.Id}");
+        await holder.CommitAsync();
+
+        var response = await acknowledge;
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("cancelled", (await response.Read<Problem>()).State);
     }
 }

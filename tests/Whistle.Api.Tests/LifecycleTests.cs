@@ -20,6 +20,7 @@ public class LifecycleTests : IClassFixture<WhistleApp>
     {
         var t0 = _app.Clock.GetUtcNow();
         var filed = await _client.File(category: "pipe-blockage", grid: "ST02-C03-G04", actor: "grid-worker-0203");
+        // This class files no other order: the summary's all-time figures are this order's alone.
         Assert.Equal("discovered", filed.State);
         Assert.Equal(["whistle", "handle-locally", "cancel"], filed.AllowedActions);
         Assert.Equal(("ST02-C03", "ST02"), (filed.CommunityCode, filed.StreetCode));
@@ -38,6 +39,7 @@ public class LifecycleTests : IClassFixture<WhistleApp>
         _app.Clock.Advance(TimeSpan.FromMinutes(5));
         var rewhistled = await _client.Act(filed.Id, "whistle", actor: "community-ST02-C03");
         Assert.Equal("water", rewhistled.DepartmentCode); // routed by the duty catalogue
+        Assert.Equal("housing", rewhistled.ReturnedByDepartmentCode);
         Assert.Equal(t0.AddMinutes(10), rewhistled.Milestones.FirstWhistledAt);
         Assert.Equal(t0.AddMinutes(75), rewhistled.Milestones.WhistledAt);
 
@@ -52,6 +54,7 @@ public class LifecycleTests : IClassFixture<WhistleApp>
         var reopened = await _client.Act(filed.Id, "evaluate", new { rating = "unsatisfied", comment = "Blocked again" }, actor: "community-ST02-C03");
         Assert.Equal("acknowledged", reopened.State);
         Assert.Equal(1, reopened.Counters.Reopens);
+        Assert.Equal((null, null), (reopened.Milestones.ResolvedAt, reopened.Result)); // the resolution did not hold
         Assert.Equal(_app.Clock.GetUtcNow().AddHours(48), reopened.Deadlines.ResolveBy);
         Assert.Equal(new Summary(null, null, 1, 0, 0.0), await _client.Summary());
 
@@ -82,6 +85,10 @@ public class LifecycleTests : IClassFixture<WhistleApp>
             ],
             history.Select(e => (e.Version, e.Action, e.FromState, e.ToState, e.Actor)).ToArray<(int, string, string?, string, string)>());
         Assert.Equal(t0, history[0].At);
+        Assert.Equal(("pipe-blockage", "ST02-C03-G04", "40.8424", "111.7492", "Gate 3"),
+            (history[0].Details["categoryCode"], history[0].Details["gridCode"], history[0].Details["latitude"],
+             history[0].Details["longitude"], history[0].Details["address"]));
+        Assert.Equal("The bins by gate 3 have not been emptied for three days.", history[0].Details["description"]);
         Assert.Equal("housing", history[1].Details["departmentCode"]);
         Assert.Equal("Pipes are the water bureau's", history[2].Details["reason"]);
         Assert.Equal("housing", history[2].Details["departmentCode"]);
@@ -91,20 +98,5 @@ public class LifecycleTests : IClassFixture<WhistleApp>
         Assert.Equal(closed.Milestones.ClosedAt, history[^1].At);
 
         Assert.Equal(new Summary(null, null, 1, 1, 1.0), await _client.Summary());
-    }
-
-    [Fact]
-    public async Task An_order_handled_locally_is_never_whistled_and_ends_there()
-    {
-        var filed = await _client.File();
-        var handled = await _client.Act(filed.Id, "handle-locally", new { result = "Fixed by the building leaders" });
-
-        Assert.Equal("handled-locally", handled.State);
-        Assert.Empty(handled.AllowedActions);
-        Assert.Null(handled.Milestones.FirstWhistledAt);
-        Assert.Equal(_app.Clock.GetUtcNow(), handled.Milestones.HandledLocallyAt);
-
-        var again = await _client.Post($"/api/v1/orders/{filed.Id}/whistle");
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
     }
 }

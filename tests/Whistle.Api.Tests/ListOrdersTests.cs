@@ -70,7 +70,7 @@ public class ListOrdersTests(ListingApp app) : IClassFixture<ListingApp>
     public async Task Filters_narrow_and_combine()
     {
         var whistled = await All("&state=whistled");
-        Assert.Equal(9, whistled.Count);
+        Assert.Equal(9, whistled.Count); // the one filed while paging (ST39) stays discovered
         Assert.All(whistled, o => Assert.Equal("whistled", o.State));
 
         var garbageInC01 = await All("&categoryCode=garbage&communityCode=ST01-C01");
@@ -83,11 +83,12 @@ public class ListOrdersTests(ListingApp app) : IClassFixture<ListingApp>
 
         Assert.Equal(8, (await All("&streetCode=ST05")).Count);
         Assert.Equal(8, (await All("&gridCode=ST05-C01-G02")).Count);
-        Assert.Equal(16, (await All("&state=discovered,cancelled")).Count(o => o.State == "discovered"));
+        Assert.Equal(16, (await All("&state=discovered,cancelled")).Count(o => o.State == "discovered" && o.StreetCode != "ST39"));
         Assert.Empty(await All("&communityCode=ST38-C01"));
     }
 
     [Theory]
+    [InlineData("?limit=abc", "limit")]
     [InlineData("?limit=0", "limit")]
     [InlineData("?limit=201", "limit")]
     [InlineData("?state=open", "state")]

@@ -163,4 +163,52 @@ public class OrderActionTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Contains("X-Actor", (await response.Read<Problem>()).Errors!.Keys);
     }
+
+    [Fact]
+    public async Task An_order_handled_locally_is_never_whistled_and_ends_there()
+    {
+        var filed = await _client.File();
+        var handled = await _client.Act(filed.Id, "handle-locally", new { result = "Fixed by the building leaders" });
+
+        Assert.Equal("handled-locally", handled.State);
+        Assert.Empty(handled.AllowedActions);
+        Assert.Null(handled.Milestones.FirstWhistledAt);
+        Assert.Equal(app.Clock.GetUtcNow(), handled.Milestones.HandledLocallyAt);
+
+        var again = await _client.Post($"/api/v1/orders/{filed.Id}/whistle");
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_rewhistle_does_not_bounce_back_to_the_department_that_returned_it()
+    {
+        var order = await _client.File(category: "garbage");
+        await _client.Whistle(order.Id);
+        await _client.Acknowledge(order.Id);
+        var returned = await _client.Return(order.Id);
+        Assert.Equal(("sanitation", (DateTimeOffset?)app.Clock.GetUtcNow()), (returned.ReturnedByDepartmentCode, returned.Milestones.AcknowledgedAt));
+
+        var bounced = await _client.Post($"/api/v1/orders/{order.Id}/whistle");
+        Assert.Equal(HttpStatusCode.BadRequest, bounced.StatusCode);
+        Assert.Contains("sanitation", (await bounced.Read<Problem>()).Errors!["departmentCode"][0]);
+
+        var rewhistled = await _client.Whistle(order.Id, "urban-management");
+        Assert.Equal(("urban-management", (DateTimeOffset?)null), (rewhistled.DepartmentCode, rewhistled.Milestones.AcknowledgedAt));
+        Assert.Equal(2, rewhistled.Counters.Whistles);
+    }
+
+    [Theory]
+    [InlineData("text/html")]
+    [InlineData("application/xml")]
+    public async Task Errors_are_problem_json_whatever_the_client_accepts(string accept)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/orders/WS-9999999");
+        request.Headers.Accept.ParseAdd(accept);
+
+        var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(404, (await response.Read<Problem>()).Status);
+    }
 }

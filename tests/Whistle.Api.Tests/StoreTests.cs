@@ -18,9 +18,11 @@ public class StoreTests(WhistleApp app) : IClassFixture<WhistleApp>
 
         var update = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteSqlRawAsync("UPDATE order_history SET actor = 'someone else'"));
         var delete = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteSqlRawAsync("DELETE FROM order_history"));
+        var truncate = await Assert.ThrowsAsync<PostgresException>(() => db.Database.ExecuteSqlRawAsync("TRUNCATE order_history CASCADE"));
 
         Assert.Contains("append-only", update.MessageText);
         Assert.Contains("append-only", delete.MessageText);
+        Assert.Contains("append-only", truncate.MessageText);
         Assert.Single(await _client.History(order.Id));
     }
 

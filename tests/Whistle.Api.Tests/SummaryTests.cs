@@ -90,6 +90,9 @@ public class SummaryTests(SummaryApp app) : IClassFixture<SummaryApp>
         var before = await _client.Summary("?from=2026-03-31T00:00:00Z&to=2026-03-31T15:59:59Z");
         Assert.Equal(0L, before.ValidOrders);
 
+        var unencodedPlus = await _client.Summary("?from=2026-03-31T23:59:59+08:00&to=2026-04-01T00:00:00+08:00");
+        Assert.Equal(1L, unencodedPlus.ValidOrders); // '+' typed into a URL arrives as a space
+
         var wallClock = await _client.Summary("?from=2026-03-31T23:59:59&to=2026-04-01T00:00:00");
         Assert.Equal(1L, wallClock.ValidOrders); // no offset: the district's wall clock
     }

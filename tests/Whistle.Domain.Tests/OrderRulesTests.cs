@@ -64,6 +64,7 @@ public class OrderRulesTests
         Assert.Equal(1, order.ReturnCount);
         Assert.Equal("Belongs to urban management", order.ReturnReason);
         Assert.Equal("sanitation", order.NewHistory[^1].Details["departmentCode"]);
+        Assert.Equal("sanitation", order.ReturnedByDepartmentCode);
 
         var second = first.AddHours(5);
         order.Whistle("urban-management", Normal, "community", second);
@@ -87,6 +88,8 @@ public class OrderRulesTests
         Assert.Equal(1, order.ReopenCount);
         Assert.Equal(at.AddHours(24), order.ResolveBy);
         Assert.Null(order.ClosedAt);
+        Assert.Null(order.ResolvedAt);
+        Assert.Null(order.Result);
         Assert.Equal(Rating.Unsatisfied, order.Rating);
         Assert.Equal([OrderAction.Return, OrderAction.Resolve], order.AllowedActions());
     }

@@ -12,19 +12,6 @@ public static class DatabaseStartup
 {
     public const string ConnectionName = "Whistle";
 
-    /// <summary>Set when the embedded default is in use; the host stops it at shutdown if it started it.</summary>
-    public sealed record EmbeddedDatabase(EmbeddedPostgres Server);
-
-    public static async Task<string> ResolveConnectionStringAsync(WebApplicationBuilder builder)
-    {
-        var (connectionString, embedded) = await ResolveAsync(builder.Configuration);
-        if (embedded is not null)
-        {
-            builder.Services.AddSingleton(new EmbeddedDatabase(embedded));
-        }
-        return connectionString;
-    }
-
     /// <summary>The configured connection string, or the embedded default's (started or reused here).</summary>
     public static async Task<(string ConnectionString, EmbeddedPostgres? Embedded)> ResolveAsync(IConfiguration configuration)
     {
@@ -37,29 +24,23 @@ public static class DatabaseStartup
             ?? EmbeddedPostgres.DefaultDataDirectory();
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
         var logger = loggerFactory.CreateLogger("Whistle.EmbeddedPostgres");
-        var server = await EmbeddedPostgres.StartAsync(directory, "whistle", log: message => logger.LogInformation("{Message}", message));
+        var server = await EmbeddedPostgres.StartAsync(directory, "whistle", log: message => Console.WriteLine($"info: Whistle.EmbeddedPostgres {message}"));
         logger.LogInformation("Embedded PostgreSQL ready; psql -h {Socket} -U postgres whistle reaches it", server.SocketDirectory);
         return (server.ConnectionStringFor("whistle"), server);
     }
 
     /// <summary>Applies pending migrations; on the embedded default, loads the reference set into an empty store.</summary>
-    public static async Task MigrateAsync(WebApplication app)
+    public static async Task MigrateAsync(WebApplication app, bool loadReferenceData)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
         await db.Database.MigrateAsync();
-        if (app.Services.GetService<EmbeddedDatabase>() is not null && await BuiltInReferenceData.LoadIfEmptyAsync(db, default))
+        if (loadReferenceData && await BuiltInReferenceData.LoadIfEmptyAsync(db, default))
         {
             app.Logger.LogInformation(
                 "Loaded the built-in reference set: {Streets} streets, {Communities} communities, {Grids} grids, {Departments} departments, {Categories} categories",
                 BuiltInReferenceData.StreetCount, BuiltInReferenceData.CommunityCount, BuiltInReferenceData.GridCount,
                 BuiltInReferenceData.Departments.Count, BuiltInReferenceData.Categories.Count);
-        }
-        var embedded = app.Services.GetService<EmbeddedDatabase>();
-        if (embedded is not null)
-        {
-            // Stop what we started, after the last request has been served.
-            app.Lifetime.ApplicationStopped.Register(() => embedded.Server.DisposeAsync().AsTask().GetAwaiter().GetResult());
         }
     }
 }

@@ -23,9 +23,13 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private readonly bool _asPostgresUser;
     private readonly bool _deleteOnDispose;
     private readonly string _rootDirectory;
+    private readonly Action<string> _log;
+    private int _disposed;
 
-    private EmbeddedPostgres(string binaries, string root, string cluster, string socketDirectory, bool asPostgresUser, bool deleteOnDispose)
+    private EmbeddedPostgres(
+        string binaries, string root, string cluster, string socketDirectory, bool asPostgresUser, bool deleteOnDispose, Action<string> log)
     {
+        _log = log;
         _binaries = binaries;
         _rootDirectory = root;
         _clusterDirectory = cluster;
@@ -92,23 +96,25 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
 
         root = Path.GetFullPath(root);
         var cluster = Path.Combine(root, "pgdata");
-        var sockets = Path.Combine(root, "run");
-        // A Unix socket path is limited to ~107 bytes; a deep data folder gets its socket in /tmp.
+        var asPostgres = IsRoot;
+        var sockets = ConfiguredSocketDirectory(cluster) ?? Path.Combine(root, "run");
+        // A Unix socket path is limited to ~107 bytes; a deep data folder gets its socket in a fresh,
+        // private temporary folder (its name is not guessable, so no one can lay it out in advance).
         if (Encoding.UTF8.GetByteCount(Path.Combine(sockets, $".s.PGSQL.{Port}")) > 100)
         {
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(root)))[..12];
-            sockets = Path.Combine(Path.GetTempPath(), $"whistle-{hash}");
+            sockets = Directory.CreateTempSubdirectory("whistle-").FullName;
         }
 
-        var asPostgres = IsRoot;
-        var server = new EmbeddedPostgres(binaries, root, cluster, sockets, asPostgres, deleteOnDispose);
+        var server = new EmbeddedPostgres(binaries, root, cluster, sockets, asPostgres, deleteOnDispose, log);
         await server.PrepareFoldersAsync(cancellationToken);
 
         if (!File.Exists(Path.Combine(cluster, "PG_VERSION")))
         {
             log($"Creating a PostgreSQL cluster in {cluster}");
-            await server.InitializeAsync(durable, cancellationToken);
+            await server.InitializeAsync(cancellationToken);
         }
+        // Also on every start, so a cluster interrupted between initdb and this step is never left open.
+        await server.EnsureSettingsAsync(durable, cancellationToken);
 
         if (await server.IsRunningAsync(cancellationToken))
         {
@@ -156,17 +162,51 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the server if this process started it and no other process is still connected to it
+    /// (another instance may have reused it), then removes the folder of a throwaway cluster.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
         if (StartedHere)
         {
-            await RunAsync("pg_ctl", ["-D", _clusterDirectory, "-m", "fast", "-w", "stop"], CancellationToken.None);
+            NpgsqlConnection.ClearAllPools();
+            var others = await OtherClientsAsync();
+            if (others > 0 && !_deleteOnDispose)
+            {
+                _log($"Leaving PostgreSQL on {_clusterDirectory} running: {others} other connection(s) still use it");
+            }
+            else
+            {
+                await RunAsync("pg_ctl", ["-D", _clusterDirectory, "-m", "fast", "-w", "stop"], CancellationToken.None);
+                _log($"Stopped PostgreSQL on {_clusterDirectory}");
+            }
             StartedHere = false;
         }
         if (_deleteOnDispose)
         {
             TryDelete(_rootDirectory);
             TryDelete(SocketDirectory);
+        }
+    }
+
+    private async Task<long> OtherClientsAsync()
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres") + ";Pooling=false;Timeout=5");
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", connection);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+        catch (NpgsqlException)
+        {
+            return 0;
         }
     }
 
@@ -190,24 +230,33 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     private async Task PrepareFoldersAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_rootDirectory);
+        var owner = _asPostgresUser ? Superuser : Environment.UserName;
         foreach (var directory in new[] { _clusterDirectory, SocketDirectory })
         {
-            if (!Directory.Exists(directory))
+            var info = new DirectoryInfo(directory);
+            if (info.LinkTarget is not null)
             {
-                Directory.CreateDirectory(directory);
-                if (!OperatingSystem.IsWindows())
+                throw new EmbeddedPostgresException($"{directory} is a symbolic link; the embedded PostgreSQL will not use it.");
+            }
+            Directory.CreateDirectory(directory);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            if (_asPostgresUser)
+            {
+                var chown = await RunRawAsync("chown", [$"{Superuser}:", directory], cancellationToken);
+                if (chown.ExitCode != 0)
                 {
-                    File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                    throw new EmbeddedPostgresException(
+                        $"Running as root, the embedded PostgreSQL runs as the '{Superuser}' user, but could not hand {directory} to it: {chown.Output}");
                 }
-                if (_asPostgresUser)
-                {
-                    var chown = await RunRawAsync("chown", [$"{Superuser}:", directory], cancellationToken);
-                    if (chown.ExitCode != 0)
-                    {
-                        throw new EmbeddedPostgresException(
-                            $"Running as root, the embedded PostgreSQL runs as the '{Superuser}' user, but could not hand {directory} to it: {chown.Output}");
-                    }
-                }
+            }
+            // Whoever owns the socket folder can connect as superuser: it must be ours.
+            var stat = await RunRawAsync("stat", ["-c", "%U", directory], cancellationToken);
+            if (stat.ExitCode == 0 && stat.Output != owner)
+            {
+                throw new EmbeddedPostgresException($"{directory} belongs to '{stat.Output}', not '{owner}'; the embedded PostgreSQL will not use it.");
             }
         }
         if (_asPostgresUser)
@@ -222,18 +271,30 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
-    private async Task InitializeAsync(bool durable, CancellationToken cancellationToken)
+    private async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        // Trust only the Unix socket (its folder is private); refuse TCP outright.
         var init = await RunAsync("initdb",
-            ["-D", _clusterDirectory, "-U", Superuser, "-A", "trust", "-E", "UTF8", "--no-locale", "--no-instructions"],
+            ["-D", _clusterDirectory, "-U", Superuser, "--auth-local=trust", "--auth-host=reject", "-E", "UTF8", "--no-locale", "--no-instructions"],
             cancellationToken);
         if (init.ExitCode != 0)
         {
             throw new EmbeddedPostgresException($"initdb failed: {init.Output}");
         }
+    }
+
+    private const string SettingsMarker = "# Whistle's embedded cluster";
+
+    private async Task EnsureSettingsAsync(bool durable, CancellationToken cancellationToken)
+    {
+        var configuration = Path.Combine(_clusterDirectory, "postgresql.conf");
+        if ((await File.ReadAllTextAsync(configuration, cancellationToken)).Contains(SettingsMarker, StringComparison.Ordinal))
+        {
+            return;
+        }
         var settings = new StringBuilder()
             .AppendLine()
-            .AppendLine("# Whistle's embedded cluster: Unix socket only, in its own folder.")
+            .AppendLine(SettingsMarker + ": Unix socket only, in its own private folder.")
             .AppendLine("listen_addresses = ''")
             .AppendLine($"port = {Port}")
             .AppendLine($"unix_socket_directories = '{SocketDirectory.Replace("'", "''", StringComparison.Ordinal)}'")
@@ -243,7 +304,24 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             settings.AppendLine("fsync = off").AppendLine("synchronous_commit = off").AppendLine("full_page_writes = off");
         }
-        await File.AppendAllTextAsync(Path.Combine(_clusterDirectory, "postgresql.conf"), settings.ToString(), cancellationToken);
+        await File.AppendAllTextAsync(configuration, settings.ToString(), cancellationToken);
+    }
+
+    /// <summary>The socket folder an existing cluster was set up with, so a restart finds it again.</summary>
+    private static string? ConfiguredSocketDirectory(string cluster)
+    {
+        var configuration = Path.Combine(cluster, "postgresql.conf");
+        string[] lines;
+        try
+        {
+            lines = File.ReadAllLines(configuration);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+        var setting = lines.LastOrDefault(l => l.StartsWith("unix_socket_directories = '", StringComparison.Ordinal));
+        return setting is null ? null : setting["unix_socket_directories = '".Length..].TrimEnd().TrimEnd('\'').Replace("''", "'", StringComparison.Ordinal);
     }
 
     private async Task<bool> IsRunningAsync(CancellationToken cancellationToken) =>

@@ -47,12 +47,18 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             };
         }
         context.Response.StatusCode = problem.Status!.Value;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
+        var written = await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = problem,
             Exception = exception,
         });
+        if (!written)
+        {
+            // The client's Accept excludes JSON; an error it cannot negotiate is still better than none.
+            await context.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, "application/problem+json", cancellationToken);
+        }
+        return true;
     }
 
     private static HttpValidationProblemDetails Validation(ValidationException exception) => new(

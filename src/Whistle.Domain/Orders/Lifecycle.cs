@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using Stateless;
 using Stateless.Graph;
 using Stateless.Reflection;
@@ -92,8 +93,12 @@ public static class Lifecycle
     /// <summary>A machine over an order's state, held outside it.</summary>
     public static Machine For(Func<OrderState> read, Action<OrderState> write) => new(read, write);
 
-    /// <summary>The actions permitted in a state, without an order at hand.</summary>
-    public static IReadOnlyList<OrderAction> AllowedActions(OrderState state) => For(() => state, _ => { }).AllowedActions();
+    // What each state permits never changes while the program runs; lists of orders ask it per order.
+    private static readonly FrozenDictionary<OrderState, OrderAction[]> Allowed = Enum.GetValues<OrderState>()
+        .ToFrozenDictionary(state => state, state => For(() => state, _ => { }).AllowedActions().ToArray());
+
+    /// <summary>The actions permitted in a state, from the definition.</summary>
+    public static IReadOnlyList<OrderAction> AllowedActions(OrderState state) => Allowed[state];
 
     /// <summary>The whole definition, for clients and documentation.</summary>
     public static WorkflowDescription Describe()

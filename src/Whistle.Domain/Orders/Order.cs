@@ -1,3 +1,4 @@
+using System.Globalization;
 using Whistle.Domain.Reference;
 
 namespace Whistle.Domain.Orders;
@@ -28,14 +29,19 @@ public sealed class Order
 
     /// <summary>The department it is whistled to now; none before the whistle and after a return.</summary>
     public string? DepartmentCode { get; private set; }
+    /// <summary>The department that last returned it, so a re-whistle does not bounce it straight back.</summary>
+    public string? ReturnedByDepartmentCode { get; private set; }
 
     public string FiledBy { get; private set; } = "";
     public DateTimeOffset FiledAt { get; private set; }
     /// <summary>The first whistle: the moment the order counts towards the district's figures.</summary>
     public DateTimeOffset? FirstWhistledAt { get; private set; }
+    /// <summary>The latest whistle; the milestones after it belong to this dispatch.</summary>
     public DateTimeOffset? WhistledAt { get; private set; }
+    /// <summary>When the current dispatch was acknowledged; cleared by a re-whistle.</summary>
     public DateTimeOffset? AcknowledgedAt { get; private set; }
     public DateTimeOffset? ReturnedAt { get; private set; }
+    /// <summary>When the current resolution was reported; cleared by a reopen.</summary>
     public DateTimeOffset? ResolvedAt { get; private set; }
     public DateTimeOffset? EvaluatedAt { get; private set; }
     public DateTimeOffset? ClosedAt { get; private set; }
@@ -61,7 +67,7 @@ public sealed class Order
     /// <summary>History entries made since the order was loaded; the store appends them with the change.</summary>
     public IReadOnlyList<OrderHistoryEntry> NewHistory => _newHistory;
 
-    public IReadOnlyList<OrderAction> AllowedActions() => Machine().AllowedActions();
+    public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State);
 
     public static Order File(
         Guid id, string title, string description, Category category, Grid grid, Community community,
@@ -85,8 +91,12 @@ public sealed class Order
         order.Record(OrderHistoryEntry.FileAction, null, actor, at, new()
         {
             ["title"] = title,
+            ["description"] = description,
             ["categoryCode"] = category.Code,
             ["gridCode"] = grid.Code,
+            ["latitude"] = location.Latitude.ToString("R", CultureInfo.InvariantCulture),
+            ["longitude"] = location.Longitude.ToString("R", CultureInfo.InvariantCulture),
+            ["address"] = location.Address,
             ["priority"] = WireName.Of(priority),
         });
         return order;
@@ -99,6 +109,7 @@ public sealed class Order
         DepartmentCode = departmentCode;
         FirstWhistledAt ??= at;
         WhistledAt = at;
+        AcknowledgedAt = null;
         WhistleCount++;
         AcknowledgeBy = at + limits.AcknowledgeWithin;
         ResolveBy = at + limits.ResolveWithin;
@@ -130,6 +141,7 @@ public sealed class Order
     {
         var from = Transition(OrderAction.Return);
         var department = DepartmentCode;
+        ReturnedByDepartmentCode = department;
         DepartmentCode = null;
         ReturnedAt = at;
         ReturnReason = reason;
@@ -163,7 +175,10 @@ public sealed class Order
         }
         else
         {
+            // Reopened: the resolution did not hold, so it no longer stands as the order's result.
             ReopenCount++;
+            ResolvedAt = null;
+            Result = null;
             ResolveBy = at + limits.ResolveWithin;
         }
         Record(OrderAction.Evaluate, from, actor, at, new()

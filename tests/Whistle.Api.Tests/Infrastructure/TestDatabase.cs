@@ -65,7 +65,8 @@ public static class TestDatabase
             try
             {
                 var postmaster = Path.Combine(directory, "pgdata", "postmaster.pid");
-                if (File.Exists(postmaster) && int.TryParse(File.ReadLines(postmaster).FirstOrDefault(), out var server) && IsRunning(server))
+                if (File.Exists(postmaster) && int.TryParse(File.ReadLines(postmaster).FirstOrDefault(), out var server) && IsRunning(server)
+                    && IsPostgresOn(server, directory))
                 {
                     using var process = System.Diagnostics.Process.GetProcessById(server);
                     process.Kill();
@@ -77,6 +78,19 @@ public static class TestDatabase
             {
                 // Someone else's, or busy: leave it.
             }
+        }
+    }
+
+    /// <summary>A stale pid file may name a process that reused the number: kill only the postgres serving that folder.</summary>
+    private static bool IsPostgresOn(int pid, string directory)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Contains(directory, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
         }
     }
 

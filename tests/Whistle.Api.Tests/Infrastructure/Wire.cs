@@ -8,6 +8,7 @@ namespace Whistle.Api.Tests.Infrastructure;
 public sealed record Order(
     Guid Id, string Code, string State, string[] AllowedActions, int Version, string Title, string Description,
     string Priority, string CategoryCode, string GridCode, string CommunityCode, string StreetCode, string? DepartmentCode,
+    string? ReturnedByDepartmentCode,
     OrderLocation Location, OrderDeadlines Deadlines, OrderMilestones Milestones, OrderCounters Counters, string FiledBy,
     string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason);
 

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -27,7 +28,7 @@ public static class CancelOrder
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
             await OrderStore.ActAsync(db, command.OrderId, command.Context,
-                order => order.Cancel(command.Reason!.Value, command.Comment?.Trim(), command.Context.Actor, clock.GetUtcNow()), cancellationToken);
+                order => order.Cancel(command.Reason!.Value, command.Comment?.Trim(), command.Context.Actor, clock.Now()), cancellationToken);
     }
 
     internal static void Map(RouteGroupBuilder orders) =>

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -34,7 +35,7 @@ public static class EvaluateOrder
             {
                 var category = await db.Categories.AsNoTracking().SingleAsync(c => c.Code == order.CategoryCode, cancellationToken);
                 order.Evaluate(command.Rating!.Value, command.Comment?.Trim(), category.LimitsFor(order.Priority),
-                    command.Context.Actor, clock.GetUtcNow());
+                    command.Context.Actor, clock.Now());
             }, cancellationToken);
     }
 

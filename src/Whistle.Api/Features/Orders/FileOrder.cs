@@ -77,7 +77,7 @@ public static class FileOrder
             var order = Order.File(
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
                 new Location(location.Latitude!.Value, location.Longitude!.Value, location.Address?.Trim()),
-                request.Priority ?? Priority.Normal, command.Actor, clock.GetUtcNow());
+                request.Priority ?? Priority.Normal, command.Actor, clock.Now());
             db.Orders.Add(order);
             return await OrderStore.SaveAsync(db, order, cancellationToken);
         }

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Orders;
@@ -21,7 +22,7 @@ public static class HandleOrderLocally
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
             await OrderStore.ActAsync(db, command.OrderId, command.Context,
-                order => order.HandleLocally(command.Result!.Trim(), command.Context.Actor, clock.GetUtcNow()), cancellationToken);
+                order => order.HandleLocally(command.Result!.Trim(), command.Context.Actor, clock.Now()), cancellationToken);
     }
 
     internal static void Map(RouteGroupBuilder orders) =>

@@ -23,7 +23,7 @@ public static class ListOrders
 
     public sealed record Query(
         string? State, string? DepartmentCode, string? CommunityCode, string? CategoryCode, string? StreetCode,
-        string? GridCode, int? Limit, string? Cursor) : IQuery<Page>;
+        string? GridCode, string? Limit, string? Cursor) : IQuery<Page>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -33,7 +33,10 @@ public static class ListOrders
                 .Must(states => States(states) is not null)
                 .WithMessage($"'state' takes one or more of {string.Join(", ", WireName.All<OrderState>())}, separated by commas.")
                 .OverridePropertyName("state");
-            RuleFor(q => q.Limit).InclusiveBetween(1, MaxLimit).OverridePropertyName("limit");
+            RuleFor(q => q.Limit)
+                .Must(limit => limit is null || ParseLimit(limit) is not null)
+                .WithMessage($"'limit' must be a whole number from 1 to {MaxLimit}.")
+                .OverridePropertyName("limit");
             RuleFor(q => q.Cursor)
                 .Must(cursor => cursor is null || DecodeCursor(cursor) is not null)
                 .WithMessage("'cursor' is not one this service handed out; use nextCursor from the previous page.")
@@ -45,7 +48,7 @@ public static class ListOrders
     {
         public async ValueTask<Page> Handle(Query query, CancellationToken cancellationToken)
         {
-            var limit = query.Limit ?? DefaultLimit;
+            var limit = query.Limit is null ? DefaultLimit : ParseLimit(query.Limit)!.Value;
             var orders = db.Orders.AsNoTracking();
             if (States(query.State) is { Count: > 0 } states)
             {
@@ -93,7 +96,7 @@ public static class ListOrders
                 [Description("One or more states, comma-separated (whistled,acknowledged).")] string? state,
                 [Description("Orders whistled to this department now.")] string? departmentCode,
                 string? communityCode, string? categoryCode, string? streetCode, string? gridCode,
-                [Description("Page size, 1 to 200; 20 by default.")] int? limit,
+                [Description("Page size, 1 to 200; 20 by default.")] string? limit,
                 [Description("nextCursor from the previous page.")] string? cursor,
                 IMediator mediator, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(
@@ -102,6 +105,9 @@ public static class ListOrders
             .WithSummary("List orders")
             .WithDescription("Newest first, with keyset pagination: follow nextCursor until it is null. Filters combine with AND.")
             .ProducesValidationProblem();
+
+    private static int? ParseLimit(string text) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit ? limit : null;
 
     private static List<OrderState>? States(string? text)
     {

@@ -9,6 +9,7 @@ namespace Whistle.Api.Features.Orders;
 /// <param name="AllowedActions">The actions permitted now, named as in the paths (<c>POST /api/v1/orders/{id}/{action}</c>).</param>
 /// <param name="Version">Bumped by every change; the <c>ETag</c> is this number quoted.</param>
 /// <param name="DepartmentCode">The department the order is whistled to now; null before the whistle and after a return.</param>
+/// <param name="ReturnedByDepartmentCode">The department that last returned it, if any.</param>
 /// <param name="Result">What was done: the department's resolution, or the community's own fix.</param>
 /// <param name="Rating">The community's latest evaluation.</param>
 public sealed record OrderResponse(
@@ -25,6 +26,7 @@ public sealed record OrderResponse(
     string CommunityCode,
     string StreetCode,
     string? DepartmentCode,
+    string? ReturnedByDepartmentCode,
     LocationResponse Location,
     DeadlinesResponse Deadlines,
     MilestonesResponse Milestones,
@@ -50,6 +52,7 @@ public sealed record OrderResponse(
         order.CommunityCode,
         order.StreetCode,
         order.DepartmentCode,
+        order.ReturnedByDepartmentCode,
         new LocationResponse(order.Location.Latitude, order.Location.Longitude, order.Location.Address),
         new DeadlinesResponse(order.AcknowledgeBy, order.ResolveBy),
         new MilestonesResponse(
@@ -75,6 +78,8 @@ public sealed record DeadlinesResponse(DateTimeOffset? AcknowledgeBy, DateTimeOf
 
 /// <param name="FirstWhistledAt">The first whistle: the time that places the order in a statistics period.</param>
 /// <param name="WhistledAt">The latest whistle (a re-whistle after a return moves it).</param>
+/// <param name="AcknowledgedAt">The acknowledgement of the current dispatch; a re-whistle clears it.</param>
+/// <param name="ResolvedAt">The current resolution; a reopen clears it.</param>
 public sealed record MilestonesResponse(
     DateTimeOffset FiledAt,
     DateTimeOffset? FirstWhistledAt,

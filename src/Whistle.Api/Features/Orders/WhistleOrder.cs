@@ -2,6 +2,7 @@ using FluentValidation;
 using FluentValidation.Results;
 using Mediator;
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Orders;
@@ -30,14 +31,21 @@ public static class WhistleOrder
                     throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
                 }
                 var category = await db.Categories.AsNoTracking().SingleAsync(c => c.Code == order.CategoryCode, cancellationToken);
+                if (command.DepartmentCode is null && order.ReturnedByDepartmentCode == category.DepartmentCode)
+                {
+                    // The catalogue would send it straight back to the department that just returned it.
+                    throw new ValidationException([new ValidationFailure("departmentCode",
+                        $"The duty catalogue routes this order to '{category.DepartmentCode}', which returned it; name the department to whistle it to.")]);
+                }
                 order.Whistle(command.DepartmentCode ?? category.DepartmentCode, category.LimitsFor(order.Priority),
-                    command.Context.Actor, clock.GetUtcNow());
+                    command.Context.Actor, clock.Now());
             }, cancellationToken);
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
         OrderEndpoints.MapAction<Body>(orders, "whistle", "Whistle an order to a department",
-            "From discovered or returned. Routes to departmentCode, or by the category's duty catalogue entry when it is left out, " +
+            "From discovered or returned. Routes to departmentCode, or by the category's duty catalogue entry when it is left out " +
+            "(a returned order must name its department when the catalogue would send it back to the one that returned it), " +
             "and stamps acknowledgeBy and resolveBy from the category's limits for the order's priority.",
             (id, body, context) => new Command(id, body?.DepartmentCode, context));
 }

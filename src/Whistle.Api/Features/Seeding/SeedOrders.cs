@@ -123,7 +123,7 @@ public static class SeedOrders
     {
         await using var writer = await connection.BeginBinaryImportAsync("""
             COPY orders (id, version, state, title, description, category_code, grid_code, community_code, street_code, priority,
-                department_code, filed_by, filed_at, first_whistled_at, whistled_at, acknowledged_at, returned_at, resolved_at,
+                department_code, returned_by_department_code, filed_by, filed_at, first_whistled_at, whistled_at, acknowledged_at, returned_at, resolved_at,
                 evaluated_at, closed_at, handled_locally_at, cancelled_at, acknowledge_by, resolve_by, whistle_count, return_count,
                 reopen_count, result, return_reason, rating, evaluation_comment, cancel_reason, location_address,
                 location_latitude, location_longitude) FROM STDIN (FORMAT BINARY)
@@ -143,6 +143,7 @@ public static class SeedOrders
             Text(writer, o.StreetCode);
             Text(writer, WireName.Of(o.Priority));
             Text(writer, o.DepartmentCode);
+            Text(writer, o.ReturnedByDepartmentCode);
             Text(writer, o.FiledBy);
             foreach (var at in new[]
                      {

@@ -9,7 +9,7 @@ namespace Whistle.Api.Features.Stats;
 /// </summary>
 public sealed class PeriodParser(IOptions<WhistleOptions> options)
 {
-    private readonly TimeZoneInfo _zone = TimeZoneInfo.FindSystemTimeZoneById(options.Value.TimeZone);
+    private readonly TimeZoneInfo _zone = options.Value.Zone;
 
     public static string FormatMessage(string field) =>
         $"'{field}' must be a date (2026-01-31) or a date-time with an offset (2026-01-31T08:00:00+08:00).";
@@ -26,6 +26,8 @@ public sealed class PeriodParser(IOptions<WhistleOptions> options)
         {
             return true;
         }
+        // An offset's '+' typed unencoded in a URL arrives as a space.
+        text = text.Trim().Replace(' ', '+');
         if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
         {
             var midnight = date.AddDays(endOfDay ? 1 : 0).ToDateTime(TimeOnly.MinValue, DateTimeKind.Unspecified);

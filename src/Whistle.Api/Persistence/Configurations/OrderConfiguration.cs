@@ -22,6 +22,7 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.Property(o => o.Title).HasMaxLength(200);
         order.Property(o => o.Description).HasMaxLength(4000);
         order.Property(o => o.FiledBy).HasMaxLength(100);
+        order.Property(o => o.ReturnedByDepartmentCode).HasMaxLength(50);
         order.Property(o => o.Result).HasMaxLength(4000);
         order.Property(o => o.ReturnReason).HasMaxLength(2000);
         order.Property(o => o.EvaluationComment).HasMaxLength(2000);

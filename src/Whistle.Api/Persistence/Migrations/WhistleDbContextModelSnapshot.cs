@@ -150,6 +150,11 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("returned_at");
 
+                    b.Property<string>("ReturnedByDepartmentCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("returned_by_department_code");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(32)

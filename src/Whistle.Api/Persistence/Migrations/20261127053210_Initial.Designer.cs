@@ -13,7 +13,7 @@ using Whistle.Api.Persistence;
 namespace Whistle.Api.Persistence.Migrations
 {
     [DbContext(typeof(WhistleDbContext))]
-    [Migration("20261127050456_Initial")]
+    [Migration("20261127053210_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -152,6 +152,11 @@ namespace Whistle.Api.Persistence.Migrations
                     b.Property<DateTimeOffset?>("ReturnedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("returned_at");
+
+                    b.Property<string>("ReturnedByDepartmentCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("returned_by_department_code");
 
                     b.Property<string>("State")
                         .IsRequired()

@@ -115,6 +115,7 @@ namespace Whistle.Api.Persistence.Migrations
                     street_code = table.Column<string>(type: "character varying(50)", nullable: false),
                     priority = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
                     department_code = table.Column<string>(type: "character varying(50)", nullable: true),
+                    returned_by_department_code = table.Column<string>(type: "character varying(50)", maxLength: 50, nullable: true),
                     filed_by = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     filed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
                     first_whistled_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
@@ -270,7 +271,7 @@ namespace Whistle.Api.Persistence.Migrations
                     RAISE EXCEPTION 'order_history is append-only: % refused', TG_OP;
                 END $$;
                 CREATE TRIGGER order_history_append_only
-                    BEFORE UPDATE OR DELETE ON order_history
+                    BEFORE UPDATE OR DELETE OR TRUNCATE ON order_history
                     FOR EACH STATEMENT EXECUTE FUNCTION order_history_append_only();
                 """);
         }
