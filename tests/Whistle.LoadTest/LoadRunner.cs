@@ -154,6 +154,8 @@ internal sealed class LoadRunner
         {
             var operation = _next;
             var ok = false;
+            // How late the request leaves against its schedule: a late timer, or this stream still waiting on its previous answer.
+            Recorder.SendLags.Add(Stopwatch.GetElapsedTime(due).TotalMilliseconds);
             try
             {
                 using var request = runner.Request(operation, _orderId, random);
@@ -192,6 +194,8 @@ internal sealed class Recorder
 
     public long[] Errors { get; } = new long[Enum.GetValues<Operation>().Length];
 
+    public List<double> SendLags { get; } = new(4096);
+
     public long OrdersCompleted { get; set; }
 
     public List<string> ErrorExamples { get; } = [];
@@ -224,6 +228,7 @@ internal sealed class PhaseResult
             op => op,
             op => recorders.SelectMany(r => r.Latencies[(int)op]).Order().ToArray());
         All = [.. Latencies.Values.SelectMany(l => l).Order()];
+        SendLags = [.. recorders.SelectMany(r => r.SendLags).Order()];
         Errors = recorders.Sum(r => r.Errors.Sum());
         ErrorsBy = Enum.GetValues<Operation>().ToDictionary(op => op, op => recorders.Sum(r => r.Errors[(int)op]));
         OrdersCompleted = recorders.Sum(r => r.OrdersCompleted);
@@ -235,6 +240,9 @@ internal sealed class PhaseResult
     public IReadOnlyDictionary<Operation, double[]> Latencies { get; }
 
     public double[] All { get; }
+
+    /// <summary>Milliseconds from when each request was due to when it was sent (zero in a closed loop).</summary>
+    public double[] SendLags { get; }
 
     public long Errors { get; }
 

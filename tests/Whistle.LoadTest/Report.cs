@@ -46,7 +46,9 @@ internal static class Report
 
         var met = PhaseResult.Percentile(r.Half.All, 99) < HalfLoadP99TargetMs ? "met" : "**missed**";
         Line(text, $"**Half load** (open loop, fixed schedule, latency from the intended send time): target {r.HalfRate:F0} requests/s " +
-            $"over {r.HalfStreams} streams, achieved {r.Half.RequestsPerSecond:F0}/s, {r.Half.Errors} errors; p99 < {HalfLoadP99TargetMs} ms {met}.");
+            $"over {r.HalfStreams} streams, achieved {r.Half.RequestsPerSecond:F0}/s, {r.Half.Errors} errors; p99 < {HalfLoadP99TargetMs} ms {met}. " +
+            $"Send lag behind schedule (included in the latencies): p50 {PhaseResult.Percentile(r.Half.SendLags, 50):F1} ms, " +
+            $"p99 {PhaseResult.Percentile(r.Half.SendLags, 99):F1} ms.");
         Line(text);
         LatencyTable(text, r.Half, withP90: false);
         Line(text);
