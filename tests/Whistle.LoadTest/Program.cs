@@ -50,7 +50,9 @@ Log($"  {closed.RequestsPerSecond:F0} requests/s, {closed.Errors} errors");
 var halfRate = closed.RequestsPerSecond / 2;
 var streams = options.Clients * 2;
 Log($"Open loop: {halfRate:F0} requests/s over {streams} streams for {options.Seconds} s");
+var halfCpuStart = cpu.Read();
 var half = await runner.RunOpenAsync(halfRate, streams, TimeSpan.FromSeconds(options.Seconds), ct);
+var halfCpu = cpu.Read() - halfCpuStart;
 Log($"  {half.RequestsPerSecond:F0} requests/s, {half.Errors} errors");
 
 // The service is idle from here on; stop it so it takes no CPU from the pgbench run.
@@ -63,7 +65,7 @@ var pgbenchCpu = cpu.Read() - pgbenchCpuStart;
 Log($"  {pgbench.Tps:F0} transactions/s, {pgbench.Failed} failed");
 
 var report = Report.Render(new Report.Inputs(
-    options, await database.ServerVersionAsync(ct), database.IsEmbedded, closed, closedCpu, half, halfRate, streams, pgbench, pgbenchCpu));
+    options, await database.ServerVersionAsync(ct), database.IsEmbedded, closed, closedCpu, half, halfCpu, halfRate, streams, pgbench, pgbenchCpu));
 Console.WriteLine();
 Console.WriteLine(report);
 if (options.Out is not null)

@@ -13,7 +13,7 @@ internal static class Report
     internal sealed record Inputs(
         BenchOptions Options, string PostgresVersion, bool Embedded,
         PhaseResult Closed, CpuReading ClosedCpu,
-        PhaseResult Half, double HalfRate, int HalfStreams,
+        PhaseResult Half, CpuReading HalfCpu, double HalfRate, int HalfStreams,
         PgbenchResult Pgbench, CpuReading PgbenchCpu);
 
     public static string Render(Inputs r)
@@ -48,7 +48,7 @@ internal static class Report
         Line(text, $"**Half load** (open loop, fixed schedule, latency from the intended send time): target {r.HalfRate:F0} requests/s " +
             $"over {r.HalfStreams} streams, achieved {r.Half.RequestsPerSecond:F0}/s, {r.Half.Errors} errors; p99 < {HalfLoadP99TargetMs} ms {met}. " +
             $"Send lag behind schedule (included in the latencies): p50 {PhaseResult.Percentile(r.Half.SendLags, 50):F1} ms, " +
-            $"p99 {PhaseResult.Percentile(r.Half.SendLags, 99):F1} ms.");
+            $"p99 {PhaseResult.Percentile(r.Half.SendLags, 99):F1} ms. Meanwhile the rest of the machine used {OthersShare(r.HalfCpu, cores):F0} % of the cores.");
         Line(text);
         LatencyTable(text, r.Half, withP90: false);
         Line(text);
@@ -59,7 +59,7 @@ internal static class Report
         Line(text, "|---|---:|---:|---:|");
         var requests = r.Closed.Requests;
         var pg = r.ClosedCpu.Postgres;
-        var others = r.ClosedCpu.MachineBusy - r.ClosedCpu.Api - (pg ?? 0) - r.ClosedCpu.LoadGenerator;
+        var others = Others(r.ClosedCpu);
         CpuRow(text, "API (Whistle.Api)", r.ClosedCpu.Api, requests, r.ClosedCpu.Seconds, cores);
         CpuRow(text, "PostgreSQL (all its processes)", pg, requests, r.ClosedCpu.Seconds, cores);
         CpuRow(text, "load generator (this process)", r.ClosedCpu.LoadGenerator, requests, r.ClosedCpu.Seconds, cores);
@@ -69,7 +69,7 @@ internal static class Report
         Line(text);
         Line(text, $"For comparison, under pgbench PostgreSQL used {PerTransaction(r.PgbenchCpu.Postgres, r.Pgbench.Transactions)} CPU-ms per transaction " +
             $"and pgbench itself {PerTransaction(r.PgbenchCpu.LoadGenerator, r.Pgbench.Transactions)}; " +
-            $"all cores {100 * r.PgbenchCpu.MachineBusy / (cores * r.PgbenchCpu.Seconds):F0} % busy.");
+            $"all cores {100 * r.PgbenchCpu.MachineBusy / (cores * r.PgbenchCpu.Seconds):F0} % busy, {OthersShare(r.PgbenchCpu, cores):F0} % of them by the rest of the machine.");
 
         var examples = r.Closed.ErrorExamples.Concat(r.Half.ErrorExamples).ToList();
         if (examples.Count > 0)
@@ -102,6 +102,11 @@ internal static class Report
                 $"{PhaseResult.Percentile(sorted, 99):F1} | {(sorted.Length == 0 ? double.NaN : sorted[^1]):F1} |");
         }
     }
+
+    /// <summary>CPU the benchmark's own processes did not use: other work on this shared machine.</summary>
+    private static double Others(CpuReading cpu) => cpu.MachineBusy - cpu.Api - (cpu.Postgres ?? 0) - cpu.LoadGenerator;
+
+    private static double OthersShare(CpuReading cpu, int cores) => 100 * Others(cpu) / (cores * cpu.Seconds);
 
     private static void CpuRow(StringBuilder text, string name, double? seconds, long requests, double elapsed, int cores) =>
         Line(text, seconds is { } s
