@@ -1,1 +1,138 @@
-Console.WriteLine("Hello, World!");
+using System.Globalization;
+using Whistle.LoadTest;
+
+// Whistle's load benchmark: the real service over loopback HTTP on its own PostgreSQL, then
+// pgbench on the same cluster for the raw write limit. See README.md for what each figure means.
+var options = BenchOptions.Parse(args);
+if (options is null)
+{
+    Console.Error.WriteLine(BenchOptions.Usage);
+    return 2;
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    // Let the finally blocks stop the service and the cluster instead of dying with them running.
+    e.Cancel = true;
+    stop.Cancel();
+};
+var ct = stop.Token;
+
+var repository = RepositoryRoot();
+var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
+if (!File.Exists(apiDll))
+{
+    Console.Error.WriteLine($"No Release build of the service at {apiDll}: run with -c Release (it builds the API) or dotnet build -c Release src/Whistle.Api.");
+    return 1;
+}
+Log($"Service under test: {apiDll} (built {File.GetLastWriteTime(apiDll):yyyy-MM-dd HH:mm:ss})");
+
+await using var database = await BenchDatabase.OpenAsync(options.Connection, Log, ct);
+await database.PrepareAsync(ct);
+await using var api = await ApiProcess.StartAsync(apiDll, database.ConnectionString, Log, ct);
+
+using var http = LoadRunner.CreateClient(api.BaseAddress);
+var runner = await LoadRunner.CreateAsync(http, ct);
+var cpu = new CpuMeter(api.ProcessId, await database.PostmasterPidAsync(ct));
+
+Log($"Warm-up: {options.Clients} clients for {options.WarmupSeconds} s (not measured)");
+await runner.RunClosedAsync(options.Clients, TimeSpan.FromSeconds(options.WarmupSeconds), ct);
+
+Log($"Closed loop: {options.Clients} clients for {options.Seconds} s");
+var closedCpuStart = cpu.Read();
+var closed = await runner.RunClosedAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds), ct);
+var closedCpu = cpu.Read() - closedCpuStart;
+Log($"  {closed.RequestsPerSecond:F0} requests/s, {closed.Errors} errors");
+
+// Half of what the closed loop reached; each stream keeps its own fixed schedule, so a slow
+// response delays the following sends and their latency counts from when they were due.
+var halfRate = closed.RequestsPerSecond / 2;
+var streams = options.Clients * 2;
+Log($"Open loop: {halfRate:F0} requests/s over {streams} streams for {options.Seconds} s");
+var halfCpuStart = cpu.Read();
+var half = await runner.RunOpenAsync(halfRate, streams, TimeSpan.FromSeconds(options.Seconds), ct);
+var halfCpu = cpu.Read() - halfCpuStart;
+Log($"  {half.RequestsPerSecond:F0} requests/s, {half.Errors} errors");
+
+// The service is idle from here on; stop it so it takes no CPU from the pgbench run.
+await api.DisposeAsync();
+
+Log($"pgbench: file.sql@1 action.sql@4, {options.Clients} clients for {options.Seconds} s");
+var pgbenchCpuStart = cpu.Read();
+var pgbench = await Pgbench.RunAsync(database, Path.Combine(AppContext.BaseDirectory, "pgbench"), options.Clients, options.Seconds, ct);
+var pgbenchCpu = cpu.Read() - pgbenchCpuStart;
+Log($"  {pgbench.Tps:F0} transactions/s, {pgbench.Failed} failed");
+
+var report = Report.Render(new Report.Inputs(
+    options, await database.ServerVersionAsync(ct), database.IsEmbedded, closed, closedCpu, half, halfCpu, halfRate, streams, pgbench, pgbenchCpu));
+Console.WriteLine();
+Console.WriteLine(report);
+if (options.Out is not null)
+{
+    await File.WriteAllTextAsync(options.Out, report, ct);
+    Log($"Wrote {options.Out}");
+}
+return closed.Errors + half.Errors + pgbench.Failed == 0 ? 0 : 1;
+
+static void Log(string message) =>
+    Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {message}");
+
+static string RepositoryRoot()
+{
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "Whistle.sln")))
+        {
+            return directory.FullName;
+        }
+    }
+    throw new InvalidOperationException($"Whistle.sln not found above {AppContext.BaseDirectory}");
+}
+
+namespace Whistle.LoadTest
+{
+    internal sealed record BenchOptions(int Clients, int Seconds, int WarmupSeconds, string? Connection, string? Out)
+    {
+        public const string Usage = """
+            Usage: dotnet run -c Release --project tests/Whistle.LoadTest -- [options]
+              --clients N        concurrent clients (closed loop) and pgbench clients; default 16
+              --seconds S        length of each measured phase; default 20
+              --warmup S         unmeasured warm-up before the closed loop; default 5
+              --connection CS    an Npgsql connection string to a THROWAWAY database (pgbench writes junk rows);
+                                 default: a private durable PostgreSQL in a temporary folder, removed at the end
+              --out FILE         also write the Markdown report to FILE
+            """;
+
+        public static BenchOptions? Parse(string[] args)
+        {
+            var options = new BenchOptions(16, 20, 5, null, null);
+            for (var i = 0; i < args.Length; i++)
+            {
+                var value = i + 1 < args.Length ? args[i + 1] : null;
+                if (value is null)
+                {
+                    return null;
+                }
+                options = args[i] switch
+                {
+                    "--clients" when PositiveInt(value, 1024) is { } n => options with { Clients = n },
+                    "--seconds" when PositiveInt(value, 3600) is { } n => options with { Seconds = n },
+                    "--warmup" when PositiveInt(value, 600) is { } n => options with { WarmupSeconds = n },
+                    "--connection" => options with { Connection = value },
+                    "--out" => options with { Out = Path.GetFullPath(value) },
+                    _ => null,
+                };
+                if (options is null)
+                {
+                    return null;
+                }
+                i++;
+            }
+            return options;
+        }
+
+        private static int? PositiveInt(string text, int max) =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 && n <= max ? n : null;
+    }
+}
