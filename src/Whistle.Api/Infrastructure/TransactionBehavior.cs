@@ -18,6 +18,9 @@ public sealed class TransactionBehavior<TMessage, TResponse>(WhistleDbContext db
         {
             return await next(message, cancellationToken);
         }
+        // One transaction per command and one SaveChanges in it: EF's savepoint around the save
+        // would only add two round trips.
+        db.Database.AutoSavepointsEnabled = false;
         await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
         var response = await next(message, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

@@ -1,6 +1,5 @@
 using FluentValidation;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
@@ -28,12 +27,13 @@ public static class EvaluateOrder
         }
     }
 
-    public sealed class Handler(WhistleDbContext db, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
             await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
-                var category = await db.Categories.AsNoTracking().SingleAsync(c => c.Code == order.CategoryCode, cancellationToken);
+                var category = await reference.CategoryAsync(db, order.CategoryCode, cancellationToken)
+                    ?? throw new InvalidOperationException($"The order's category '{order.CategoryCode}' is gone.");
                 order.Evaluate(command.Rating!.Value, command.Comment?.Trim(), category.LimitsFor(order.Priority),
                     command.Context.Actor, clock.Now());
             }, cancellationToken);

@@ -4,7 +4,6 @@ using FluentValidation.Results;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
@@ -49,16 +48,13 @@ public static class FileOrder
         }
     }
 
-    public sealed class Handler(WhistleDbContext db, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var request = command.Order;
-            var category = await db.Categories.AsNoTracking().FirstOrDefaultAsync(c => c.Code == request.CategoryCode, cancellationToken);
-            var placed = await db.Grids.AsNoTracking()
-                .Where(g => g.Code == request.GridCode)
-                .Join(db.Communities, g => g.CommunityCode, c => c.Code, (g, c) => new { Grid = g, Community = c })
-                .FirstOrDefaultAsync(cancellationToken);
+            var category = await reference.CategoryAsync(db, request.CategoryCode!, cancellationToken);
+            var placed = await reference.GridAsync(db, request.GridCode!, cancellationToken);
             var unknown = new List<ValidationFailure>();
             if (category is null)
             {

@@ -17,16 +17,8 @@ internal static class OrderStore
     /// Loads the order and locks its row until the transaction ends, so concurrent actions on one
     /// order queue up and each sees the state the previous one left.
     /// </summary>
-    public static async Task<Order> LockAsync(WhistleDbContext db, string key, CancellationToken cancellationToken)
-    {
-        // The lock is its own statement: EF misnames complex-type columns when FromSql is composed over.
-        _ = Guid.TryParse(key, out var id)
-            ? await db.Database.ExecuteSqlAsync($"SELECT 1 FROM orders WHERE id = {id} FOR UPDATE", cancellationToken)
-            : OrderCode.TryParse(key, out var number)
-                ? await db.Database.ExecuteSqlAsync($"SELECT 1 FROM orders WHERE number = {number} FOR UPDATE", cancellationToken)
-                : throw NotFound(key);
-        return await db.Orders.WhereKey(key).SingleOrDefaultAsync(cancellationToken) ?? throw NotFound(key);
-    }
+    public static async Task<Order> LockAsync(WhistleDbContext db, string key, CancellationToken cancellationToken) =>
+        await db.Orders.WhereKey(key).ForUpdate().SingleOrDefaultAsync(cancellationToken) ?? throw NotFound(key);
 
     /// <summary>Locks the order, checks the caller's If-Match, applies the action and saves it with its history.</summary>
     public static async Task<OrderResponse> ActAsync(

@@ -1,7 +1,6 @@
 using FluentValidation;
 using FluentValidation.Results;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 
@@ -20,17 +19,18 @@ public static class WhistleOrder
         public Validator() => RuleFor(c => c.DepartmentCode).MaximumLength(50).OverridePropertyName("departmentCode");
     }
 
-    public sealed class Handler(WhistleDbContext db, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
             await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
                 if (command.DepartmentCode is not null
-                    && !await db.Departments.AnyAsync(d => d.Code == command.DepartmentCode, cancellationToken))
+                    && !await reference.DepartmentExistsAsync(db, command.DepartmentCode, cancellationToken))
                 {
                     throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
                 }
-                var category = await db.Categories.AsNoTracking().SingleAsync(c => c.Code == order.CategoryCode, cancellationToken);
+                var category = await reference.CategoryAsync(db, order.CategoryCode, cancellationToken)
+                    ?? throw new InvalidOperationException($"The order's category '{order.CategoryCode}' is gone.");
                 if (command.DepartmentCode is null && order.ReturnedByDepartmentCode == category.DepartmentCode)
                 {
                     // The catalogue would send it straight back to the department that just returned it.

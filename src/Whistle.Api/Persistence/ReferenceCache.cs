@@ -1,0 +1,77 @@
+using System.Collections.Frozen;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Domain.Reference;
+
+namespace Whistle.Api.Persistence;
+
+/// <summary>
+/// The reference data that every filing, whistle and evaluation consults (the duty catalogue,
+/// grids and their communities, departments), held in memory: it is small and changes rarely, and
+/// reading it per request cost a round trip each time. A snapshot lives a minute; a code it does
+/// not know triggers an early reload (at most every few seconds), so new rows show up at once.
+/// </summary>
+public sealed class ReferenceCache(TimeProvider clock)
+{
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan MissReloadInterval = TimeSpan.FromSeconds(5);
+
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private Snapshot? _snapshot;
+
+    public sealed record Placement(Grid Grid, Community Community);
+
+    private sealed record Snapshot(
+        FrozenDictionary<string, Category> Categories,
+        FrozenDictionary<string, Placement> Grids,
+        FrozenSet<string> Departments,
+        DateTimeOffset LoadedAt);
+
+    public Task<Category?> CategoryAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        FindAsync(db, s => s.Categories.GetValueOrDefault(code), cancellationToken);
+
+    public Task<Placement?> GridAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        FindAsync(db, s => s.Grids.GetValueOrDefault(code), cancellationToken);
+
+    public async Task<bool> DepartmentExistsAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        await FindAsync(db, s => s.Departments.Contains(code) ? code : null, cancellationToken) is not null;
+
+    private async Task<T?> FindAsync<T>(WhistleDbContext db, Func<Snapshot, T?> find, CancellationToken cancellationToken) where T : class
+    {
+        var snapshot = await CurrentAsync(db, Lifetime, cancellationToken);
+        if (find(snapshot) is { } found)
+        {
+            return found;
+        }
+        return find(await CurrentAsync(db, MissReloadInterval, cancellationToken));
+    }
+
+    private async Task<Snapshot> CurrentAsync(WhistleDbContext db, TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is not null && clock.GetUtcNow() - snapshot.LoadedAt < maxAge)
+        {
+            return snapshot;
+        }
+        await _loading.WaitAsync(cancellationToken);
+        try
+        {
+            snapshot = _snapshot;
+            if (snapshot is not null && clock.GetUtcNow() - snapshot.LoadedAt < maxAge)
+            {
+                return snapshot;
+            }
+            var communities = await db.Communities.AsNoTracking().ToDictionaryAsync(c => c.Code, cancellationToken);
+            var grids = await db.Grids.AsNoTracking().ToListAsync(cancellationToken);
+            _snapshot = snapshot = new Snapshot(
+                (await db.Categories.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(c => c.Code, StringComparer.Ordinal),
+                grids.ToFrozenDictionary(g => g.Code, g => new Placement(g, communities[g.CommunityCode]), StringComparer.Ordinal),
+                (await db.Departments.AsNoTracking().Select(d => d.Code).ToListAsync(cancellationToken)).ToFrozenSet(StringComparer.Ordinal),
+                clock.GetUtcNow());
+            return snapshot;
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+}
