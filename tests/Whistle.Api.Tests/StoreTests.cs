@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Whistle.Api.Persistence;
 using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests;
@@ -68,5 +69,24 @@ public class StoreTests(WhistleApp app) : IClassFixture<WhistleApp>
             DROP TRIGGER IF EXISTS refuse_saboteur ON order_history;
             CREATE TRIGGER refuse_saboteur BEFORE INSERT ON order_history FOR EACH ROW EXECUTE FUNCTION refuse_saboteur();
             """);
+    }
+}
+
+/// <summary>The hand-laid rows of the write path and the seed verb match the schema EF's model (and so the migrations) define.</summary>
+public class OrderRowsTests
+{
+    [Fact]
+    public void Order_and_history_rows_name_every_column_but_the_generated_ones()
+    {
+        using var db = TestDatabase.Context("Host=unused");
+        string[] Columns(Type type, string generated)
+        {
+            var entity = db.Model.FindEntityType(type)!;
+            var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!);
+            return entity.GetFlattenedProperties().Select(p => p.GetColumnName(table)!).Where(c => c != generated).Order().ToArray();
+        }
+
+        Assert.Equal(Columns(typeof(Whistle.Domain.Orders.Order), "number"), OrderRows.Orders.Select(c => c.Name).Order());
+        Assert.Equal(Columns(typeof(Whistle.Domain.Orders.OrderHistoryEntry), "id"), OrderRows.History.Select(c => c.Name).Order());
     }
 }

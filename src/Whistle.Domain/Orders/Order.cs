@@ -69,6 +69,19 @@ public sealed class Order
 
     public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State);
 
+    /// <summary>The store numbers orders as it saves them (the code people read comes from it); once.</summary>
+    public void AssignNumber(long number)
+    {
+        if (Number != 0)
+        {
+            throw new InvalidOperationException($"The order already has number {Number}.");
+        }
+        Number = number;
+    }
+
+    /// <summary>The version the store holds, before the changes made since loading.</summary>
+    public int StoredVersion => Version - _newHistory.Count;
+
     public static Order File(
         Guid id, string title, string description, Category category, Grid grid, Community community,
         Location location, Priority priority, string actor, DateTimeOffset at)

@@ -74,8 +74,7 @@ public static class FileOrder
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
                 new Location(location.Latitude!.Value, location.Longitude!.Value, location.Address?.Trim()),
                 request.Priority ?? Priority.Normal, command.Actor, clock.Now());
-            db.Orders.Add(order);
-            return await OrderStore.SaveAsync(db, order, cancellationToken);
+            return await OrderStore.SaveAsync(db, order, filed: true, cancellationToken);
         }
     }
 

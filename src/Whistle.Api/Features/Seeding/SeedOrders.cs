@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using NpgsqlTypes;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
@@ -20,7 +18,6 @@ public static class SeedOrders
     public sealed record Options(int Orders, int Year, int Seed);
 
     private const int BatchSize = 20_000;
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
     {
@@ -121,98 +118,25 @@ public static class SeedOrders
 
     private static async Task CopyOrdersAsync(NpgsqlConnection connection, IReadOnlyList<Order> orders, CancellationToken cancellationToken)
     {
-        await using var writer = await connection.BeginBinaryImportAsync("""
-            COPY orders (id, version, state, title, description, category_code, grid_code, community_code, street_code, priority,
-                department_code, returned_by_department_code, filed_by, filed_at, first_whistled_at, whistled_at, acknowledged_at, returned_at, resolved_at,
-                evaluated_at, closed_at, handled_locally_at, cancelled_at, acknowledge_by, resolve_by, whistle_count, return_count,
-                reopen_count, result, return_reason, rating, evaluation_comment, cancel_reason, location_address,
-                location_latitude, location_longitude) FROM STDIN (FORMAT BINARY)
-            """, cancellationToken);
-        // Synchronous writes fill the importer's buffer; it flushes to the server as it goes.
-        foreach (var o in orders)
+        await using var importer = await connection.BeginBinaryImportAsync(OrderRows.CopyOrdersSql, cancellationToken);
+        foreach (var order in orders)
         {
-            writer.StartRow();
-            writer.Write(o.Id, NpgsqlDbType.Uuid);
-            writer.Write(o.Version, NpgsqlDbType.Integer);
-            Text(writer, WireName.Of(o.State));
-            Text(writer, o.Title);
-            Text(writer, o.Description);
-            Text(writer, o.CategoryCode);
-            Text(writer, o.GridCode);
-            Text(writer, o.CommunityCode);
-            Text(writer, o.StreetCode);
-            Text(writer, WireName.Of(o.Priority));
-            Text(writer, o.DepartmentCode);
-            Text(writer, o.ReturnedByDepartmentCode);
-            Text(writer, o.FiledBy);
-            foreach (var at in new[]
-                     {
-                         o.FiledAt, o.FirstWhistledAt, o.WhistledAt, o.AcknowledgedAt, o.ReturnedAt, o.ResolvedAt, o.EvaluatedAt,
-                         o.ClosedAt, o.HandledLocallyAt, o.CancelledAt, o.AcknowledgeBy, o.ResolveBy,
-                     })
-            {
-                Time(writer, at);
-            }
-            writer.Write(o.WhistleCount, NpgsqlDbType.Integer);
-            writer.Write(o.ReturnCount, NpgsqlDbType.Integer);
-            writer.Write(o.ReopenCount, NpgsqlDbType.Integer);
-            Text(writer, o.Result);
-            Text(writer, o.ReturnReason);
-            Text(writer, o.Rating is { } rating ? WireName.Of(rating) : null);
-            Text(writer, o.EvaluationComment);
-            Text(writer, o.CancelReason is { } reason ? WireName.Of(reason) : null);
-            Text(writer, o.Location.Address);
-            writer.Write(o.Location.Latitude, NpgsqlDbType.Double);
-            writer.Write(o.Location.Longitude, NpgsqlDbType.Double);
+            OrderRows.Write(importer, OrderRows.Orders, order);
         }
-        await writer.CompleteAsync(cancellationToken);
+        await importer.CompleteAsync(cancellationToken);
     }
 
     private static async Task<long> CopyHistoryAsync(NpgsqlConnection connection, IReadOnlyList<Order> orders, CancellationToken cancellationToken)
     {
         long rows = 0;
-        await using var writer = await connection.BeginBinaryImportAsync(
-            "COPY order_history (order_id, version, action, from_state, to_state, actor, at, details) FROM STDIN (FORMAT BINARY)",
-            cancellationToken);
+        await using var importer = await connection.BeginBinaryImportAsync(OrderRows.CopyHistorySql, cancellationToken);
         foreach (var entry in orders.SelectMany(o => o.NewHistory))
         {
-            writer.StartRow();
-            writer.Write(entry.OrderId, NpgsqlDbType.Uuid);
-            writer.Write(entry.Version, NpgsqlDbType.Integer);
-            Text(writer, entry.Action);
-            Text(writer, entry.FromState is { } from ? WireName.Of(from) : null);
-            Text(writer, WireName.Of(entry.ToState));
-            Text(writer, entry.Actor);
-            Time(writer, entry.At);
-            writer.Write(JsonSerializer.Serialize(entry.Details, Json), NpgsqlDbType.Jsonb);
+            OrderRows.Write(importer, OrderRows.History, entry);
             rows++;
         }
-        await writer.CompleteAsync(cancellationToken);
+        await importer.CompleteAsync(cancellationToken);
         return rows;
-    }
-
-    private static void Text(NpgsqlBinaryImporter writer, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull();
-        }
-        else
-        {
-            writer.Write(value, NpgsqlDbType.Varchar);
-        }
-    }
-
-    private static void Time(NpgsqlBinaryImporter writer, DateTimeOffset? value)
-    {
-        if (value is { } at)
-        {
-            writer.Write(at.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-        }
-        else
-        {
-            writer.WriteNull();
-        }
     }
 
     private static bool TryParse(string[] args, out Options options, out string error)

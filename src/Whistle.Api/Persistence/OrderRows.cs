@@ -1,0 +1,147 @@
+using Npgsql;
+using NpgsqlTypes;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Persistence;
+
+/// <summary>
+/// How an order and its history entries are laid out as rows, for the two paths that write them
+/// without EF's change tracker: every action (one batch: the versioned update and the history
+/// insert, one round trip) and the seed verb's binary COPY. EF's model stays the schema's source;
+/// a test checks these columns against it.
+/// </summary>
+public static class OrderRows
+{
+    public sealed record Column<T>(string Name, NpgsqlDbType Type, Func<T, object?> Value, bool Mutable = true);
+
+    /// <summary>Every column of <c>orders</c> but <c>number</c>, which the store assigns.</summary>
+    public static readonly Column<Order>[] Orders =
+    [
+        new("id", NpgsqlDbType.Uuid, o => o.Id, Mutable: false),
+        new("version", NpgsqlDbType.Integer, o => o.Version),
+        new("state", NpgsqlDbType.Varchar, o => WireName.Of(o.State)),
+        new("title", NpgsqlDbType.Varchar, o => o.Title, Mutable: false),
+        new("description", NpgsqlDbType.Varchar, o => o.Description, Mutable: false),
+        new("category_code", NpgsqlDbType.Varchar, o => o.CategoryCode, Mutable: false),
+        new("grid_code", NpgsqlDbType.Varchar, o => o.GridCode, Mutable: false),
+        new("community_code", NpgsqlDbType.Varchar, o => o.CommunityCode, Mutable: false),
+        new("street_code", NpgsqlDbType.Varchar, o => o.StreetCode, Mutable: false),
+        new("priority", NpgsqlDbType.Varchar, o => WireName.Of(o.Priority), Mutable: false),
+        new("department_code", NpgsqlDbType.Varchar, o => o.DepartmentCode),
+        new("returned_by_department_code", NpgsqlDbType.Varchar, o => o.ReturnedByDepartmentCode),
+        new("filed_by", NpgsqlDbType.Varchar, o => o.FiledBy, Mutable: false),
+        new("filed_at", NpgsqlDbType.TimestampTz, o => Utc(o.FiledAt), Mutable: false),
+        new("first_whistled_at", NpgsqlDbType.TimestampTz, o => Utc(o.FirstWhistledAt)),
+        new("whistled_at", NpgsqlDbType.TimestampTz, o => Utc(o.WhistledAt)),
+        new("acknowledged_at", NpgsqlDbType.TimestampTz, o => Utc(o.AcknowledgedAt)),
+        new("returned_at", NpgsqlDbType.TimestampTz, o => Utc(o.ReturnedAt)),
+        new("resolved_at", NpgsqlDbType.TimestampTz, o => Utc(o.ResolvedAt)),
+        new("evaluated_at", NpgsqlDbType.TimestampTz, o => Utc(o.EvaluatedAt)),
+        new("closed_at", NpgsqlDbType.TimestampTz, o => Utc(o.ClosedAt)),
+        new("handled_locally_at", NpgsqlDbType.TimestampTz, o => Utc(o.HandledLocallyAt)),
+        new("cancelled_at", NpgsqlDbType.TimestampTz, o => Utc(o.CancelledAt)),
+        new("acknowledge_by", NpgsqlDbType.TimestampTz, o => Utc(o.AcknowledgeBy)),
+        new("resolve_by", NpgsqlDbType.TimestampTz, o => Utc(o.ResolveBy)),
+        new("whistle_count", NpgsqlDbType.Integer, o => o.WhistleCount),
+        new("return_count", NpgsqlDbType.Integer, o => o.ReturnCount),
+        new("reopen_count", NpgsqlDbType.Integer, o => o.ReopenCount),
+        new("result", NpgsqlDbType.Varchar, o => o.Result),
+        new("return_reason", NpgsqlDbType.Varchar, o => o.ReturnReason),
+        new("rating", NpgsqlDbType.Varchar, o => o.Rating is { } r ? WireName.Of(r) : null),
+        new("evaluation_comment", NpgsqlDbType.Varchar, o => o.EvaluationComment),
+        new("cancel_reason", NpgsqlDbType.Varchar, o => o.CancelReason is { } c ? WireName.Of(c) : null),
+        new("location_address", NpgsqlDbType.Varchar, o => o.Location.Address, Mutable: false),
+        new("location_latitude", NpgsqlDbType.Double, o => o.Location.Latitude, Mutable: false),
+        new("location_longitude", NpgsqlDbType.Double, o => o.Location.Longitude, Mutable: false),
+    ];
+
+    /// <summary>Every column of <c>order_history</c> but <c>id</c>, which the store assigns.</summary>
+    public static readonly Column<OrderHistoryEntry>[] History =
+    [
+        new("order_id", NpgsqlDbType.Uuid, e => e.OrderId),
+        new("version", NpgsqlDbType.Integer, e => e.Version),
+        new("action", NpgsqlDbType.Varchar, e => e.Action),
+        new("from_state", NpgsqlDbType.Varchar, e => e.FromState is { } s ? WireName.Of(s) : null),
+        new("to_state", NpgsqlDbType.Varchar, e => WireName.Of(e.ToState)),
+        new("actor", NpgsqlDbType.Varchar, e => e.Actor),
+        new("at", NpgsqlDbType.TimestampTz, e => Utc(e.At)),
+        new("details", NpgsqlDbType.Jsonb, e => System.Text.Json.JsonSerializer.Serialize(e.Details, Json)),
+    ];
+
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
+
+    private static readonly string InsertOrderSql =
+        $"INSERT INTO orders ({string.Join(", ", Orders.Select(c => c.Name))}) " +
+        $"VALUES ({string.Join(", ", Orders.Select((_, i) => $"${i + 1}"))}) RETURNING number";
+
+    private static readonly Column<Order>[] Mutable = Orders.Where(c => c.Mutable).ToArray();
+
+    private static readonly string UpdateOrderSql =
+        $"UPDATE orders SET {string.Join(", ", Mutable.Select((c, i) => $"{c.Name} = ${i + 1}"))} " +
+        $"WHERE id = ${Mutable.Length + 1} AND version = ${Mutable.Length + 2}";
+
+    private static readonly string InsertHistorySql =
+        $"INSERT INTO order_history ({string.Join(", ", History.Select(c => c.Name))}) " +
+        $"VALUES ({string.Join(", ", History.Select((_, i) => $"${i + 1}"))})";
+
+    public static string CopyOrdersSql { get; } = $"COPY orders ({string.Join(", ", Orders.Select(c => c.Name))}) FROM STDIN (FORMAT BINARY)";
+
+    public static string CopyHistorySql { get; } = $"COPY order_history ({string.Join(", ", History.Select(c => c.Name))}) FROM STDIN (FORMAT BINARY)";
+
+    /// <summary>
+    /// Writes a filed or changed order and its new history in one round trip, inside the caller's
+    /// transaction. A change made over a version someone else has since replaced writes nothing.
+    /// </summary>
+    /// <returns>False when the stored version was no longer the one the order was read at.</returns>
+    public static async Task<bool> SaveAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Order order, bool filed, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var write = new NpgsqlBatchCommand(filed ? InsertOrderSql : UpdateOrderSql);
+        foreach (var column in filed ? Orders : Mutable)
+        {
+            write.Parameters.Add(Parameter(column.Type, column.Value(order)));
+        }
+        if (!filed)
+        {
+            write.Parameters.Add(Parameter(NpgsqlDbType.Uuid, order.Id));
+            write.Parameters.Add(Parameter(NpgsqlDbType.Integer, order.StoredVersion));
+        }
+        batch.BatchCommands.Add(write);
+        foreach (var entry in order.NewHistory)
+        {
+            var insert = new NpgsqlBatchCommand(InsertHistorySql);
+            foreach (var column in History)
+            {
+                insert.Parameters.Add(Parameter(column.Type, column.Value(entry)));
+            }
+            batch.BatchCommands.Add(insert);
+        }
+        if (filed)
+        {
+            order.AssignNumber((long)(await batch.ExecuteScalarAsync(cancellationToken))!);
+            return true;
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return write.RecordsAffected == 1;
+    }
+
+    public static void Write<T>(NpgsqlBinaryImporter importer, Column<T>[] columns, T row)
+    {
+        importer.StartRow();
+        foreach (var column in columns)
+        {
+            if (column.Value(row) is { } value)
+            {
+                importer.Write(value, column.Type);
+            }
+            else
+            {
+                importer.WriteNull();
+            }
+        }
+    }
+
+    private static NpgsqlParameter Parameter(NpgsqlDbType type, object? value) => new() { NpgsqlDbType = type, Value = value ?? DBNull.Value };
+
+    private static DateTimeOffset? Utc(DateTimeOffset? at) => at?.ToUniversalTime();
+}
