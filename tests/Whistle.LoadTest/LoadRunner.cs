@@ -155,7 +155,8 @@ internal sealed class LoadRunner
             var operation = _next;
             var ok = false;
             // How late the request leaves against its schedule: a late timer, or this stream still waiting on its previous answer.
-            Recorder.SendLags.Add(Stopwatch.GetElapsedTime(due).TotalMilliseconds);
+            // (A timer can fire a little early; that is no lag.)
+            Recorder.SendLags.Add(Math.Max(0, Stopwatch.GetElapsedTime(due).TotalMilliseconds));
             try
             {
                 using var request = runner.Request(operation, _orderId, random);

@@ -104,7 +104,9 @@ internal static class Report
     }
 
     /// <summary>CPU the benchmark's own processes did not use: other work on this shared machine.</summary>
-    private static double Others(CpuReading cpu) => cpu.MachineBusy - cpu.Api - (cpu.Postgres ?? 0) - cpu.LoadGenerator;
+    // A PostgreSQL backend that exits during a phase brings its whole life's CPU into the postmaster's
+    // reaped time, so the known processes can over-count a phase: the rest is then taken as none.
+    private static double Others(CpuReading cpu) => Math.Max(0, cpu.MachineBusy - cpu.Api - (cpu.Postgres ?? 0) - cpu.LoadGenerator);
 
     private static double OthersShare(CpuReading cpu, int cores) => 100 * Others(cpu) / (cores * cpu.Seconds);
 
