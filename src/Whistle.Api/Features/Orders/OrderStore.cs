@@ -20,7 +20,16 @@ internal static class OrderStore
     /// order queue up and each sees the state the previous one left.
     /// </summary>
     public static async Task<Order> LockAsync(WhistleDbContext db, string key, CancellationToken cancellationToken) =>
-        await db.Orders.AsNoTracking().WhereKey(key).ForUpdate().SingleOrDefaultAsync(cancellationToken) ?? throw NotFound(key);
+        (Guid.TryParse(key, out var id) ? await LockById(db, id)
+            : OrderCode.TryParse(key, out var number) ? await LockByNumber(db, number)
+            : null) ?? throw NotFound(key);
+
+    // Every action runs one of these: compiled once, they skip building and looking up the query each time.
+    private static readonly Func<WhistleDbContext, Guid, Task<Order?>> LockById = EF.CompileAsyncQuery(
+        (WhistleDbContext db, Guid id) => db.Orders.AsNoTracking().ForUpdate().SingleOrDefault(o => o.Id == id));
+
+    private static readonly Func<WhistleDbContext, long, Task<Order?>> LockByNumber = EF.CompileAsyncQuery(
+        (WhistleDbContext db, long number) => db.Orders.AsNoTracking().ForUpdate().SingleOrDefault(o => o.Number == number));
 
     /// <summary>Locks the order, checks the caller's If-Match, applies the action and saves it with its history.</summary>
     public static async Task<OrderResponse> ActAsync(
