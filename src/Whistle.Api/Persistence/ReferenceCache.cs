@@ -7,16 +7,19 @@ namespace Whistle.Api.Persistence;
 /// <summary>
 /// The reference data that every filing, whistle and evaluation consults (the duty catalogue,
 /// grids and their communities, departments), held in memory: it is small and changes rarely, and
-/// reading it per request cost a round trip each time. A snapshot lives a minute; a code it does
-/// not know triggers an early reload (at most every few seconds), so new rows show up at once.
+/// reading it per request cost a round trip each time. A snapshot lives a minute, then is refreshed
+/// in the background while requests go on with the old one (a reload in their path stalled every
+/// request for its duration once a minute); a code it does not know triggers an early reload, at
+/// most every few seconds, so new rows show up at once.
 /// </summary>
-public sealed class ReferenceCache(TimeProvider clock)
+public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scopes, ILogger<ReferenceCache> logger)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan MissReloadInterval = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _loading = new(1, 1);
     private Snapshot? _snapshot;
+    private int _refreshing;
 
     public sealed record Placement(Grid Grid, Community Community);
 
@@ -37,15 +40,44 @@ public sealed class ReferenceCache(TimeProvider clock)
 
     private async Task<T?> FindAsync<T>(WhistleDbContext db, Func<Snapshot, T?> find, CancellationToken cancellationToken) where T : class
     {
-        var snapshot = await CurrentAsync(db, Lifetime, cancellationToken);
+        var snapshot = _snapshot ?? await LoadAsync(db, Lifetime, cancellationToken);
+        if (clock.GetUtcNow() - snapshot.LoadedAt >= Lifetime)
+        {
+            RefreshInBackground();
+        }
         if (find(snapshot) is { } found)
         {
             return found;
         }
-        return find(await CurrentAsync(db, MissReloadInterval, cancellationToken));
+        return find(await LoadAsync(db, MissReloadInterval, cancellationToken));
     }
 
-    private async Task<Snapshot> CurrentAsync(WhistleDbContext db, TimeSpan maxAge, CancellationToken cancellationToken)
+    private void RefreshInBackground()
+    {
+        if (Interlocked.Exchange(ref _refreshing, 1) == 1)
+        {
+            return;
+        }
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                await LoadAsync(scope.ServiceProvider.GetRequiredService<WhistleDbContext>(), Lifetime, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                // The old snapshot serves on; the next request past its lifetime tries again.
+                logger.LogWarning(e, "Refreshing the reference data failed");
+            }
+            finally
+            {
+                Volatile.Write(ref _refreshing, 0);
+            }
+        });
+    }
+
+    private async Task<Snapshot> LoadAsync(WhistleDbContext db, TimeSpan maxAge, CancellationToken cancellationToken)
     {
         var snapshot = _snapshot;
         if (snapshot is not null && clock.GetUtcNow() - snapshot.LoadedAt < maxAge)
