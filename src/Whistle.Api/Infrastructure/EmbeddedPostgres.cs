@@ -50,7 +50,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         Port = Port,
         Username = Superuser,
         Database = database,
+        // Names this process's connections, so that at shutdown those of other processes can be told apart.
+        ApplicationName = OwnApplicationName,
     }.ConnectionString;
+
+    private static readonly string OwnApplicationName = $"whistle-{Environment.ProcessId}";
 
     /// <summary>
     /// The folder the service keeps its cluster in when none is configured: <c>WHISTLE_DATA_DIR</c>,
@@ -200,8 +204,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             await using var connection = new NpgsqlConnection(ConnectionStringFor("postgres") + ";Pooling=false;Timeout=5");
             await connection.OpenAsync();
+            // Our own connections, just closed, may linger here for a moment: only other processes' count.
             await using var count = new NpgsqlCommand(
-                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()", connection);
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() " +
+                "AND application_name IS DISTINCT FROM $1", connection);
+            count.Parameters.AddWithValue(OwnApplicationName);
             return (long)(await count.ExecuteScalarAsync())!;
         }
         catch (NpgsqlException)

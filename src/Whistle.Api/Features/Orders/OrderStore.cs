@@ -55,10 +55,12 @@ internal static class OrderStore
     /// </summary>
     public static async Task<OrderResponse> SaveAsync(WhistleDbContext db, Order order, bool filed, CancellationToken cancellationToken)
     {
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction();
-        if (!await OrderRows.SaveAsync(connection, transaction, order, filed, cancellationToken))
+        // Commands run in the transaction behaviour's transaction, so the connection is open and
+        // EF closes it when that ends. (Opening it here as well would keep it open in the pooled
+        // context after the request: a leaked server connection per context.)
+        var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Orders are saved inside a command's transaction.");
+        if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken))
         {
             // Cannot happen while the row lock is held; if it does, the transaction is not committed.
             throw new DbUpdateConcurrencyException($"Order {order.Id} changed while it was locked.");
