@@ -198,6 +198,26 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// For a throwaway cluster: a detached watcher stops it and removes its folders once the given
+    /// process has exited, however it exits (a test host may be torn down before its exit handlers
+    /// finish, which left clusters running).
+    /// </summary>
+    public void StopAndRemoveAfterExitOf(int processId)
+    {
+        static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+        var stop = (_asPostgresUser ? $"runuser -u {Superuser} -- " : "") +
+            $"{Quote(Path.Combine(_binaries, "pg_ctl"))} -D {Quote(_clusterDirectory)} -m immediate -w stop";
+        var script = "exec >/dev/null 2>&1 </dev/null; " +
+            $"while kill -0 {processId}; do sleep 1; done; {stop}; rm -rf {Quote(_rootDirectory)} {Quote(SocketDirectory)}";
+        var info = new ProcessStartInfo("setsid") { UseShellExecute = false, WorkingDirectory = "/" };
+        foreach (var argument in new[] { "sh", "-c", script })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        using var watcher = Process.Start(info);
+    }
+
     private async Task<long> OtherClientsAsync()
     {
         try

@@ -120,8 +120,8 @@ public static class TestDatabase
             SweepEarlierRuns();
             var directory = Path.Combine(Path.GetTempPath(), $"whistle-tests-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
             var embedded = await EmbeddedPostgres.StartAsync(directory, "postgres", durable: false, deleteOnDispose: true);
-            // The run's cluster goes when the test process does.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => embedded.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            // The run's cluster goes when the test process does, however that ends.
+            embedded.StopAndRemoveAfterExitOf(Environment.ProcessId);
             server = new Server(embedded.ConnectionStringFor("postgres"), embedded);
         }
 
