@@ -52,9 +52,14 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         Database = database,
         // Names this process's connections, so that at shutdown those of other processes can be told apart.
         ApplicationName = OwnApplicationName,
+        // The service runs the same few statements all day: prepare them on the server, and keep them
+        // prepared across pool rentals (the service sets no session state that would need a reset).
+        MaxAutoPrepare = 64,
+        NoResetOnClose = true,
     }.ConnectionString;
 
-    private static readonly string OwnApplicationName = $"whistle-{Environment.ProcessId}";
+    // The pid alone can repeat across containers sharing a data folder (often pid 1).
+    private static readonly string OwnApplicationName = $"whistle-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
 
     /// <summary>
     /// The folder the service keeps its cluster in when none is configured: <c>WHISTLE_DATA_DIR</c>,
@@ -180,9 +185,11 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         {
             NpgsqlConnection.ClearAllPools();
             var others = await OtherClientsAsync();
-            if (others > 0 && !_deleteOnDispose)
+            if (others != 0 && !_deleteOnDispose)
             {
-                _log($"Leaving PostgreSQL on {_clusterDirectory} running: {others} other connection(s) still use it");
+                _log(others > 0
+                    ? $"Leaving PostgreSQL on {_clusterDirectory} running: {others} other connection(s) still use it"
+                    : $"Leaving PostgreSQL on {_clusterDirectory} running: could not tell whether others still use it");
             }
             else
             {
@@ -205,6 +212,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     /// </summary>
     public void StopAndRemoveAfterExitOf(int processId)
     {
+        if (!OperatingSystem.IsLinux())
+        {
+            // No setsid: the best that can be done is the exit handler.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => DisposeAsync().AsTask().GetAwaiter().GetResult();
+            return;
+        }
         static string Quote(string text) => "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
         var stop = (_asPostgresUser ? $"runuser -u {Superuser} -- " : "") +
             $"{Quote(Path.Combine(_binaries, "pg_ctl"))} -D {Quote(_clusterDirectory)} -m immediate -w stop";
@@ -233,7 +246,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         }
         catch (NpgsqlException)
         {
-            return 0;
+            return -1; // unknown: safer to leave it running than to stop it under someone
         }
     }
 
@@ -272,7 +285,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             }
             if (_asPostgresUser)
             {
-                var chown = await RunRawAsync("chown", [$"{Superuser}:", directory], cancellationToken);
+                var chown = await RunRawAsync("chown", ["-h", $"{Superuser}:", directory], cancellationToken);
                 if (chown.ExitCode != 0)
                 {
                     throw new EmbeddedPostgresException(
@@ -348,7 +361,9 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             return null;
         }
         var setting = lines.LastOrDefault(l => l.StartsWith("unix_socket_directories = '", StringComparison.Ordinal));
-        return setting is null ? null : setting["unix_socket_directories = '".Length..].TrimEnd().TrimEnd('\'').Replace("''", "'", StringComparison.Ordinal);
+        // Written by EnsureSettingsAsync as exactly: unix_socket_directories = '<path, quotes doubled>'
+        var value = setting?["unix_socket_directories = '".Length..].TrimEnd();
+        return value is null || !value.EndsWith('\'') ? null : value[..^1].Replace("''", "'", StringComparison.Ordinal);
     }
 
     private async Task<bool> IsRunningAsync(CancellationToken cancellationToken) =>

@@ -118,11 +118,27 @@ public static class OrderRows
         }
         if (filed)
         {
-            order.AssignNumber((long)(await batch.ExecuteScalarAsync(cancellationToken))!);
+            long number;
+            await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
+            {
+                await reader.ReadAsync(cancellationToken);
+                number = reader.GetInt64(0);
+                // Run the history inserts to the end, so that their errors surface here.
+                while (await reader.NextResultAsync(cancellationToken))
+                {
+                }
+            }
+            order.AssignNumber(number);
+            order.HistorySaved();
             return true;
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
-        return write.RecordsAffected == 1;
+        if (write.RecordsAffected != 1)
+        {
+            return false;
+        }
+        order.HistorySaved();
+        return true;
     }
 
     public static void Write<T>(NpgsqlBinaryImporter importer, Column<T>[] columns, T row)

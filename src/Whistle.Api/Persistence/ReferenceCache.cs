@@ -92,11 +92,13 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
             {
                 return snapshot;
             }
-            var communities = await db.Communities.AsNoTracking().ToDictionaryAsync(c => c.Code, cancellationToken);
-            var grids = await db.Grids.AsNoTracking().ToListAsync(cancellationToken);
+            // Grids with their communities in one statement, so the pair is always consistent.
+            var grids = await db.Grids.AsNoTracking()
+                .Join(db.Communities.AsNoTracking(), g => g.CommunityCode, c => c.Code, (g, c) => new Placement(g, c))
+                .ToListAsync(cancellationToken);
             _snapshot = snapshot = new Snapshot(
                 (await db.Categories.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(c => c.Code, StringComparer.Ordinal),
-                grids.ToFrozenDictionary(g => g.Code, g => new Placement(g, communities[g.CommunityCode]), StringComparer.Ordinal),
+                grids.ToFrozenDictionary(p => p.Grid.Code, StringComparer.Ordinal),
                 (await db.Departments.AsNoTracking().Select(d => d.Code).ToListAsync(cancellationToken)).ToFrozenSet(StringComparer.Ordinal),
                 clock.GetUtcNow());
             return snapshot;

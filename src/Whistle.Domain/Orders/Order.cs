@@ -79,8 +79,11 @@ public sealed class Order
         Number = number;
     }
 
-    /// <summary>The version the store holds, before the changes made since loading.</summary>
+    /// <summary>The version the store holds, before the changes made since loading (each change is one version).</summary>
     public int StoredVersion => Version - _newHistory.Count;
+
+    /// <summary>The store has written the new history with the order: it is no longer new.</summary>
+    public void HistorySaved() => _newHistory.Clear();
 
     public static Order File(
         Guid id, string title, string description, Category category, Grid grid, Community community,

@@ -21,14 +21,16 @@ public static class WhistleOrder
 
     public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
     {
-        public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
-            await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
+        public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
+        {
+            // Checked before the order is locked: an unknown code may reload the reference data.
+            if (command.DepartmentCode is not null
+                && !await reference.DepartmentExistsAsync(db, command.DepartmentCode, cancellationToken))
             {
-                if (command.DepartmentCode is not null
-                    && !await reference.DepartmentExistsAsync(db, command.DepartmentCode, cancellationToken))
-                {
-                    throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
-                }
+                throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
+            }
+            return await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
+            {
                 var category = await reference.CategoryAsync(db, order.CategoryCode, cancellationToken)
                     ?? throw new InvalidOperationException($"The order's category '{order.CategoryCode}' is gone.");
                 if (command.DepartmentCode is null && order.ReturnedByDepartmentCode == category.DepartmentCode)
@@ -40,6 +42,7 @@ public static class WhistleOrder
                 order.Whistle(command.DepartmentCode ?? category.DepartmentCode, category.LimitsFor(order.Priority),
                     command.Context.Actor, clock.Now());
             }, cancellationToken);
+        }
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
