@@ -13,14 +13,3 @@ internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<W
         return new WhistleDbContext(options.Options);
     }
 }
-
-public static class WhistleStoreOptions
-{
-    /// <summary>The options the service, its tests and its tools use; the one place they are set.</summary>
-    public static DbContextOptionsBuilder UseWhistleStore(this DbContextOptionsBuilder options, string connectionString) =>
-        options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
-            .UseSnakeCaseNamingConvention()
-            .AddInterceptors(RowLocks.Instance);
-
-}

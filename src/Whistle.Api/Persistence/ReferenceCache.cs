@@ -32,6 +32,11 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
     public Task<Category?> CategoryAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
         FindAsync(db, s => s.Categories.GetValueOrDefault(code), cancellationToken);
 
+    /// <summary>The category of an order already filed: it must still be there (codes are never deleted).</summary>
+    public async Task<Category> CategoryOfAsync(WhistleDbContext db, Domain.Orders.Order order, CancellationToken cancellationToken) =>
+        await CategoryAsync(db, order.CategoryCode, cancellationToken)
+            ?? throw new InvalidOperationException($"The order's category '{order.CategoryCode}' is gone.");
+
     public Task<Placement?> GridAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
         FindAsync(db, s => s.Grids.GetValueOrDefault(code), cancellationToken);
 

@@ -32,8 +32,7 @@ public static class EvaluateOrder
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
             await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
-                var category = await reference.CategoryAsync(db, order.CategoryCode, cancellationToken)
-                    ?? throw new InvalidOperationException($"The order's category '{order.CategoryCode}' is gone.");
+                var category = await reference.CategoryOfAsync(db, order, cancellationToken);
                 order.Evaluate(command.Rating!.Value, command.Comment?.Trim(), category.LimitsFor(order.Priority),
                     command.Context.Actor, clock.Now());
             }, cancellationToken);

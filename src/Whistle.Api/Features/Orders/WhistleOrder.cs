@@ -31,8 +31,7 @@ public static class WhistleOrder
             }
             return await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
-                var category = await reference.CategoryAsync(db, order.CategoryCode, cancellationToken)
-                    ?? throw new InvalidOperationException($"The order's category '{order.CategoryCode}' is gone.");
+                var category = await reference.CategoryOfAsync(db, order, cancellationToken);
                 if (command.DepartmentCode is null && order.ReturnedByDepartmentCode == category.DepartmentCode)
                 {
                     // The catalogue would send it straight back to the department that just returned it.
