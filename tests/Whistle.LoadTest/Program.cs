@@ -3,6 +3,24 @@ using Whistle.LoadTest;
 
 // Whistle's load benchmark: the real service over loopback HTTP on its own PostgreSQL, then
 // pgbench on the same cluster for the raw write limit. See README.md for what each figure means.
+// The verb "stats" runs the statistics benchmark instead (StatsBench.cs).
+var repository = RepositoryRoot();
+var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
+if (!File.Exists(apiDll))
+{
+    Console.Error.WriteLine($"No Release build of the service at {apiDll}: run with -c Release (it builds the API) or dotnet build -c Release src/Whistle.Api.");
+    return 1;
+}
+if (args is ["stats", .. var statsArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+    return await StatsBench.RunAsync(statsArgs, apiDll, Log, cancel.Token);
+}
 var options = BenchOptions.Parse(args);
 if (options is null)
 {
@@ -19,13 +37,6 @@ Console.CancelKeyPress += (_, e) =>
 };
 var ct = stop.Token;
 
-var repository = RepositoryRoot();
-var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
-if (!File.Exists(apiDll))
-{
-    Console.Error.WriteLine($"No Release build of the service at {apiDll}: run with -c Release (it builds the API) or dotnet build -c Release src/Whistle.Api.");
-    return 1;
-}
 Log($"Service under test: {apiDll} (built {File.GetLastWriteTime(apiDll):yyyy-MM-dd HH:mm:ss})");
 
 await using var database = await BenchDatabase.OpenAsync(options.Connection, Log, ct);

@@ -74,9 +74,18 @@ public static class SeedOrders
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         long historyRows = 0;
+        // The next batch's lives are simulated while the database takes this one: one core each.
+        List<Order> Simulate(int offset) =>
+            filings.AsSpan(offset, Math.Min(BatchSize, filings.Length - offset)).ToArray().Select(simulator.Simulate).ToList();
+        var simulating = Task.Run(() => Simulate(0), cancellationToken);
         for (var offset = 0; offset < filings.Length; offset += BatchSize)
         {
-            var batch = filings.AsSpan(offset, Math.Min(BatchSize, filings.Length - offset)).ToArray().Select(simulator.Simulate).ToList();
+            var batch = await simulating;
+            if (offset + BatchSize < filings.Length)
+            {
+                var next = offset + BatchSize;
+                simulating = Task.Run(() => Simulate(next), cancellationToken);
+            }
             await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
             await CopyOrdersAsync(connection, batch, cancellationToken);
             historyRows += await CopyHistoryAsync(connection, batch, cancellationToken);
