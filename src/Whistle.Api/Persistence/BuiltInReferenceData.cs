@@ -6,7 +6,8 @@ namespace Whistle.Api.Persistence;
 
 /// <summary>
 /// A reference set shaped like Hohhot's (domain.md): 39 streets, 453 communities, 4,693 grids,
-/// the departments that answer whistles and a duty catalogue routing each category to one of them.
+/// 63 departments and units that answer whistles (Yuquan district alone counts 60+), and a duty
+/// catalogue routing each of 46 categories to one of them.
 /// The embedded default and the tests load it; a configured database gets nothing.
 /// </summary>
 public static class BuiltInReferenceData
@@ -49,6 +50,47 @@ public static class BuiltInReferenceData
         new() { Code = "education", Name = "教育局" },
         new() { Code = "transport", Name = "交通运输局" },
         new() { Code = "natural-resources", Name = "自然资源局" },
+        new() { Code = "development-reform", Name = "发展和改革委员会" },
+        new() { Code = "finance", Name = "财政局" },
+        new() { Code = "statistics", Name = "统计局" },
+        new() { Code = "audit", Name = "审计局" },
+        new() { Code = "commerce", Name = "商务局" },
+        new() { Code = "agriculture", Name = "农牧局" },
+        new() { Code = "forestry", Name = "林业和草原局" },
+        new() { Code = "culture-tourism", Name = "文化旅游体育局" },
+        new() { Code = "publicity", Name = "宣传部" },
+        new() { Code = "veterans", Name = "退役军人事务局" },
+        new() { Code = "ethnic-religious", Name = "民族宗教事务局" },
+        new() { Code = "petitions", Name = "信访局" },
+        new() { Code = "disabled-federation", Name = "残疾人联合会" },
+        new() { Code = "womens-federation", Name = "妇女联合会" },
+        new() { Code = "youth-league", Name = "共青团" },
+        new() { Code = "trade-union", Name = "总工会" },
+        new() { Code = "medical-insurance", Name = "医疗保障局" },
+        new() { Code = "cdc", Name = "疾病预防控制中心" },
+        new() { Code = "science-technology", Name = "科学技术局" },
+        new() { Code = "industry-it", Name = "工业和信息化局" },
+        new() { Code = "big-data", Name = "大数据中心" },
+        new() { Code = "government-services", Name = "政务服务局" },
+        new() { Code = "housing-fund", Name = "住房公积金管理中心" },
+        new() { Code = "property-affairs", Name = "房产事务服务中心" },
+        new() { Code = "old-community-renewal", Name = "老旧小区改造办公室" },
+        new() { Code = "land-acquisition", Name = "房屋征收与补偿办公室" },
+        new() { Code = "river-chief", Name = "河湖长制办公室" },
+        new() { Code = "air-quality", Name = "大气污染防治办公室" },
+        new() { Code = "civil-air-defense", Name = "人民防空办公室" },
+        new() { Code = "meteorology", Name = "气象局" },
+        new() { Code = "earthquake", Name = "地震局" },
+        new() { Code = "people-mediation", Name = "人民调解委员会" },
+        new() { Code = "legal-aid", Name = "法律援助中心" },
+        new() { Code = "community-corrections", Name = "社区矫正管理局" },
+        new() { Code = "grid-management", Name = "网格化管理服务中心" },
+        new() { Code = "tax", Name = "税务局" },
+        new() { Code = "postal", Name = "邮政管理局" },
+        new() { Code = "telecom", Name = "通信运营协调办公室" },
+        new() { Code = "bus-group", Name = "公交集团" },
+        new() { Code = "parks", Name = "公园管理中心" },
+        new() { Code = "red-cross", Name = "红十字会" },
     ];
 
     public static IReadOnlyList<Category> Categories { get; } =
@@ -81,6 +123,24 @@ public static class BuiltInReferenceData
         Category("wage-arrears", "拖欠工资", "human-resources", 24, 240),
         Category("elderly-care", "困难老人帮扶", "civil-affairs", 24, 168),
         Category("sanitation-epidemic", "病媒生物防制", "health", 24, 120),
+        Category("stray-animals", "流浪犬只", "agriculture", 24, 120),
+        Category("bus-stop", "公交站点设施损坏", "bus-group", 24, 120),
+        Category("park-facility", "公园设施损坏", "parks", 24, 120),
+        Category("signal-coverage", "通信信号差", "telecom", 48, 240),
+        Category("old-community-renovation", "老旧小区改造问题", "old-community-renewal", 48, 336),
+        Category("demolition-dispute", "征收补偿纠纷", "land-acquisition", 48, 336),
+        Category("river-pollution", "河道污染", "river-chief", 12, 72),
+        Category("dust-pollution", "扬尘污染", "air-quality", 12, 48),
+        Category("disability-assistance", "残疾人帮扶", "disabled-federation", 24, 168),
+        Category("veteran-services", "退役军人服务", "veterans", 24, 168),
+        Category("medical-insurance-claim", "医保报销问题", "medical-insurance", 24, 168),
+        Category("domestic-violence", "家庭暴力", "womens-federation", 2, 24),
+        Category("legal-aid-request", "法律援助", "legal-aid", 24, 168),
+        Category("dispute-mediation", "矛盾纠纷调解", "people-mediation", 24, 120),
+        Category("air-raid-shelter", "人防工程隐患", "civil-air-defense", 24, 168),
+        Category("government-service", "政务服务办理难", "government-services", 24, 120),
+        Category("housing-fund-withdrawal", "公积金提取问题", "housing-fund", 24, 168),
+        Category("express-delivery", "快递服务", "postal", 24, 120),
     ];
 
     public static IReadOnlyList<Street> Streets { get; } = Enumerable.Range(1, StreetCount)
