@@ -119,16 +119,22 @@ public static class ListOrders
             orders = orders.Where(o =>
                 (o.State == OrderState.Whistled && o.AcknowledgeBy < now)
                 || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now));
+            // The same rule as MissedDeadline, written once where the database evaluates it.
+            var missed = orders.Select(o => new
+            {
+                Order = o,
+                Deadline = o.State == OrderState.Whistled && o.AcknowledgeBy != null && !(o.ResolveBy < o.AcknowledgeBy)
+                    ? o.AcknowledgeBy
+                    : o.ResolveBy,
+            });
             if (after is { Deadline: { } deadline })
             {
-                orders = orders.Where(o =>
-                    (o.State == OrderState.Whistled && o.AcknowledgeBy != null ? o.AcknowledgeBy : o.ResolveBy) > deadline
-                    || ((o.State == OrderState.Whistled && o.AcknowledgeBy != null ? o.AcknowledgeBy : o.ResolveBy) == deadline
-                        && o.Number > after.Number));
+                missed = missed.Where(x => x.Deadline > deadline || (x.Deadline == deadline && x.Order.Number > after.Number));
             }
-            return await orders
-                .OrderBy(o => o.State == OrderState.Whistled && o.AcknowledgeBy != null ? o.AcknowledgeBy : o.ResolveBy)
-                .ThenBy(o => o.Number)
+            return await missed
+                .OrderBy(x => x.Deadline)
+                .ThenBy(x => x.Order.Number)
+                .Select(x => x.Order)
                 .Take(take)
                 .ToListAsync(cancellationToken);
         }
@@ -175,9 +181,14 @@ public static class ListOrders
 
     private static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
 
-    /// <summary>The deadline an overdue order missed first: acknowledging while whistled, else resolving.</summary>
+    /// <summary>
+    /// The deadline an overdue order missed first: while whistled, the earlier of acknowledgeBy and
+    /// resolveBy (as the statistics take it); once acknowledged, resolveBy.
+    /// </summary>
     private static DateTimeOffset? MissedDeadline(Order order) =>
-        order.State == OrderState.Whistled && order.AcknowledgeBy is not null ? order.AcknowledgeBy : order.ResolveBy;
+        order.State == OrderState.Whistled && order.AcknowledgeBy is { } acknowledgeBy && !(order.ResolveBy < acknowledgeBy)
+            ? acknowledgeBy
+            : order.ResolveBy;
 
     /// <summary>Where a page ended: the last order's number and, when ordered by deadline, its missed deadline.</summary>
     private sealed record Cursor(long Number, DateTimeOffset? Deadline);
