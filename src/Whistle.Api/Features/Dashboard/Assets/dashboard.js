@@ -181,6 +181,7 @@
     for (const e of document.querySelectorAll('#headline [data-figure]')) {
       e.textContent = format(e.dataset.figure, figures[e.dataset.figure]);
     }
+    document.getElementById('overdue-tile').classList.toggle('alert', figures.overdueNow > 0);
   }
 
   function renderTrend(series) {
@@ -192,9 +193,10 @@
     const plotW = width - pad.left - pad.right;
     const plotH = height - pad.top - pad.bottom;
     const points = series.points;
-    // District rates sit near the top; start the axis a step below the lowest one so changes show.
+    // District rates sit near the top: start the axis below the lowest one, at 0, 20, 40, 60 or 80 %,
+    // so changes show and the ticks stay round.
     const rates = points.flatMap(p => [p.figures.completionRate, p.figures.satisfactionRate]).filter(r => r !== null && r !== undefined);
-    const low = rates.length ? Math.max(0, Math.floor(Math.min(...rates) * 10) / 10 - 0.1) : 0;
+    const low = rates.length ? Math.max(0, Math.floor((Math.min(...rates) - 0.05) * 5) / 5) : 0;
     const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Completion and satisfaction rates' });
 
     const y = rate => pad.top + plotH * (1 - (rate - low) / (1 - low));
@@ -257,10 +259,14 @@
     document.getElementById('ranking-rows').replaceChildren(...rows);
   }
 
-  // Whistled: the acknowledgement is due first; acknowledged: the resolution (renewed by a reopen).
-  const missed = order => order.state === 'whistled' && order.deadlines.acknowledgeBy
-    ? { what: '签收 acknowledge', at: new Date(order.deadlines.acknowledgeBy) }
-    : { what: '办结 resolve', at: new Date(order.deadlines.resolveBy) };
+  // The deadline missed first, as the API orders them: while whistled, the earlier of the two;
+  // once acknowledged, the resolution's (renewed by a reopen).
+  function missed(order) {
+    const { acknowledgeBy, resolveBy } = order.deadlines;
+    return order.state === 'whistled' && acknowledgeBy && !(resolveBy && Date.parse(resolveBy) < Date.parse(acknowledgeBy))
+      ? { what: '签收 acknowledge', at: new Date(acknowledgeBy) }
+      : { what: '办结 resolve', at: new Date(resolveBy) };
+  }
 
   function renderOverdue(page, departments, communities) {
     const rows = page.items.map(order => {
