@@ -264,7 +264,7 @@
   function missed(order) {
     const { acknowledgeBy, resolveBy } = order.deadlines;
     return order.state === 'whistled' && acknowledgeBy && !(resolveBy && Date.parse(resolveBy) < Date.parse(acknowledgeBy))
-      ? { what: '签收 acknowledge', at: new Date(acknowledgeBy) }
+      ? { what: '签收 ack', at: new Date(acknowledgeBy) }
       : { what: '办结 resolve', at: new Date(resolveBy) };
   }
 
