@@ -67,6 +67,7 @@ try
 
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.MapStatsMetrics();
 
     app.MapOpenApi("/openapi/{documentName}.json");
     app.UseSwaggerUI(options =>
