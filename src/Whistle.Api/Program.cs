@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
 using Whistle.Api;
+using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
@@ -82,6 +83,7 @@ try
     app.MapReference();
     app.MapWorkflow();
     app.MapStats();
+    app.MapDashboard();
 
     await app.RunAsync();
     return 0;

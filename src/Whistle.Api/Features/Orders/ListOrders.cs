@@ -11,7 +11,10 @@ using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
-/// <summary>Orders newest first, narrowed by state and codes, a page at a time.</summary>
+/// <summary>
+/// Orders newest first, narrowed by state and codes, a page at a time; or only those overdue now,
+/// the longest overdue first (what a supervisor chases).
+/// </summary>
 public static class ListOrders
 {
     public const int DefaultLimit = 20;
@@ -23,7 +26,7 @@ public static class ListOrders
 
     public sealed record Query(
         string? State, string? DepartmentCode, string? CommunityCode, string? CategoryCode, string? StreetCode,
-        string? GridCode, string? Limit, string? Cursor) : IQuery<Page>;
+        string? GridCode, string? Limit, string? Cursor, string? Overdue = null) : IQuery<Page>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -37,14 +40,19 @@ public static class ListOrders
                 .Must(limit => limit is null || ParseLimit(limit) is not null)
                 .WithMessage($"'limit' must be a whole number from 1 to {MaxLimit}.")
                 .OverridePropertyName("limit");
+            RuleFor(q => q.Overdue)
+                .Must(overdue => overdue is null || bool.TryParse(overdue, out _))
+                .WithMessage("'overdue' must be true or false.")
+                .OverridePropertyName("overdue");
+            // A cursor continues the order it came from: newest first, or by missed deadline.
             RuleFor(q => q.Cursor)
-                .Must(cursor => cursor is null || DecodeCursor(cursor) is not null)
+                .Must((q, cursor) => cursor is null || DecodeCursor(cursor) is { } c && (c.Deadline is not null) == IsOverdue(q.Overdue))
                 .WithMessage("'cursor' is not one this service handed out; use nextCursor from the previous page.")
                 .OverridePropertyName("cursor");
         }
     }
 
-    public sealed class Handler(WhistleDbContext db) : IQueryHandler<Query, Page>
+    public sealed class Handler(WhistleDbContext db, TimeProvider clock) : IQueryHandler<Query, Page>
     {
         public async ValueTask<Page> Handle(Query query, CancellationToken cancellationToken)
         {
@@ -74,12 +82,21 @@ public static class ListOrders
             {
                 orders = orders.Where(o => o.GridCode == query.GridCode);
             }
-            if (query.Cursor is not null && DecodeCursor(query.Cursor) is { } before)
+            var cursor = query.Cursor is null ? null : DecodeCursor(query.Cursor);
+            List<Order> page;
+            if (IsOverdue(query.Overdue))
             {
-                orders = orders.Where(o => o.Number < before);
+                page = await OverdueFirst(orders, cursor, limit + 1, cancellationToken);
             }
-            // Keyset pagination: the number only grows, so "below the last one seen" is stable under inserts.
-            var page = await orders.OrderByDescending(o => o.Number).Take(limit + 1).ToListAsync(cancellationToken);
+            else
+            {
+                if (cursor is not null)
+                {
+                    orders = orders.Where(o => o.Number < cursor.Number);
+                }
+                // Keyset pagination: the number only grows, so "below the last one seen" is stable under inserts.
+                page = await orders.OrderByDescending(o => o.Number).Take(limit + 1).ToListAsync(cancellationToken);
+            }
             var more = page.Count > limit;
             if (more)
             {
@@ -87,7 +104,39 @@ public static class ListOrders
             }
             return new Page(
                 page.Select(OrderResponse.From).ToList(),
-                more ? EncodeCursor(page[^1].Number) : null);
+                more ? EncodeCursor(new Cursor(page[^1].Number, IsOverdue(query.Overdue) ? MissedDeadline(page[^1]) : null)) : null);
+        }
+
+        /// <summary>
+        /// Open orders past a running deadline now, as the statistics count overdueNow: whistled and not
+        /// acknowledged by acknowledgeBy, or not resolved by resolveBy. Returned orders have no running
+        /// deadline. Ordered by the deadline missed, earliest first: a newly overdue order joins at the
+        /// end, so the keyset pages stay stable.
+        /// </summary>
+        private async Task<List<Order>> OverdueFirst(IQueryable<Order> orders, Cursor? after, int take, CancellationToken cancellationToken)
+        {
+            var now = clock.GetUtcNow();
+            orders = orders.Where(o =>
+                (o.State == OrderState.Whistled && o.AcknowledgeBy < now)
+                || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now));
+            // The same rule as MissedDeadline, written once where the database evaluates it.
+            var missed = orders.Select(o => new
+            {
+                Order = o,
+                Deadline = o.State == OrderState.Whistled && o.AcknowledgeBy != null && !(o.ResolveBy < o.AcknowledgeBy)
+                    ? o.AcknowledgeBy
+                    : o.ResolveBy,
+            });
+            if (after is { Deadline: { } deadline })
+            {
+                missed = missed.Where(x => x.Deadline > deadline || (x.Deadline == deadline && x.Order.Number > after.Number));
+            }
+            return await missed
+                .OrderBy(x => x.Deadline)
+                .ThenBy(x => x.Order.Number)
+                .Select(x => x.Order)
+                .Take(take)
+                .ToListAsync(cancellationToken);
         }
     }
 
@@ -98,12 +147,15 @@ public static class ListOrders
                 string? communityCode, string? categoryCode, string? streetCode, string? gridCode,
                 [Description("Page size, 1 to 200; 20 by default.")] string? limit,
                 [Description("nextCursor from the previous page.")] string? cursor,
+                [Description("true: only orders past a running deadline now (whistled and not acknowledged by acknowledgeBy, " +
+                    "or not resolved by resolveBy), the longest overdue first.")] string? overdue,
                 IMediator mediator, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(
-                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor), cancellationToken)))
+                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue), cancellationToken)))
             .WithName("ListOrders")
             .WithSummary("List orders")
-            .WithDescription("Newest first, with keyset pagination: follow nextCursor until it is null. Filters combine with AND.")
+            .WithDescription("Newest first, or with overdue=true the longest overdue first; keyset pagination: follow nextCursor " +
+                "until it is null. Filters combine with AND.")
             .ProducesValidationProblem();
 
     private static int? ParseLimit(string text) =>
@@ -127,22 +179,50 @@ public static class ListOrders
         return states;
     }
 
-    // Opaque to clients so the key can change without breaking them.
-    private static string EncodeCursor(long number) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes("n" + number.ToString(CultureInfo.InvariantCulture)));
+    private static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
 
-    private static long? DecodeCursor(string cursor)
+    /// <summary>
+    /// The deadline an overdue order missed first: while whistled, the earlier of acknowledgeBy and
+    /// resolveBy (as the statistics take it); once acknowledged, resolveBy.
+    /// </summary>
+    private static DateTimeOffset? MissedDeadline(Order order) =>
+        order.State == OrderState.Whistled && order.AcknowledgeBy is { } acknowledgeBy && !(order.ResolveBy < acknowledgeBy)
+            ? acknowledgeBy
+            : order.ResolveBy;
+
+    /// <summary>Where a page ended: the last order's number and, when ordered by deadline, its missed deadline.</summary>
+    private sealed record Cursor(long Number, DateTimeOffset? Deadline);
+
+    // Opaque to clients so the key can change without breaking them: "n42", or "d<µs since 0001>.42".
+    private static string EncodeCursor(Cursor cursor) =>
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(cursor.Deadline is { } deadline
+            ? string.Create(CultureInfo.InvariantCulture, $"d{deadline.UtcTicks / TimeSpan.TicksPerMicrosecond}.{cursor.Number}")
+            : "n" + cursor.Number.ToString(CultureInfo.InvariantCulture)));
+
+    private static Cursor? DecodeCursor(string cursor)
     {
+        string text;
         try
         {
-            var text = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor));
-            return text.StartsWith('n') && long.TryParse(text.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-                ? n
-                : null;
+            text = Encoding.ASCII.GetString(Base64Url.DecodeFromChars(cursor));
         }
         catch (FormatException)
         {
             return null;
         }
+        if (text.StartsWith('n'))
+        {
+            return Whole(text.AsSpan(1)) is { } n and > 0 ? new Cursor(n, null) : null;
+        }
+        if (text.StartsWith('d') && text.IndexOf('.', StringComparison.Ordinal) is var dot and > 1
+            && Whole(text.AsSpan(1, dot - 1)) is { } micros && micros <= DateTimeOffset.MaxValue.UtcTicks / TimeSpan.TicksPerMicrosecond
+            && Whole(text.AsSpan(dot + 1)) is { } number and > 0)
+        {
+            return new Cursor(number, new DateTimeOffset(micros * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero));
+        }
+        return null;
     }
+
+    private static long? Whole(ReadOnlySpan<char> text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
 }

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Whistle.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Whistle.Api.Tests.Dashboard;
+
+/// <summary>
+/// The service on a real loopback port (a browser cannot reach the in-memory test server), with
+/// orders in two streets and two months: March in ST01 and ST05, April in ST01; some overdue.
+/// </summary>
+public sealed class DashboardApp : WhistleApp
+{
+    public DashboardApp() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
+
+    public string BaseAddress { get; private set; } = "";
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        StartServer();
+        BaseAddress = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+
+        var c = CreateClient();
+        var closed = await Whistled(c, "garbage", "ST01-C01-G01");
+        await c.Acknowledge(closed.Id);
+        await c.Resolve(closed.Id);
+        await c.Evaluate(closed.Id, "satisfied");
+        var resolved = await Whistled(c, "garbage", "ST01-C01-G01");
+        await c.Acknowledge(resolved.Id);
+        await c.Resolve(resolved.Id);
+        var reopened = await Whistled(c, "noise", "ST01-C02-G01");
+        await c.Acknowledge(reopened.Id);
+        await c.Resolve(reopened.Id);
+        await c.Act(reopened.Id, "evaluate", new { rating = "unsatisfied", comment = "Still loud at night" });
+        await Whistled(c, "garbage", "ST01-C01-G01"); // never acknowledged: overdue
+        var cancelled = await Whistled(c, "street-vending", "ST01-C01-G01");
+        await c.Cancel(cancelled.Id);
+        var local = await c.File(grid: "ST01-C01-G01");
+        await c.Act(local.Id, "handle-locally", new { result = "Swept by the grid worker" });
+
+        var acknowledged = await Whistled(c, "garbage", "ST05-C01-G02"); // not resolved in time: overdue
+        await c.Acknowledge(acknowledged.Id);
+        await Whistled(c, "noise", "ST05-C01-G02"); // overdue
+        var satisfied = await Whistled(c, "street-vending", "ST05-C01-G02");
+        await c.Acknowledge(satisfied.Id);
+        await c.Resolve(satisfied.Id);
+        await c.Evaluate(satisfied.Id, "satisfied");
+
+        Clock.SetUtcNow(new DateTimeOffset(2026, 4, 10, 2, 0, 0, TimeSpan.Zero));
+        var april = await Whistled(c, "garbage", "ST01-C01-G01");
+        await c.Acknowledge(april.Id);
+        await c.Resolve(april.Id);
+        Clock.Advance(TimeSpan.FromHours(3));
+    }
+
+    private static async Task<Order> Whistled(HttpClient client, string category, string grid)
+    {
+        var order = await client.File(category: category, grid: grid);
+        return await client.Whistle(order.Id);
+    }
+}
+
+/// <summary>
+/// The dashboard in a real headless Chromium: it loads, shows the API's figures as the API gives
+/// them, and a street filter changes them to the API's for that street. Leaves a screenshot.
+/// </summary>
+public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IClassFixture<DashboardApp>
+{
+    private const string None = "—";
+    private const string Year = "from=2026-01-01&to=2026-12-31"; // "this year" on the service's clock
+    private readonly HttpClient _api = app.CreateClient();
+
+    [ChromiumFact]
+    public async Task Shows_the_apis_figures_and_a_street_filter_changes_them()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumFactAttribute.ExecutablePath,
+            Headless = true,
+            // No sandbox: CI runs as root, where Chromium refuses it. The rest keeps the browser off the network.
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
+        var problems = new List<string>();
+        var elsewhere = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                problems.Add(message.Text);
+            }
+        };
+        page.PageError += (_, error) => problems.Add(error);
+        page.Request += (_, request) =>
+        {
+            if (!request.Url.StartsWith(app.BaseAddress + "/", StringComparison.Ordinal))
+            {
+                elsewhere.Add(request.Url);
+            }
+        };
+
+        await page.GotoAsync(app.BaseAddress + "/dashboard");
+        await Shown(page, $"?period=year&{Year}");
+
+        var all = await AssertShowsApi(page, $"?{Year}", "month");
+
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        output.WriteLine($"Dashboard screenshot: {screenshot}");
+
+        // Polling again with nothing changed: the statistics answer 304 and the page keeps what it has.
+        await page.EvaluateAsync("() => window.whistleDashboard.refresh()");
+        Assert.True(int.Parse(await page.GetAttributeAsync("body", "data-unchanged") ?? "0", CultureInfo.InvariantCulture) >= 3,
+            $"expected the three statistics requests to be answered 304: {await page.TextContentAsync("#status")}");
+        await AssertShowsApi(page, $"?{Year}", "month");
+
+        await page.SelectOptionAsync("#street", "ST05");
+        await Shown(page, $"?period=year&{Year}&streetCode=ST05");
+        var st05 = await AssertShowsApi(page, $"?{Year}&streetCode=ST05", "month");
+        Assert.NotEqual(all["validOrders"]!.GetValue<long>(), st05["validOrders"]!.GetValue<long>());
+        Assert.Contains("street=ST05", page.Url, StringComparison.Ordinal);
+
+        await page.SelectOptionAsync("#period", "month");
+        await Shown(page, "?period=month&from=2026-04-01&to=2026-04-30&streetCode=ST05");
+        await AssertShowsApi(page, "?from=2026-04-01&to=2026-04-30&streetCode=ST05", "day");
+
+        Assert.Empty(problems);
+        Assert.Empty(elsewhere);
+    }
+
+    /// <summary>Waits until the page has drawn the figures for these filters.</summary>
+    private static Task Shown(IPage page, string filters) =>
+        page.WaitForSelectorAsync($"body[data-shown=\"{filters}\"]", new() { State = WaitForSelectorState.Attached, Timeout = 15_000 });
+
+    /// <summary>Every figure on the page against the API's answer for the same filters; returns the summary's figures.</summary>
+    private async Task<JsonObject> AssertShowsApi(IPage page, string scope, string interval)
+    {
+        var summary = await Api($"/api/v1/stats/summary{scope}");
+        var figures = summary["figures"]!.AsObject();
+        var headline = await page.Locator("#headline [data-figure]").AllAsync();
+        Assert.True(headline.Count >= 7, $"{headline.Count} headline figures");
+        foreach (var figure in headline)
+        {
+            var name = (await figure.GetAttributeAsync("data-figure"))!;
+            Assert.True(figures.ContainsKey(name), $"the page shows {name}, which the summary does not have");
+            Assert.Equal($"{name} {Format(name, figures[name])}", $"{name} {await figure.TextContentAsync()}");
+        }
+
+        var ranking = await Api($"/api/v1/stats/breakdown{scope}&groupBy=department&sort=completionRate&order=desc");
+        var rows = ranking["rows"]!.AsArray();
+        Assert.Equal(rows.Select(r => r!["code"]!.GetValue<string>()),
+            await page.Locator("#ranking-rows tr[data-code]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.code)"));
+        foreach (var row in rows)
+        {
+            var code = row!["code"]!.GetValue<string>();
+            foreach (var cell in await page.Locator($"#ranking-rows tr[data-code=\"{code}\"] [data-figure]").AllAsync())
+            {
+                var name = (await cell.GetAttributeAsync("data-figure"))!;
+                Assert.Equal($"{code} {name} {Format(name, row["figures"]![name])}", $"{code} {name} {await cell.TextContentAsync()}");
+            }
+        }
+
+        var series = await Api($"/api/v1/stats/timeseries{scope}&interval={interval}");
+        var rated = series["points"]!.AsArray().Count(p => p!["figures"]!["completionRate"] is not null);
+        Assert.Equal(rated, await page.Locator("#chart circle[data-figure=completionRate]").CountAsync());
+
+        var street = scope.Split("streetCode=") is [_, var streetCode] ? $"&streetCode={streetCode}" : "";
+        var overdue = await Api($"/api/v1/orders?overdue=true&limit=10{street}");
+        Assert.Equal(overdue["items"]!.AsArray().Select(o => o!["code"]!.GetValue<string>()),
+            await page.Locator("#overdue-rows tr[data-code]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.code)"));
+        return figures;
+    }
+
+    private async Task<JsonObject> Api(string path)
+    {
+        var response = await _api.GetAsync(path);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+    }
+
+    /// <summary>As the page formats: rates as percentages with one decimal, counts with thousands separators.</summary>
+    private static string Format(string name, JsonNode? value) =>
+        value is null ? None
+        : name.EndsWith("Rate", StringComparison.Ordinal)
+            ? (value.GetValue<double>() * 100).ToString("F1", CultureInfo.InvariantCulture) + "%"
+            : value.GetValue<long>().ToString("N0", CultureInfo.InvariantCulture);
+}
