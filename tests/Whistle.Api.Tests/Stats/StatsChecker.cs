@@ -44,6 +44,38 @@ public sealed class StatsChecker(HttpClient client, IReadOnlyList<OrderFacts> or
         return JsonNode.Parse(body)!.AsObject();
     }
 
+    /// <summary>A strong ETag and a short private max-age; the same ETag back gives 304.</summary>
+    public async Task<string?> CachingAsync(string path)
+    {
+        Requests += 2;
+        var response = await client.GetAsync(path);
+        var etag = response.Headers.ETag;
+        if (etag is null || etag.IsWeak)
+        {
+            Differences.Add($"{path}: ETag: expected a strong one, actual {etag?.ToString() ?? "none"}");
+            return null;
+        }
+        var cache = response.Headers.CacheControl;
+        if (cache is not { Private: true, MaxAge: { } maxAge } || maxAge > TimeSpan.FromSeconds(60))
+        {
+            Differences.Add($"{path}: Cache-Control: expected private with a short max-age, actual {cache?.ToString() ?? "none"}");
+        }
+        var again = await RevalidateAsync(path, etag.Tag);
+        if (again != HttpStatusCode.NotModified)
+        {
+            Differences.Add($"{path}: If-None-Match {etag.Tag}: expected 304, actual {(int)again}");
+        }
+        return etag.Tag;
+    }
+
+    public async Task<HttpStatusCode> RevalidateAsync(string path, string etag)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        using var response = await client.SendAsync(request);
+        return response.StatusCode;
+    }
+
     public async Task SummaryAsync(StatsQuery query)
     {
         var path = "/api/v1/stats/summary" + query.QueryString();
