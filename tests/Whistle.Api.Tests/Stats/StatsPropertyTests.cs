@@ -61,6 +61,10 @@ public class StatsPropertyTests(ITestOutputHelper output)
         var perOrder = await CheckEachOrderAloneAsync(checker, orders);
         await CheckOverdueAtDeadlinesAsync(checker, app, orders);
 
+        foreach (var note in checker.Notes.Distinct().Take(20))
+        {
+            output.WriteLine("note: " + note);
+        }
         output.WriteLine($"{checker.Requests} queries, {checker.FiguresCompared} figures compared in {watch.Elapsed.TotalSeconds:F1} s");
         if (checker.Differences.Count > 0)
         {
