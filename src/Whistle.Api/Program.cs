@@ -25,6 +25,9 @@ builder.Services.AddOptions<WhistleOptions>()
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PeriodParser>();
 builder.Services.AddSingleton<ReferenceCache>();
+builder.Services.AddSingleton<OrderFacts>();
+builder.Services.AddSingleton<StatsService>();
+builder.Services.AddHostedService<StatsWarmUp>();
 
 var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try

@@ -20,7 +20,7 @@ public class OrderActionTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(("urgent", "grid-worker-1", 1), (order.Priority, order.FiledBy, order.Version));
         Assert.Equal(new OrderLocation(40.8424, 111.7492, "Gate 3"), order.Location);
         Assert.Equal(app.Clock.GetUtcNow(), order.Milestones.FiledAt);
-        Assert.Equal(new OrderCounters(0, 0, 0), order.Counters);
+        Assert.Equal(new OrderCounters(0, 0, 0, 0), order.Counters);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public class OrderActionTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = await response.Read<Problem>();
         Assert.Equal(("whistled", 409), (problem.State, problem.Status));
-        Assert.Equal(["acknowledge", "return", "cancel"], problem.AllowedActions!);
+        Assert.Equal(["acknowledge", "return", "cancel", "escalate"], problem.AllowedActions!);
         var unchanged = await _client.Get(order.Id);
         Assert.Equal((2, "whistled"), (unchanged.Version, unchanged.State));
         Assert.Equal(2, (await _client.History(order.Id)).Length);

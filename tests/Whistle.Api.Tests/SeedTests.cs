@@ -48,8 +48,8 @@ public class SeedTests(SeededApp app) : IClassFixture<SeededApp>
     {
         var summary = await app.CreateClient().Summary("?from=2025-01-01&to=2025-12-31");
 
-        Assert.InRange(summary.CompletionRate!.Value, 0.93, 0.99);
-        Assert.InRange(summary.ValidOrders, (long)(SeededApp.Orders * 0.8), (long)(SeededApp.Orders * 0.95));
+        Assert.InRange(summary.Figures.CompletionRate!.Value, 0.93, 0.99);
+        Assert.InRange(summary.Figures.ValidOrders, (long)(SeededApp.Orders * 0.8), (long)(SeededApp.Orders * 0.95));
         await using var db = app.Db();
         Assert.True(await db.Orders.CountAsync(o => o.ReturnCount > 0) > 0);
         Assert.True(await db.Orders.CountAsync(o => o.ReopenCount > 0) > 0);

@@ -55,7 +55,7 @@ public class ServiceTests(WhistleApp app) : IClassFixture<WhistleApp>
         var document = JsonNode.Parse(await _client.GetStringAsync("/openapi/v1.json"))!;
         var paths = document["paths"]!.AsObject();
 
-        foreach (var action in new[] { "whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel" })
+        foreach (var action in new[] { "whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate" })
         {
             var operation = paths[$"/api/v1/orders/{{id}}/{action}"]!["post"]!;
             Assert.False(string.IsNullOrWhiteSpace(operation["description"]?.GetValue<string>()));
@@ -65,7 +65,7 @@ public class ServiceTests(WhistleApp app) : IClassFixture<WhistleApp>
             }
         }
         foreach (var path in new[] { "/api/v1/orders", "/api/v1/orders/{id}", "/api/v1/orders/{id}/history", "/api/v1/workflow",
-                     "/api/v1/stats/summary", "/api/v1/streets", "/api/v1/communities", "/api/v1/grids", "/api/v1/departments", "/api/v1/categories" })
+                     "/api/v1/stats/summary", "/api/v1/stats/breakdown", "/api/v1/stats/timeseries", "/api/v1/streets", "/api/v1/communities", "/api/v1/grids", "/api/v1/departments", "/api/v1/categories" })
         {
             Assert.NotNull(paths[path]);
         }

@@ -68,33 +68,33 @@ public class SummaryTests(SummaryApp app) : IClassFixture<SummaryApp>
 
         Assert.Equal(new DateTimeOffset(2026, 2, 28, 16, 0, 0, TimeSpan.Zero), march.From);
         Assert.Equal(new DateTimeOffset(2026, 3, 31, 16, 0, 0, TimeSpan.Zero), march.To);
-        Assert.Equal((6L, 3L, 0.5), (march.ValidOrders, march.CompletedOrders, march.CompletionRate));
+        Assert.Equal((6L, 3L, 0.5), (march.Figures.ValidOrders, march.Figures.CompletedOrders, march.Figures.CompletionRate));
     }
 
     [Fact]
     public async Task April_and_all_time()
     {
         var april = await _client.Summary("?from=2026-04-01&to=2026-04-30");
-        Assert.Equal((1L, 0L, 0.0), (april.ValidOrders, april.CompletedOrders, april.CompletionRate));
+        Assert.Equal((1L, 0L, 0.0), (april.Figures.ValidOrders, april.Figures.CompletedOrders, april.Figures.CompletionRate));
 
         var all = await _client.Summary();
-        Assert.Equal(new Summary(null, null, 7, 3, 3.0 / 7), all);
+        Assert.Equal((null, null, 7L, 3L, 3.0 / 7), (all.From, all.To, all.Figures.ValidOrders, all.Figures.CompletedOrders, all.Figures.CompletionRate));
     }
 
     [Fact]
     public async Task Date_time_bounds_are_inclusive_from_and_exclusive_to()
     {
         var lastSecond = await _client.Summary("?from=2026-03-31T23:59:59%2B08:00&to=2026-04-01T00:00:00%2B08:00");
-        Assert.Equal((1L, 1L), (lastSecond.ValidOrders, lastSecond.CompletedOrders));
+        Assert.Equal((1L, 1L), (lastSecond.Figures.ValidOrders, lastSecond.Figures.CompletedOrders));
 
         var before = await _client.Summary("?from=2026-03-31T00:00:00Z&to=2026-03-31T15:59:59Z");
-        Assert.Equal(0L, before.ValidOrders);
+        Assert.Equal(0L, before.Figures.ValidOrders);
 
         var unencodedPlus = await _client.Summary("?from=2026-03-31T23:59:59+08:00&to=2026-04-01T00:00:00+08:00");
-        Assert.Equal(1L, unencodedPlus.ValidOrders); // '+' typed into a URL arrives as a space
+        Assert.Equal(1L, unencodedPlus.Figures.ValidOrders); // '+' typed into a URL arrives as a space
 
         var wallClock = await _client.Summary("?from=2026-03-31T23:59:59&to=2026-04-01T00:00:00");
-        Assert.Equal(1L, wallClock.ValidOrders); // no offset: the district's wall clock
+        Assert.Equal(1L, wallClock.Figures.ValidOrders); // no offset: the district's wall clock
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class SummaryTests(SummaryApp app) : IClassFixture<SummaryApp>
     {
         var empty = await _client.Summary("?from=2025-01-01&to=2025-12-31");
 
-        Assert.Equal((0L, 0L, (double?)null), (empty.ValidOrders, empty.CompletedOrders, empty.CompletionRate));
+        Assert.Equal((0L, 0L, (double?)null), (empty.Figures.ValidOrders, empty.Figures.CompletedOrders, empty.Figures.CompletionRate));
     }
 
     [Theory]

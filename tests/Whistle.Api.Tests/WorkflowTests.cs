@@ -16,9 +16,10 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var workflow = await response.Read<Workflow>();
         Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled"], workflow.States);
-        Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel"], workflow.Actions);
+        Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate"], workflow.Actions);
         Assert.Equal("discovered", workflow.InitialState);
-        Assert.Equal(12, workflow.Transitions.Length);
+        Assert.Equal(14, workflow.Transitions.Length);
+        Assert.Contains(new Transition("acknowledged", "escalate", "acknowledged", null), workflow.Transitions);
         Assert.Contains(new Transition("returned", "whistle", "whistled", null), workflow.Transitions);
         Assert.Contains(workflow.Transitions, t => t is { From: "resolved", Action: "evaluate", To: "acknowledged", Guard: not null });
         Assert.StartsWith("stateDiagram-v2", workflow.Mermaid);

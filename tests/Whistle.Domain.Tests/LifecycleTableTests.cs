@@ -26,12 +26,14 @@ public class LifecycleTableTests
         [(Discovered, "cancel")] = Cancelled,
         [(Whistled, "cancel")] = Cancelled,
         [(Returned, "cancel")] = Cancelled,
+        [(Whistled, "escalate")] = Whistled,
+        [(Acknowledged, "escalate")] = Acknowledged,
     };
 
     private static readonly string[] Performed =
     [
         "whistle", "handle-locally", "acknowledge", "return", "resolve",
-        "evaluate:satisfied", "evaluate:basically-satisfied", "evaluate:unsatisfied", "cancel",
+        "evaluate:satisfied", "evaluate:basically-satisfied", "evaluate:unsatisfied", "cancel", "escalate",
     ];
 
     public static TheoryData<OrderState, string> EveryPair()
@@ -80,8 +82,8 @@ public class LifecycleTableTests
 
     [Theory]
     [InlineData(Discovered, new[] { "whistle", "handle-locally", "cancel" })]
-    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel" })]
-    [InlineData(Acknowledged, new[] { "return", "resolve" })]
+    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate" })]
+    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate" })]
     [InlineData(Returned, new[] { "whistle", "cancel" })]
     [InlineData(Resolved, new[] { "evaluate" })]
     [InlineData(Closed, new string[0])]
@@ -117,6 +119,9 @@ public class LifecycleTableTests
                 break;
             case "cancel":
                 order.Cancel(CancelReason.Withdrawn, null, "community", at);
+                break;
+            case "escalate":
+                order.Escalate("Two days past the deadline", "supervisor", at);
                 break;
             default:
                 var rating = WireName.Parse<Rating>(action["evaluate:".Length..]);

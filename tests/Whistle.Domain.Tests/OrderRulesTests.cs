@@ -91,7 +91,7 @@ public class OrderRulesTests
         Assert.Null(order.ResolvedAt);
         Assert.Null(order.Result);
         Assert.Equal(Rating.Unsatisfied, order.Rating);
-        Assert.Equal([OrderAction.Return, OrderAction.Resolve], order.AllowedActions());
+        Assert.Equal([OrderAction.Return, OrderAction.Resolve, OrderAction.Escalate], order.AllowedActions());
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class OrderRulesTests
         var refused = Assert.Throws<ActionNotPermittedException>(() => order.Resolve("Done", "x", OrderFactory.T0));
 
         Assert.Equal(OrderAction.Resolve, refused.Action);
-        Assert.Equal([OrderAction.Acknowledge, OrderAction.Return, OrderAction.Cancel], refused.AllowedActions);
+        Assert.Equal([OrderAction.Acknowledge, OrderAction.Return, OrderAction.Cancel, OrderAction.Escalate], refused.AllowedActions);
         Assert.Contains("whistled", refused.Message);
     }
 
@@ -159,5 +159,37 @@ public class OrderRulesTests
         Assert.True(WireName.TryParse<OrderAction>("handle-locally", out var action));
         Assert.Equal(OrderAction.HandleLocally, action);
         Assert.False(WireName.TryParse<OrderAction>("HandleLocally", out _));
+    }
+    [Fact]
+    public void Escalation_goes_street_then_district_and_stays_at_the_district()
+    {
+        var order = OrderFactory.InState(OrderState.Acknowledged);
+        var at = OrderFactory.T0.AddDays(3);
+
+        order.Escalate("Past the resolve deadline", "supervisor-st01", at);
+        Assert.Equal((EscalationLevel.Street, 1, OrderState.Acknowledged), (order.EscalationLevel, order.EscalationCount, order.State));
+        order.Escalate("Still nothing", "supervisor-district", at.AddDays(1));
+        order.Escalate("Again", "supervisor-district", at.AddDays(2));
+
+        Assert.Equal((EscalationLevel.District, 3), (order.EscalationLevel, order.EscalationCount));
+        Assert.Equal(at.AddDays(2), order.LastEscalatedAt);
+        var entry = order.NewHistory[^1];
+        Assert.Equal(("escalate", "district", "Again"), (entry.Action, entry.Details["level"], entry.Details["reason"]));
+    }
+
+    [Fact]
+    public void The_first_acknowledgement_and_the_deadline_it_answered_survive_a_return_and_a_re_whistle()
+    {
+        var order = OrderFactory.Filed();
+        var t = OrderFactory.T0;
+        order.Whistle("sanitation", Normal, "community", t);
+        order.Acknowledge(null, "sanitation", t.AddHours(1));
+        order.Return("Not ours", "sanitation", t.AddHours(2));
+        order.Whistle("housing", Normal, "community", t.AddHours(3));
+        order.Acknowledge(null, "housing", t.AddHours(4));
+
+        Assert.Equal(t.AddHours(1), order.FirstAcknowledgedAt);
+        Assert.Equal(t + Normal.AcknowledgeWithin, order.FirstAcknowledgeBy);
+        Assert.Equal(t.AddHours(4), order.AcknowledgedAt);
     }
 }

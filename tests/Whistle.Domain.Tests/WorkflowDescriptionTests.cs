@@ -10,7 +10,7 @@ public class WorkflowDescriptionTests
         var workflow = Lifecycle.Describe();
 
         Assert.Equal(OrderState.Discovered, workflow.InitialState);
-        Assert.Equal(12, workflow.Transitions.Count); // the table's 13 rows, the three ratings folded into two guarded transitions
+        Assert.Equal(14, workflow.Transitions.Count); // the table's 15 rows, the three ratings folded into two guarded transitions
         var evaluations = workflow.Transitions.Where(t => t.Action == OrderAction.Evaluate).ToList();
         Assert.Equal(2, evaluations.Count);
         Assert.Contains(evaluations, t => t.To == OrderState.Closed && t.Guard == Lifecycle.SatisfiedGuard);
@@ -31,5 +31,6 @@ public class WorkflowDescriptionTests
             Assert.Contains(state.ToString(), workflow.Dot);
         }
         Assert.Contains("Discovered --> Whistled : Whistle", workflow.Mermaid);
+        Assert.Contains("Whistled --> Whistled : Escalate", workflow.Mermaid);
     }
 }

@@ -23,6 +23,7 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
         configurationBuilder.Properties<OrderState>().HaveConversion<WireNameConverter<OrderState>>().HaveMaxLength(32);
         configurationBuilder.Properties<Priority>().HaveConversion<WireNameConverter<Priority>>().HaveMaxLength(16);
         configurationBuilder.Properties<Rating>().HaveConversion<WireNameConverter<Rating>>().HaveMaxLength(32);
+        configurationBuilder.Properties<EscalationLevel>().HaveConversion<WireNameConverter<EscalationLevel>>().HaveMaxLength(16);
         configurationBuilder.Properties<CancelReason>().HaveConversion<WireNameConverter<CancelReason>>().HaveMaxLength(16);
     }
 }

@@ -35,14 +35,17 @@ public static class Lifecycle
                 .Permit(OrderAction.HandleLocally, OrderState.HandledLocally)
                 .Permit(OrderAction.Cancel, OrderState.Cancelled);
 
+            // Escalation presses the department without moving the order: a re-entry, so the graph shows it.
             _machine.Configure(OrderState.Whistled)
                 .Permit(OrderAction.Acknowledge, OrderState.Acknowledged)
+                .PermitReentry(OrderAction.Escalate)
                 .Permit(OrderAction.Return, OrderState.Returned)
                 .Permit(OrderAction.Cancel, OrderState.Cancelled);
 
             _machine.Configure(OrderState.Acknowledged)
                 .Permit(OrderAction.Return, OrderState.Returned)
-                .Permit(OrderAction.Resolve, OrderState.Resolved);
+                .Permit(OrderAction.Resolve, OrderState.Resolved)
+                .PermitReentry(OrderAction.Escalate);
 
             _machine.Configure(OrderState.Returned)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)

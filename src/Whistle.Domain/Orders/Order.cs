@@ -48,12 +48,22 @@ public sealed class Order
     public DateTimeOffset? HandledLocallyAt { get; private set; }
     public DateTimeOffset? CancelledAt { get; private set; }
 
+    /// <summary>
+    /// The order's first acknowledgement and the deadline it answered: the response rate counts
+    /// orders first acknowledged in time, whatever happened to later dispatches.
+    /// </summary>
+    public DateTimeOffset? FirstAcknowledgedAt { get; private set; }
+    public DateTimeOffset? FirstAcknowledgeBy { get; private set; }
+    public DateTimeOffset? LastEscalatedAt { get; private set; }
+
     public DateTimeOffset? AcknowledgeBy { get; private set; }
     public DateTimeOffset? ResolveBy { get; private set; }
 
     public int WhistleCount { get; private set; }
     public int ReturnCount { get; private set; }
     public int ReopenCount { get; private set; }
+    public int EscalationCount { get; private set; }
+    public EscalationLevel EscalationLevel { get; private set; }
 
     /// <summary>What the department (or, handled locally, the community) did about it.</summary>
     public string? Result { get; private set; }
@@ -149,6 +159,11 @@ public sealed class Order
     {
         var from = Transition(OrderAction.Acknowledge);
         AcknowledgedAt = at;
+        if (FirstAcknowledgedAt is null)
+        {
+            FirstAcknowledgedAt = at;
+            FirstAcknowledgeBy = AcknowledgeBy;
+        }
         Record(OrderAction.Acknowledge, from, actor, at, new() { ["note"] = note });
     }
 
@@ -213,6 +228,23 @@ public sealed class Order
         AcknowledgeBy = null;
         ResolveBy = null;
         Record(OrderAction.Cancel, from, actor, at, new() { ["reason"] = WireName.Of(reason), ["comment"] = comment });
+    }
+
+    /// <summary>
+    /// 督办: raises the escalation one level (street supervisor, then district) and records who
+    /// pressed and why; at the district level a further escalation presses again at that level.
+    /// </summary>
+    public void Escalate(string reason, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.Escalate);
+        EscalationLevel = EscalationLevel == EscalationLevel.None ? EscalationLevel.Street : EscalationLevel.District;
+        EscalationCount++;
+        LastEscalatedAt = at;
+        Record(OrderAction.Escalate, from, actor, at, new()
+        {
+            ["level"] = WireName.Of(EscalationLevel),
+            ["reason"] = reason,
+        });
     }
 
     /// <summary>

@@ -10,4 +10,6 @@ public enum OrderAction
     Resolve,
     Evaluate,
     Cancel,
+    /// <summary>督办: a supervisor presses the department about an overdue order; the state does not change.</summary>
+    Escalate,
 }

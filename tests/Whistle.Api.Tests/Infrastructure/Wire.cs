@@ -8,7 +8,7 @@ namespace Whistle.Api.Tests.Infrastructure;
 public sealed record Order(
     Guid Id, string Code, string State, string[] AllowedActions, int Version, string Title, string Description,
     string Priority, string CategoryCode, string GridCode, string CommunityCode, string StreetCode, string? DepartmentCode,
-    string? ReturnedByDepartmentCode,
+    string? ReturnedByDepartmentCode, string EscalationLevel,
     OrderLocation Location, OrderDeadlines Deadlines, OrderMilestones Milestones, OrderCounters Counters, string FiledBy,
     string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason);
 
@@ -17,18 +17,35 @@ public sealed record OrderLocation(double Latitude, double Longitude, string? Ad
 public sealed record OrderDeadlines(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy);
 
 public sealed record OrderMilestones(
-    DateTimeOffset FiledAt, DateTimeOffset? FirstWhistledAt, DateTimeOffset? WhistledAt, DateTimeOffset? AcknowledgedAt,
-    DateTimeOffset? ReturnedAt, DateTimeOffset? ResolvedAt, DateTimeOffset? EvaluatedAt, DateTimeOffset? ClosedAt,
-    DateTimeOffset? HandledLocallyAt, DateTimeOffset? CancelledAt);
+    DateTimeOffset FiledAt, DateTimeOffset? FirstWhistledAt, DateTimeOffset? WhistledAt, DateTimeOffset? FirstAcknowledgedAt,
+    DateTimeOffset? AcknowledgedAt, DateTimeOffset? ReturnedAt, DateTimeOffset? ResolvedAt, DateTimeOffset? EvaluatedAt,
+    DateTimeOffset? ClosedAt, DateTimeOffset? HandledLocallyAt, DateTimeOffset? CancelledAt, DateTimeOffset? LastEscalatedAt);
 
-public sealed record OrderCounters(int Whistles, int Returns, int Reopens);
+public sealed record OrderCounters(int Whistles, int Returns, int Reopens, int Escalations);
 
 public sealed record OrderPage(Order[] Items, string? NextCursor);
 
 public sealed record HistoryEntry(
     int Version, string Action, string? FromState, string ToState, string Actor, DateTimeOffset At, Dictionary<string, string?> Details);
 
-public sealed record Summary(DateTimeOffset? From, DateTimeOffset? To, long ValidOrders, long CompletedOrders, double? CompletionRate);
+public sealed record Summary(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures);
+
+public sealed record Figures(
+    long DispatchedOrders, long ValidOrders, long CancelledOrders, long CompletedOrders, double? CompletionRate,
+    long AcknowledgedOnTime, double? ResponseRate, long ResolvedOnTime, double? OnTimeCompletionRate,
+    long EvaluatedOrders, long SatisfiedOrders, double? SatisfactionRate, long OpenBacklog, long OverdueNow,
+    long Returns, long Reopens, long Escalations, long HandledLocally,
+    double? MedianHoursToAcknowledge, double? P90HoursToAcknowledge, double? MedianHoursToResolve, double? P90HoursToResolve);
+
+public sealed record Breakdown(
+    DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, string GroupBy, string Sort, string Order, BreakdownRow[] Rows);
+
+public sealed record BreakdownRow(string Code, string Name, Figures Figures);
+
+public sealed record Timeseries(
+    DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, string Interval, string TimeZone, TimePoint[] Points);
+
+public sealed record TimePoint(DateTimeOffset Start, DateTimeOffset End, string Label, Figures Figures);
 
 public sealed record Problem(
     string? Type, string? Title, int Status, string? Detail, Dictionary<string, string[]>? Errors, string? State,

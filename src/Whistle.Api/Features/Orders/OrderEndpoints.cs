@@ -25,6 +25,7 @@ public static class OrderEndpoints
         ResolveOrder.Map(orders);
         EvaluateOrder.Map(orders);
         CancelOrder.Map(orders);
+        EscalateOrder.Map(orders);
         return orders;
     }
 

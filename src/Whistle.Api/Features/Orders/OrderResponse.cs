@@ -12,6 +12,7 @@ namespace Whistle.Api.Features.Orders;
 /// <param name="ReturnedByDepartmentCode">The department that last returned it, if any.</param>
 /// <param name="Result">What was done: the department's resolution, or the community's own fix.</param>
 /// <param name="Rating">The community's latest evaluation.</param>
+/// <param name="EscalationLevel">Who is pressing the department about it (督办): none, the street's supervisor, or the district.</param>
 public sealed record OrderResponse(
     Guid Id,
     string Code,
@@ -27,6 +28,7 @@ public sealed record OrderResponse(
     string StreetCode,
     string? DepartmentCode,
     string? ReturnedByDepartmentCode,
+    EscalationLevel EscalationLevel,
     LocationResponse Location,
     DeadlinesResponse Deadlines,
     MilestonesResponse Milestones,
@@ -53,12 +55,13 @@ public sealed record OrderResponse(
         order.StreetCode,
         order.DepartmentCode,
         order.ReturnedByDepartmentCode,
+        order.EscalationLevel,
         new LocationResponse(order.Location.Latitude, order.Location.Longitude, order.Location.Address),
         new DeadlinesResponse(order.AcknowledgeBy, order.ResolveBy),
         new MilestonesResponse(
-            order.FiledAt, order.FirstWhistledAt, order.WhistledAt, order.AcknowledgedAt, order.ReturnedAt,
-            order.ResolvedAt, order.EvaluatedAt, order.ClosedAt, order.HandledLocallyAt, order.CancelledAt),
-        new CountersResponse(order.WhistleCount, order.ReturnCount, order.ReopenCount),
+            order.FiledAt, order.FirstWhistledAt, order.WhistledAt, order.FirstAcknowledgedAt, order.AcknowledgedAt, order.ReturnedAt,
+            order.ResolvedAt, order.EvaluatedAt, order.ClosedAt, order.HandledLocallyAt, order.CancelledAt, order.LastEscalatedAt),
+        new CountersResponse(order.WhistleCount, order.ReturnCount, order.ReopenCount, order.EscalationCount),
         order.FiledBy,
         order.Result,
         order.ReturnReason,
@@ -78,21 +81,25 @@ public sealed record DeadlinesResponse(DateTimeOffset? AcknowledgeBy, DateTimeOf
 
 /// <param name="FirstWhistledAt">The first whistle: the time that places the order in a statistics period.</param>
 /// <param name="WhistledAt">The latest whistle (a re-whistle after a return moves it).</param>
+/// <param name="FirstAcknowledgedAt">The order's first acknowledgement, whichever dispatch it answered; it decides the response rate.</param>
 /// <param name="AcknowledgedAt">The acknowledgement of the current dispatch; a re-whistle clears it.</param>
 /// <param name="ResolvedAt">The current resolution; a reopen clears it.</param>
 public sealed record MilestonesResponse(
     DateTimeOffset FiledAt,
     DateTimeOffset? FirstWhistledAt,
     DateTimeOffset? WhistledAt,
+    DateTimeOffset? FirstAcknowledgedAt,
     DateTimeOffset? AcknowledgedAt,
     DateTimeOffset? ReturnedAt,
     DateTimeOffset? ResolvedAt,
     DateTimeOffset? EvaluatedAt,
     DateTimeOffset? ClosedAt,
     DateTimeOffset? HandledLocallyAt,
-    DateTimeOffset? CancelledAt);
+    DateTimeOffset? CancelledAt,
+    DateTimeOffset? LastEscalatedAt);
 
 /// <param name="Whistles">Times whistled, re-whistles after returns included.</param>
 /// <param name="Returns">Times a department returned it.</param>
 /// <param name="Reopens">Times an unsatisfied evaluation reopened it.</param>
-public sealed record CountersResponse(int Whistles, int Returns, int Reopens);
+/// <param name="Escalations">Times a supervisor escalated it (督办).</param>
+public sealed record CountersResponse(int Whistles, int Returns, int Reopens, int Escalations);

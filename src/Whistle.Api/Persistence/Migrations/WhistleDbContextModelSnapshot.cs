@@ -70,6 +70,16 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(4000)")
                         .HasColumnName("description");
 
+                    b.Property<int>("EscalationCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("escalation_count");
+
+                    b.Property<string>("EscalationLevel")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("escalation_level");
+
                     b.Property<DateTimeOffset?>("EvaluatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("evaluated_at");
@@ -89,6 +99,14 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(100)")
                         .HasColumnName("filed_by");
 
+                    b.Property<DateTimeOffset?>("FirstAcknowledgeBy")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_acknowledge_by");
+
+                    b.Property<DateTimeOffset?>("FirstAcknowledgedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_acknowledged_at");
+
                     b.Property<DateTimeOffset?>("FirstWhistledAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("first_whistled_at");
@@ -101,6 +119,10 @@ namespace Whistle.Api.Persistence.Migrations
                     b.Property<DateTimeOffset?>("HandledLocallyAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("handled_locally_at");
+
+                    b.Property<DateTimeOffset?>("LastEscalatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_escalated_at");
 
                     b.Property<long>("Number")
                         .ValueGeneratedOnAdd()

@@ -1,0 +1,148 @@
+using System.ComponentModel;
+using System.Globalization;
+using FluentValidation;
+using Mediator;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Whistle.Api.Features.Stats;
+
+/// <summary>The figures period by period, cut in the district's time zone: the trend a dashboard charts.</summary>
+public static class GetTimeseries
+{
+    public static readonly IReadOnlyList<string> Intervals = ["day", "week", "month"];
+
+    /// <summary>More periods than a chart can show is a mistake in the request, and a costly answer.</summary>
+    public const int MaxPoints = 1000;
+
+    /// <param name="Interval">day, week (Monday to Sunday) or month.</param>
+    /// <param name="TimeZone">The time zone the periods are cut in.</param>
+    /// <param name="Points">Every period from the first to the last, empty ones included.</param>
+    public sealed record Response(
+        DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, string Interval, string TimeZone, IReadOnlyList<Point> Points);
+
+    /// <param name="Start">The period's start (or the request's from, if later).</param>
+    /// <param name="End">The period's end, exclusive (or the request's to, if earlier).</param>
+    /// <param name="Label">2026-03-02 for a day, 2026-W10 for an ISO week, 2026-03 for a month.</param>
+    public sealed record Point(DateTimeOffset Start, DateTimeOffset End, string Label, Figures Figures);
+
+    public sealed record Query(StatsFilter Filter, string? Interval) : IQuery<Response>;
+
+    public sealed class Validator : AbstractValidator<Query>
+    {
+        public Validator(PeriodParser periods)
+        {
+            Include(new StatsFilterRules<Query>(q => q.Filter, periods));
+            RuleFor(q => q.Interval).NotEmpty().Must(i => Intervals.Contains(i))
+                .WithMessage("'interval' must be day, week or month.").OverridePropertyName("interval");
+        }
+    }
+
+    public sealed class Handler(StatsService stats, IOptions<WhistleOptions> options) : IQueryHandler<Query, Response>
+    {
+        private readonly TimeZoneInfo _zone = options.Value.Zone;
+
+        public async ValueTask<Response> Handle(Query query, CancellationToken cancellationToken)
+        {
+            var (scope, from, to) = await stats.ScopeAsync(query.Filter, cancellationToken);
+            var interval = query.Interval!;
+            return stats.Cached((scope, interval), now => stats.Facts.Read((columns, _) =>
+            {
+                // Without bounds: from the period of the first counted order to the end of the current one.
+                var start = from ?? (Earliest(columns, scope) is { } first ? PeriodStart(first, interval) : PeriodStart(now, interval));
+                var end = to ?? PeriodStart(now, interval, next: true);
+                var bounds = new List<DateTimeOffset> { start };
+                var cut = PeriodStart(OrderFacts.Micros(start), interval, next: true);
+                while (cut < end)
+                {
+                    if (bounds.Count > MaxPoints)
+                    {
+                        throw new ValidationException([new FluentValidation.Results.ValidationFailure("interval",
+                            $"The period holds more than {MaxPoints} {interval}s; narrow it or choose a longer interval.")]);
+                    }
+                    bounds.Add(cut);
+                    cut = PeriodStart(OrderFacts.Micros(cut), interval, next: true);
+                }
+                bounds.Add(end);
+                var micros = bounds.Select(OrderFacts.Micros).ToArray();
+                var periodScope = scope with { From = micros[0], To = micros[^1] };
+                var tallies = StatsScan.Run(columns, periodScope, new Grouping.ByPeriod(micros), micros.Length - 1, now, out var nextChange);
+                var points = new Point[micros.Length - 1];
+                for (var i = 0; i < points.Length; i++)
+                {
+                    points[i] = new Point(bounds[i], bounds[i + 1], Label(bounds[i], interval), (tallies[i] ?? new Tally()).ToFigures());
+                }
+                // An open end moves with the clock: the answer lasts until the current period ends.
+                var validUntil = to is null ? Math.Min(nextChange, micros[^1] - 1) : nextChange;
+                return (new Response(start, end, OrderFacts.FromMicros(now), interval, _zone.Id, points), validUntil);
+            }));
+        }
+
+        private static long? Earliest(OrderFacts.Columns columns, StatsScope scope)
+        {
+            var earliest = long.MaxValue;
+            for (var i = 0; i < columns.Count; i++)
+            {
+                var flags = columns.Flags[i];
+                var at = (flags & OrderFacts.Flag.Whistled) != 0 ? columns.WhistledAt[i]
+                    : (flags & OrderFacts.Flag.HandledLocally) != 0 && scope.Department < 0 ? columns.FiledAt[i] : long.MaxValue;
+                if (at < earliest && Matches(columns, i, scope))
+                {
+                    earliest = at;
+                }
+            }
+            return earliest == long.MaxValue ? null : earliest;
+        }
+
+        private static bool Matches(OrderFacts.Columns c, int i, StatsScope s) =>
+            (s.Street < 0 || c.Street[i] == s.Street) && (s.Community < 0 || c.Community[i] == s.Community)
+            && (s.Department < 0 || c.Department[i] == s.Department) && (s.Category < 0 || c.Category[i] == s.Category);
+
+        /// <summary>The start of the period holding an instant (or of the one after it), in the district's time zone.</summary>
+        private DateTimeOffset PeriodStart(long micros, string interval, bool next = false)
+        {
+            var local = TimeZoneInfo.ConvertTime(OrderFacts.FromMicros(micros), _zone).DateTime.Date;
+            var start = interval switch
+            {
+                "day" => local,
+                "week" => local.AddDays(-(((int)local.DayOfWeek + 6) % 7)),
+                _ => new DateTime(local.Year, local.Month, 1),
+            };
+            if (next)
+            {
+                start = interval switch
+                {
+                    "day" => start.AddDays(1),
+                    "week" => start.AddDays(7),
+                    _ => start.AddMonths(1),
+                };
+            }
+            return new DateTimeOffset(start, _zone.GetUtcOffset(start)).ToUniversalTime();
+        }
+
+        private string Label(DateTimeOffset start, string interval)
+        {
+            var local = TimeZoneInfo.ConvertTime(start, _zone).DateTime;
+            return interval switch
+            {
+                "day" => local.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                "week" => $"{ISOWeek.GetYear(local)}-W{ISOWeek.GetWeekOfYear(local):00}",
+                _ => local.ToString("yyyy-MM", CultureInfo.InvariantCulture),
+            };
+        }
+    }
+
+    internal static RouteHandlerBuilder Map(RouteGroupBuilder stats) =>
+        stats.MapGet("/timeseries", (
+                [AsParameters] StatsFilter filter,
+                [FromQuery, Description("day, week (Monday to Sunday) or month, cut in the district's time zone.")] string? interval,
+                IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
+                StatsEndpoints.Reply(http, mediator.Send(new Query(filter, interval), cancellationToken)))
+            .WithName("GetTimeseries")
+            .WithSummary("The figures per day, week or month")
+            .WithDescription(
+                "Every period in [from, to), empty ones included, with the summary's figures over the orders first whistled in it " +
+                "(handled-locally orders by their filing). Without from: the period of the first order counted; without to: the " +
+                $"end of the current period. At most {MaxPoints} periods.")
+            .Produces<Response>();
+}

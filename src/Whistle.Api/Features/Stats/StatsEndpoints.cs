@@ -1,0 +1,49 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Whistle.Api.Features.Stats;
+
+public static class StatsEndpoints
+{
+    public static void MapStats(this IEndpointRouteBuilder app)
+    {
+        var stats = app.MapGroup("/api/v1/stats").WithTags("Statistics");
+        foreach (var endpoint in new[] { GetSummary.Map(stats), GetBreakdown.Map(stats), GetTimeseries.Map(stats) })
+        {
+            endpoint.ProducesValidationProblem().Produces(StatusCodes.Status304NotModified);
+        }
+    }
+
+    private sealed record Body(byte[] Json, string ETag);
+
+    // A cached answer is the same object until the figures change: serialize and hash it once.
+    private static readonly ConditionalWeakTable<object, Body> Bodies = [];
+
+    /// <summary>
+    /// Sends the figures with a strong ETag (a hash of the exact bytes, so it changes exactly when
+    /// they do), or 304 when the client already holds them.
+    /// </summary>
+    public static async Task<IResult> Reply<T>(HttpContext http, ValueTask<T> answer) where T : class
+    {
+        var value = await answer;
+        var body = Bodies.GetValue(value, v =>
+        {
+            var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+            var json = JsonSerializer.SerializeToUtf8Bytes(v, typeof(T), options);
+            return new Body(json, $"\"{Convert.ToBase64String(SHA256.HashData(json), 0, 18).Replace('+', '-').Replace('/', '_')}\"");
+        });
+        http.Response.Headers.ETag = body.ETag;
+        // Short: screens poll every few seconds, and the ETag makes each poll after that cheap.
+        http.Response.Headers.CacheControl = "private, max-age=5";
+        var match = http.Request.GetTypedHeaders().IfNoneMatch;
+        if (match.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Tag.Equals(body.ETag)))
+        {
+            return Results.StatusCode(StatusCodes.Status304NotModified);
+        }
+        return Results.Bytes(body.Json, "application/json");
+    }
+}

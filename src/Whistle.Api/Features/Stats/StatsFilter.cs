@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.AspNetCore.Mvc;
+using Whistle.Api.Infrastructure;
+
+namespace Whistle.Api.Features.Stats;
+
+/// <summary>The filters every statistics request takes, as they arrive in the query string.</summary>
+public sealed record StatsFilter
+{
+    [FromQuery(Name = "from"), Description("Start of the period, inclusive: an ISO 8601 date-time, or a date meaning its midnight in the district's time zone.")]
+    public string? From { get; set; }
+
+    [FromQuery(Name = "to"), Description("End of the period, exclusive: an ISO 8601 date-time, or a date meaning the end of that day in the district's time zone.")]
+    public string? To { get; set; }
+
+    [FromQuery(Name = "streetCode"), Description("Only orders filed in this street.")]
+    public string? StreetCode { get; set; }
+
+    [FromQuery(Name = "communityCode"), Description("Only orders filed in this community.")]
+    public string? CommunityCode { get; set; }
+
+    [FromQuery(Name = "departmentCode"), Description("Only orders last whistled to this department.")]
+    public string? DepartmentCode { get; set; }
+
+    [FromQuery(Name = "categoryCode"), Description("Only orders of this category.")]
+    public string? CategoryCode { get; set; }
+}
+
+/// <summary>
+/// The period rules every statistics request shares, included by each request's validator;
+/// codes are checked against the reference data by <see cref="StatsService"/>.
+/// </summary>
+public sealed class StatsFilterRules<T> : AbstractValidator<T>
+{
+    public StatsFilterRules(Func<T, StatsFilter> filterOf, PeriodParser periods)
+    {
+        RuleFor(q => filterOf(q).From).Must(f => periods.TryParseStart(f, out _))
+            .WithMessage(PeriodParser.FormatMessage("from")).OverridePropertyName("from");
+        RuleFor(q => filterOf(q).To).Must(t => periods.TryParseEnd(t, out _))
+            .WithMessage(PeriodParser.FormatMessage("to")).OverridePropertyName("to");
+        RuleFor(q => filterOf(q))
+            .Must(q => !periods.TryParseStart(q.From, out var from) || !periods.TryParseEnd(q.To, out var to)
+                || from is null || to is null || from < to)
+            .WithMessage("'from' must be before 'to'.").OverridePropertyName("to");
+    }
+}
+
+/// <summary>
+/// Turns filters into a scope over the facts, and keeps computed answers until the facts change
+/// or a counted order passes a deadline: dashboards ask the same questions all day, and between
+/// changes the answer is the same.
+/// </summary>
+public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimeProvider clock)
+{
+    private const int MaxCached = 2048;
+
+    private sealed record Entry(long Version, long ValidUntil, object Value);
+
+    private readonly ConcurrentDictionary<object, Entry> _cache = new();
+
+    public OrderFacts Facts => facts;
+
+    /// <summary>The scope of a filter after catching up with every committed change; unknown codes are a 400.</summary>
+    public async Task<(StatsScope Scope, DateTimeOffset? From, DateTimeOffset? To)> ScopeAsync(StatsFilter filter, CancellationToken cancellationToken)
+    {
+        periods.TryParseStart(filter.From, out var from);
+        periods.TryParseEnd(filter.To, out var to);
+        await facts.CatchUpAsync(cancellationToken);
+        var scope = Resolve(filter, from, to, out var failures);
+        if (failures.Count > 0 && await facts.ReloadReferenceAsync(cancellationToken))
+        {
+            scope = Resolve(filter, from, to, out failures);
+        }
+        if (failures.Count > 0)
+        {
+            throw new ValidationException(failures);
+        }
+        return (scope, from, to);
+    }
+
+    private StatsScope Resolve(StatsFilter filter, DateTimeOffset? from, DateTimeOffset? to, out List<ValidationFailure> failures)
+    {
+        var errors = new List<ValidationFailure>();
+        var scope = facts.Read((_, codes) =>
+        {
+            short Code(OrderFacts.Codes.Table table, string? code, string field, string what)
+            {
+                if (string.IsNullOrWhiteSpace(code))
+                {
+                    return -1;
+                }
+                var index = table.IndexOf(code.Trim());
+                if (index < 0)
+                {
+                    errors.Add(new ValidationFailure(field, $"'{code}' is not a known {what} code."));
+                }
+                return index;
+            }
+            return new StatsScope(
+                from is { } f ? OrderFacts.Micros(f) : long.MinValue,
+                to is { } t ? OrderFacts.Micros(t) : long.MaxValue,
+                Code(codes.Streets, filter.StreetCode, "streetCode", "street"),
+                Code(codes.Communities, filter.CommunityCode, "communityCode", "community"),
+                Code(codes.Departments, filter.DepartmentCode, "departmentCode", "department"),
+                Code(codes.Categories, filter.CategoryCode, "categoryCode", "category"));
+        });
+        failures = errors;
+        return scope;
+    }
+
+    public long NowMicros() => OrderFacts.Micros(clock.Now());
+
+    /// <summary>
+    /// The cached answer to <paramref name="key"/> if the facts have not changed since and no
+    /// counted order has passed a deadline; otherwise computes it (with the instant until which it
+    /// stays true) and keeps it.
+    /// </summary>
+    public T Cached<T>(object key, Func<long, (T Value, long ValidUntil)> compute) where T : class
+    {
+        var version = facts.Version;
+        var now = NowMicros();
+        if (_cache.TryGetValue(key, out var entry) && entry.Version == version && now <= entry.ValidUntil)
+        {
+            return (T)entry.Value;
+        }
+        var (value, validUntil) = compute(now);
+        if (_cache.Count >= MaxCached)
+        {
+            _cache.Clear();
+        }
+        _cache[key] = new Entry(version, validUntil, value);
+        return value;
+    }
+}
