@@ -172,7 +172,7 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 {
                     Schedule(order, "cancel", Later(now, TimeSpan.FromDays(2)));
                 }
-                else if (r < 0.88 && order.Escalations < 2)
+                else if (r < 0.88 && order.Escalations < 3)
                 {
                     Schedule(order, "escalate", NearDeadline(now, current.Deadlines.AcknowledgeBy!.Value));
                 }
@@ -186,7 +186,7 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 {
                     Schedule(order, "return", Later(now, TimeSpan.FromDays(2)));
                 }
-                else if (r < 0.86 && order.Escalations < 2)
+                else if (r < 0.86 && order.Escalations < 3)
                 {
                     Schedule(order, "escalate", NearDeadline(now, current.Deadlines.ResolveBy!.Value));
                 }

@@ -34,6 +34,7 @@ public sealed record OrderFacts(
     int Returns,
     int Reopens,
     int Escalations,
+    DateTimeOffset LastChangedAt,
     string Story)
 {
     public bool Dispatched => FirstWhistledAt is not null;
@@ -110,7 +111,7 @@ public sealed record OrderFacts(
         var story = string.Join(", ", history.Select(e => $"{e.Action}{Detail(e)}@{Format(e.At)}"));
         return new(id, code, filing.Details["categoryCode"]!, reference.StreetOfCommunity[community], community, filing.At,
             history[^1].ToState, firstWhistled, department, firstAcknowledged, onTime, acknowledgedNow, acknowledgeBy, resolveBy,
-            resolvedAt, evaluations, latestRating, returns, reopens, escalations, story);
+            resolvedAt, evaluations, latestRating, returns, reopens, escalations, history[^1].At, story);
     }
 
     /// <summary>Where the history read here and the order resource disagree: a check on the oracle, not on the statistics.</summary>
