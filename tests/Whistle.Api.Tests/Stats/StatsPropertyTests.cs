@@ -170,9 +170,11 @@ public class StatsPropertyTests(ITestOutputHelper output)
         var now = app.Clock.GetUtcNow();
         var etag = await checker.CachingAsync(paths[0]);
         var overdueBefore = orders.Count(o => o.OverdueAt(now));
-        var deadlines = orders.Where(o => o.Valid && o.State is "whistled" or "acknowledged")
-            .SelectMany(o => new[] { o.AcknowledgedOnCurrentDispatch ? null : o.AcknowledgeBy, o.ResolveBy })
-            .OfType<DateTimeOffset>().Where(d => d > now).Order().Take(3).ToList();
+        var open = orders.Where(o => o.Valid && o.State is "whistled" or "acknowledged").ToList();
+        var deadlines = open.Select(o => o.AcknowledgedOnCurrentDispatch ? null : o.AcknowledgeBy)
+            .OfType<DateTimeOffset>().Where(d => d > now).Order().Take(2)
+            .Concat(open.Select(o => o.ResolveBy).OfType<DateTimeOffset>().Where(d => d > now).Order().Take(2))
+            .Order().ToList();
         foreach (var deadline in deadlines)
         {
             app.Clock.SetUtcNow(deadline);
