@@ -133,8 +133,9 @@ public sealed record OrderFacts(
         return pairs.Where(p => !Equals(p.History, p.Order)).Select(p => $"{Code}: {p.What}: history says {p.History}, the order {p.Order}");
     }
 
+    /// <summary>In UTC to the microsecond, or to the tick when finer.</summary>
     public static string Format(DateTimeOffset at) =>
-        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        at.UtcDateTime.ToString(at.UtcTicks % 10 == 0 ? "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'" : "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     private static string Detail(HistoryEntry entry) => entry.Action switch
     {

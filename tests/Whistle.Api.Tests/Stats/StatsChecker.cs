@@ -185,6 +185,10 @@ public sealed class StatsChecker(HttpClient client, IReadOnlyList<OrderFacts> or
             var label = Label(start, interval);
             var actualStart = point["start"]!.GetValue<DateTimeOffset>();
             var actualEnd = point["end"]!.GetValue<DateTimeOffset>();
+            if (actualStart != start && actualStart == from)
+            {
+                Notes.Add($"{path}: the first point is clipped to from ({Show(from)})");
+            }
             if (actualStart != start && actualStart != from)
             {
                 Differences.Add($"{path}: points[{label}].start: expected {Show(start)} (or {Show(from)}), actual {Show(actualStart)}");

@@ -53,6 +53,11 @@ public class StatsPropertyTests(ITestOutputHelper output)
             Assert.Empty(facts.DisagreementsWith(order));
             orders.Add(facts);
         }
+        var midnights = orders.SelectMany(o => new[] { o.FiledAt, o.FirstWhistledAt }).OfType<DateTimeOffset>()
+            .Count(t => Math.Abs((t - StatsChecker.PeriodStart(t.AddHours(12), "day")).Ticks) <= TimeSpan.TicksPerSecond);
+        output.WriteLine($"edges: {orders.Count(o => o.FirstAcknowledgedAt is { } a && o.Story.Contains($"ack by {OrderFacts.Format(a)}", StringComparison.Ordinal))} " +
+            $"first acknowledgements exactly on acknowledgeBy, {orders.Count(o => o.ResolvedAt is { } r && r == o.ResolveBy)} resolutions exactly on resolveBy, " +
+            $"{midnights} filings or first whistles within a second of Shanghai midnight");
         output.WriteLine($"{orders.Count} orders, {orders.Count(o => o.Dispatched)} whistled, {orders.Count(o => o.HandledLocally)} handled locally; " +
             $"lived in {lived.TotalSeconds:F1} s");
 
