@@ -66,6 +66,7 @@ try
 
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    app.MapStatsMetrics();
 
     app.MapOpenApi("/openapi/{documentName}.json");
     app.UseSwaggerUI(options =>

@@ -50,6 +50,10 @@ public class SeedTests(SeededApp app) : IClassFixture<SeededApp>
 
         Assert.InRange(summary.Figures.CompletionRate!.Value, 0.93, 0.99);
         Assert.InRange(summary.Figures.ValidOrders, (long)(SeededApp.Orders * 0.8), (long)(SeededApp.Orders * 0.95));
+        Assert.InRange(summary.Figures.ResponseRate!.Value, 0.8, 0.97);
+        Assert.InRange(summary.Figures.SatisfactionRate!.Value, 0.9, 1.0);
+        Assert.True(summary.Figures.Escalations > 0);
+        Assert.True(summary.Figures.MedianHoursToAcknowledge < summary.Figures.MedianHoursToResolve);
         await using var db = app.Db();
         Assert.True(await db.Orders.CountAsync(o => o.ReturnCount > 0) > 0);
         Assert.True(await db.Orders.CountAsync(o => o.ReopenCount > 0) > 0);

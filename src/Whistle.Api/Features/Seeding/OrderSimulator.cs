@@ -36,9 +36,30 @@ internal sealed class OrderSimulator(Random random, ReferenceSet reference, Date
             priority, gridWorker, filedAt);
         var at = filedAt;
 
-        bool Next(TimeSpan after)
+        // Supervisors press an order past its deadline (督办): the street's two hours after it, the district a day later.
+        void Press(DateTimeOffset? deadline, DateTimeOffset until)
         {
-            at += after;
+            if (deadline is not { } due)
+            {
+                return;
+            }
+            foreach (var (after, actor) in new[] { (TimeSpan.FromHours(2), $"supervisor-{community.StreetCode}"), (TimeSpan.FromHours(26), "supervisor-district") })
+            {
+                var when = due + after;
+                if (when > at && when < until && when <= now)
+                {
+                    order.Escalate("Past its deadline with no word from the department.", actor, when);
+                    at = when;
+                }
+            }
+        }
+
+        // Moves on to the next step; a deadline passed on the way gets the order escalated first.
+        bool Next(TimeSpan after, DateTimeOffset? deadline = null)
+        {
+            var next = at + after;
+            Press(deadline, next);
+            at = next;
             return at <= now;
         }
 
@@ -92,16 +113,18 @@ internal sealed class OrderSimulator(Random random, ReferenceSet reference, Date
         // A few orders stall with the department: the overdue ones supervisors chase.
         if (random.NextDouble() < 0.015)
         {
+            Press(order.AcknowledgeBy, now);
             return order;
         }
         var late = random.NextDouble() < 0.08;
-        if (!Next(late ? limits.AcknowledgeWithin * (1 + random.NextDouble() * 2) : limits.AcknowledgeWithin * (0.05 + random.NextDouble() * 0.9)))
+        if (!Next(late ? limits.AcknowledgeWithin * (1 + random.NextDouble() * 2) : limits.AcknowledgeWithin * (0.05 + random.NextDouble() * 0.9), order.AcknowledgeBy))
         {
             return order;
         }
         order.Acknowledge(null, $"{department}-desk", at);
         if (random.NextDouble() < 0.015)
         {
+            Press(order.ResolveBy, now);
             return order;
         }
 
@@ -109,7 +132,7 @@ internal sealed class OrderSimulator(Random random, ReferenceSet reference, Date
         {
             var overdue = random.NextDouble() < 0.12;
             var window = overdue ? limits.ResolveWithin * (1 + random.NextDouble()) : limits.ResolveWithin * (0.1 + random.NextDouble() * 0.85);
-            if (!Next(window))
+            if (!Next(window, order.ResolveBy))
             {
                 return order;
             }
