@@ -208,7 +208,7 @@ internal static class StatsBench
         count(*) AS dispatched,
         count(*) FILTER (WHERE state = 'cancelled') AS cancelled,
         count(*) FILTER (WHERE state IN ('resolved', 'closed')) AS completed,
-        count(*) FILTER (WHERE state <> 'cancelled' AND first_acknowledged_at <= first_acknowledge_by) AS acknowledged_on_time,
+        count(*) FILTER (WHERE first_acknowledged_at <= first_acknowledge_by) AS acknowledged_on_time,
         count(*) FILTER (WHERE state IN ('resolved', 'closed') AND resolved_at <= resolve_by) AS resolved_on_time,
         count(*) FILTER (WHERE state <> 'cancelled' AND rating IS NOT NULL) AS evaluated,
         count(*) FILTER (WHERE state <> 'cancelled' AND rating IN ('satisfied', 'basically-satisfied')) AS satisfied,
@@ -216,7 +216,7 @@ internal static class StatsBench
                                                                     OR (resolved_at IS NULL AND resolve_by < now()))) AS overdue,
         sum(return_count) AS returns, sum(reopen_count) AS reopens, sum(escalation_count) AS escalations,
         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY first_acknowledged_at - first_whistled_at)
-            FILTER (WHERE state <> 'cancelled' AND first_acknowledged_at IS NOT NULL) AS acknowledge_hours,
+            FILTER (WHERE first_acknowledged_at IS NOT NULL) AS acknowledge_hours,
         percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY resolved_at - first_whistled_at)
             FILTER (WHERE state IN ('resolved', 'closed')) AS resolve_hours
         """;

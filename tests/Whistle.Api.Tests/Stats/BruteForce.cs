@@ -52,12 +52,12 @@ public static class BruteForce
     {
         var p = orders.Where(filter.Dispatches).ToList();
         var valid = p.Where(o => o.Valid).ToList();
-        var completed = valid.Where(o => o.Completed).ToList();
-        var evaluated = valid.Where(o => o.Evaluations > 0).ToList();
-        long acknowledgedOnTime = valid.Count(o => o.FirstAcknowledgedAt is not null && o.FirstAcknowledgedOnTime);
+        var completed = p.Where(o => o.Completed).ToList();
+        var evaluated = p.Where(o => o.Evaluations > 0).ToList();
+        long acknowledgedOnTime = p.Count(o => o.FirstAcknowledgedAt is not null && o.FirstAcknowledgedOnTime);
         long resolvedOnTime = completed.Count(o => o.ResolvedOnTime);
         long satisfied = evaluated.Count(o => o.Satisfied);
-        var toAcknowledge = valid.Where(o => o.FirstAcknowledgedAt is not null)
+        var toAcknowledge = p.Where(o => o.FirstAcknowledgedAt is not null)
             .Select(o => Microseconds(o.FirstAcknowledgedAt!.Value - o.FirstWhistledAt!.Value)).ToList();
         var toResolve = completed.Select(o => Microseconds(o.ResolvedAt!.Value - o.FirstWhistledAt!.Value)).ToList();
 
@@ -71,14 +71,14 @@ public static class BruteForce
             ["resolvedOnTime"] = resolvedOnTime,
             ["evaluatedOrders"] = evaluated.Count,
             ["satisfiedOrders"] = satisfied,
-            ["openBacklog"] = valid.Count - completed.Count,
-            ["overdueNow"] = valid.Count(o => o.OverdueAt(asOf)),
+            ["openBacklog"] = p.Count(o => o.State is "whistled" or "acknowledged" or "returned"),
+            ["overdueNow"] = p.Count(o => o.OverdueAt(asOf)),
             ["returns"] = p.Sum(o => o.Returns),
             ["reopens"] = p.Sum(o => o.Reopens),
             ["escalations"] = p.Sum(o => o.Escalations),
             ["handledLocally"] = orders.Count(filter.HandlesLocally),
             ["completionRate"] = Rate(completed.Count, valid.Count),
-            ["responseRate"] = Rate(acknowledgedOnTime, valid.Count),
+            ["responseRate"] = Rate(acknowledgedOnTime, p.Count),
             ["onTimeCompletionRate"] = Rate(resolvedOnTime, completed.Count),
             ["satisfactionRate"] = Rate(satisfied, evaluated.Count),
             ["medianHoursToAcknowledge"] = PercentileHours(toAcknowledge, 0.5),

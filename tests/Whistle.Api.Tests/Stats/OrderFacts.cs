@@ -34,19 +34,21 @@ public sealed record OrderFacts(
     int Returns,
     int Reopens,
     int Escalations,
+    /// <summary>Why it was cancelled: invalid and duplicate orders are not valid; withdrawn ones stay valid (domain.md).</summary>
+    string? CancelReason,
     DateTimeOffset LastChangedAt,
     string Story)
 {
     public bool Dispatched => FirstWhistledAt is not null;
     public bool Cancelled => State == "cancelled";
-    public bool Valid => Dispatched && !Cancelled;
-    public bool Completed => Valid && State is "resolved" or "closed";
+    public bool Valid => Dispatched && !(Cancelled && CancelReason is "invalid" or "duplicate");
+    public bool Completed => Dispatched && State is "resolved" or "closed";
     public bool HandledLocally => State == "handled-locally";
     public bool ResolvedOnTime => Completed && ResolvedAt <= ResolveBy;
     public bool Satisfied => Evaluations > 0 && LatestRating is "satisfied" or "basically-satisfied";
 
     public bool OverdueAt(DateTimeOffset asOf) =>
-        Valid && State is "whistled" or "acknowledged"
+        Dispatched && State is "whistled" or "acknowledged"
         && ((!AcknowledgedOnCurrentDispatch && AcknowledgeBy < asOf) || ResolveBy < asOf);
 
     public static OrderFacts FromHistory(Guid id, string code, IReadOnlyList<HistoryEntry> history, ReferenceSet reference)
@@ -57,7 +59,7 @@ public sealed record OrderFacts(
         var community = reference.CommunityOfGrid[grid];
 
         DateTimeOffset? firstWhistled = null, firstAcknowledged = null, acknowledgeBy = null, resolveBy = null, resolvedAt = null;
-        string? department = null, latestRating = null;
+        string? department = null, latestRating = null, cancelReason = null;
         bool onTime = false, acknowledgedNow = false;
         int evaluations = 0, returns = 0, reopens = 0, escalations = 0;
         foreach (var entry in history.Skip(1))
@@ -98,6 +100,7 @@ public sealed record OrderFacts(
                     break;
                 case "cancel":
                     acknowledgeBy = resolveBy = null;
+                    cancelReason = entry.Details["reason"];
                     break;
                 case "escalate":
                     escalations++;
@@ -111,7 +114,7 @@ public sealed record OrderFacts(
         var story = string.Join(", ", history.Select(e => $"{e.Action}{Detail(e)}@{Format(e.At)}"));
         return new(id, code, filing.Details["categoryCode"]!, reference.StreetOfCommunity[community], community, filing.At,
             history[^1].ToState, firstWhistled, department, firstAcknowledged, onTime, acknowledgedNow, acknowledgeBy, resolveBy,
-            resolvedAt, evaluations, latestRating, returns, reopens, escalations, history[^1].At, story);
+            resolvedAt, evaluations, latestRating, returns, reopens, escalations, cancelReason, history[^1].At, story);
     }
 
     /// <summary>Where the history read here and the order resource disagree: a check on the oracle, not on the statistics.</summary>

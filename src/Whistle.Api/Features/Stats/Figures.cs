@@ -6,24 +6,24 @@ namespace Whistle.Api.Features.Stats;
 /// are null when no order has the milestone.
 /// </summary>
 /// <param name="DispatchedOrders">Orders first whistled in the period.</param>
-/// <param name="ValidOrders">Dispatched orders not cancelled (as invalid, a duplicate or withdrawn).</param>
-/// <param name="CancelledOrders">Dispatched orders cancelled since.</param>
-/// <param name="CompletedOrders">Valid orders now resolved or closed (办结); a reopened order counts again once resolved again.</param>
+/// <param name="ValidOrders">Dispatched orders not cancelled as invalid or a duplicate (a withdrawn order stays valid, not completed).</param>
+/// <param name="CancelledOrders">Dispatched orders cancelled since, for any reason.</param>
+/// <param name="CompletedOrders">Dispatched orders now resolved or closed (办结); a reopened order counts again once resolved again.</param>
 /// <param name="CompletionRate">completedOrders / validOrders (办结率).</param>
-/// <param name="AcknowledgedOnTime">Valid orders whose first acknowledgement came by the acknowledge deadline of the whistle it answered.</param>
-/// <param name="ResponseRate">acknowledgedOnTime / validOrders (响应率).</param>
+/// <param name="AcknowledgedOnTime">Dispatched orders whose first acknowledgement came by the acknowledge deadline of the whistle it answered.</param>
+/// <param name="ResponseRate">acknowledgedOnTime / dispatchedOrders (响应率).</param>
 /// <param name="ResolvedOnTime">Completed orders resolved by their resolve deadline (set by the whistle, renewed by a reopen).</param>
 /// <param name="OnTimeCompletionRate">resolvedOnTime / completedOrders.</param>
-/// <param name="EvaluatedOrders">Valid orders the community has evaluated at least once.</param>
+/// <param name="EvaluatedOrders">Dispatched orders the community has evaluated at least once.</param>
 /// <param name="SatisfiedOrders">Evaluated orders whose latest evaluation is satisfied or basically satisfied.</param>
 /// <param name="SatisfactionRate">satisfiedOrders / evaluatedOrders (满意率).</param>
-/// <param name="OpenBacklog">Valid orders not completed: whistled, acknowledged (reopened ones too) or returned.</param>
-/// <param name="OverdueNow">Open valid orders past a running deadline at asOf: not acknowledged by acknowledgeBy, or not resolved by resolveBy.</param>
+/// <param name="OpenBacklog">Dispatched orders now open: whistled, acknowledged (reopened ones too) or returned.</param>
+/// <param name="OverdueNow">Open orders past a running deadline at asOf: not acknowledged by acknowledgeBy, or not resolved by resolveBy (a returned order has none running).</param>
 /// <param name="Returns">Returns (退单) of the dispatched orders, every one counted.</param>
 /// <param name="Reopens">Unsatisfied evaluations that reopened the dispatched orders.</param>
 /// <param name="Escalations">Escalations (督办) of the dispatched orders.</param>
 /// <param name="HandledLocally">Orders filed in the period (street, community and category filters apply) that the community handled itself, never whistled.</param>
-/// <param name="MedianHoursToAcknowledge">Median of first acknowledgement minus first whistle, over valid acknowledged orders (linear interpolation, as PostgreSQL's percentile_cont).</param>
+/// <param name="MedianHoursToAcknowledge">Median of first acknowledgement minus first whistle, over dispatched orders acknowledged (linear interpolation, as PostgreSQL's percentile_cont).</param>
 /// <param name="P90HoursToAcknowledge">90th percentile of the same.</param>
 /// <param name="MedianHoursToResolve">Median of resolution minus first whistle, over completed orders.</param>
 /// <param name="P90HoursToResolve">90th percentile of the same.</param>
@@ -83,7 +83,7 @@ public sealed record Figures(
 /// <summary>Sums one group's facts during a scan, then gives its figures.</summary>
 internal sealed class Tally
 {
-    public long Dispatched, Cancelled, Completed, AcknowledgedOnTime, ResolvedOnTime, Evaluated, Satisfied, Overdue;
+    public long Dispatched, Cancelled, Invalid, Open, Completed, AcknowledgedOnTime, ResolvedOnTime, Evaluated, Satisfied, Overdue;
     public long Returns, Reopens, Escalations, HandledLocally;
     public readonly List<long> AcknowledgeWaits = [];
     public readonly List<long> ResolveWaits = [];
@@ -92,13 +92,13 @@ internal sealed class Tally
 
     public Figures ToFigures()
     {
-        var valid = Dispatched - Cancelled;
+        var valid = Dispatched - Invalid;
         return new Figures(
             Dispatched, valid, Cancelled, Completed, Rate(Completed, valid),
-            AcknowledgedOnTime, Rate(AcknowledgedOnTime, valid),
+            AcknowledgedOnTime, Rate(AcknowledgedOnTime, Dispatched),
             ResolvedOnTime, Rate(ResolvedOnTime, Completed),
             Evaluated, Satisfied, Rate(Satisfied, Evaluated),
-            valid - Completed, Overdue, Returns, Reopens, Escalations, HandledLocally,
+            Open, Overdue, Returns, Reopens, Escalations, HandledLocally,
             Percentile.Hours(AcknowledgeWaits, 0.5), Percentile.Hours(AcknowledgeWaits, 0.9),
             Percentile.Hours(ResolveWaits, 0.5), Percentile.Hours(ResolveWaits, 0.9));
     }

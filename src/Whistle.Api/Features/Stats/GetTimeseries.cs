@@ -64,7 +64,7 @@ public static class GetTimeseries
                     cut = PeriodStart(OrderFacts.Micros(cut), interval, next: true);
                 }
                 bounds.Add(end);
-                var micros = bounds.Select(OrderFacts.Micros).ToArray();
+                var micros = bounds.Select(OrderFacts.BoundMicros).ToArray();
                 var periodScope = scope with { From = micros[0], To = micros[^1] };
                 var tallies = StatsScan.Run(columns, periodScope, new Grouping.ByPeriod(micros), micros.Length - 1, now, out var nextChange);
                 var points = new Point[micros.Length - 1];

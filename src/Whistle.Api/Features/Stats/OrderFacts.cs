@@ -20,7 +20,7 @@ namespace Whistle.Api.Features.Stats;
 public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> logger)
 {
     [Flags]
-    public enum Flag : byte
+    public enum Flag : ushort
     {
         Whistled = 1,
         Cancelled = 2,
@@ -30,6 +30,10 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         Evaluated = 32,
         Satisfied = 64,
         HandledLocally = 128,
+        /// <summary>Cancelled as invalid or a duplicate: not a valid order (a withdrawn one stays valid).</summary>
+        Invalid = 256,
+        /// <summary>Whistled, acknowledged or returned: the open backlog.</summary>
+        Open = 512,
     }
 
     /// <summary>One order as the figures see it; times in microseconds since the Unix epoch.</summary>
@@ -194,7 +198,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
                coalesce(o.department_code, o.returned_by_department_code),
                o.filed_at, o.first_whistled_at, o.first_acknowledged_at, o.first_acknowledge_by,
                o.acknowledged_at, o.acknowledge_by, o.resolved_at, o.resolve_by, o.rating,
-               o.return_count, o.reopen_count, o.escalation_count
+               o.return_count, o.reopen_count, o.escalation_count, o.cancel_reason
         FROM (SELECT pg_current_snapshot()::text AS snapshot) s
         LEFT JOIN LATERAL (SELECT * FROM orders
         """;
@@ -301,12 +305,12 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         Guid Id, string State, string Street, string Community, string Category, string? Department,
         DateTime FiledAt, DateTime? FirstWhistledAt, DateTime? FirstAcknowledgedAt, DateTime? FirstAcknowledgeBy,
         DateTime? AcknowledgedAt, DateTime? AcknowledgeBy, DateTime? ResolvedAt, DateTime? ResolveBy, string? Rating,
-        int Returns, int Reopens, int Escalations)
+        int Returns, int Reopens, int Escalations, string? CancelReason)
     {
         public static RawRow Read(NpgsqlDataReader r) => new(
             r.GetGuid(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), Nullable<string>(r, 6),
             r.GetDateTime(7), Time(r, 8), Time(r, 9), Time(r, 10), Time(r, 11), Time(r, 12), Time(r, 13), Time(r, 14),
-            Nullable<string>(r, 15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18));
+            Nullable<string>(r, 15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18), Nullable<string>(r, 19));
 
         private static DateTime? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
 
@@ -324,6 +328,14 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             if (State == "cancelled")
             {
                 flags |= Flag.Cancelled;
+                if (CancelReason is "invalid" or "duplicate")
+                {
+                    flags |= Flag.Invalid;
+                }
+            }
+            if (State is "whistled" or "acknowledged" or "returned")
+            {
+                flags |= Flag.Open;
             }
             if (State == "handled-locally")
             {
@@ -382,6 +394,16 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     public static long Micros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
 
     public static long Micros(DateTimeOffset at) => (at.UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
+
+    /// <summary>
+    /// A period bound in microseconds, rounded up: stored times are whole microseconds, so
+    /// "at or after" and "before" a bound with a finer fraction mean the next whole microsecond.
+    /// </summary>
+    public static long BoundMicros(DateTimeOffset at)
+    {
+        var ticks = at.UtcTicks - DateTime.UnixEpoch.Ticks;
+        return ticks / TimeSpan.TicksPerMicrosecond + (ticks % TimeSpan.TicksPerMicrosecond > 0 ? 1 : 0);
+    }
 
     public static DateTimeOffset FromMicros(long micros) => new(DateTime.UnixEpoch.Ticks + micros * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero);
 

@@ -100,8 +100,8 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
                 return index;
             }
             return new StatsScope(
-                from is { } f ? OrderFacts.Micros(f) : long.MinValue,
-                to is { } t ? OrderFacts.Micros(t) : long.MaxValue,
+                from is { } f ? OrderFacts.BoundMicros(f) : long.MinValue,
+                to is { } t ? OrderFacts.BoundMicros(t) : long.MaxValue,
                 Code(codes.Streets, filter.StreetCode, "streetCode", "street"),
                 Code(codes.Communities, filter.CommunityCode, "communityCode", "community"),
                 Code(codes.Departments, filter.DepartmentCode, "departmentCode", "department"),

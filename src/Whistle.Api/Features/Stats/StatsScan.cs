@@ -104,11 +104,6 @@ internal static class StatsScan
             t.Returns += c.Returns[i];
             t.Reopens += c.Reopens[i];
             t.Escalations += c.Escalations[i];
-            if ((flags & Flag.Cancelled) != 0)
-            {
-                t.Cancelled++;
-                continue;
-            }
             if ((flags & Flag.AcknowledgedOnTime) != 0)
             {
                 t.AcknowledgedOnTime++;
@@ -116,6 +111,19 @@ internal static class StatsScan
             if (c.AcknowledgeWait[i] >= 0)
             {
                 t.AcknowledgeWaits.Add(c.AcknowledgeWait[i]);
+            }
+            if ((flags & Flag.Cancelled) != 0)
+            {
+                t.Cancelled++;
+                if ((flags & Flag.Invalid) != 0)
+                {
+                    t.Invalid++;
+                }
+                continue;
+            }
+            if ((flags & Flag.Open) != 0)
+            {
+                t.Open++;
             }
             if ((flags & Flag.Completed) != 0)
             {
