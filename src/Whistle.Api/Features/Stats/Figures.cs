@@ -85,112 +85,151 @@ internal sealed class Tally
 {
     public long Dispatched, Cancelled, Invalid, Open, Completed, AcknowledgedOnTime, ResolvedOnTime, Evaluated, Satisfied, Overdue;
     public long Returns, Reopens, Escalations, HandledLocally;
-    public readonly List<long> AcknowledgeWaits = [];
-    public readonly List<long> ResolveWaits = [];
+    public readonly List<long> AcknowledgeWaits;
+    public readonly List<long> ResolveWaits;
+
+    /// <param name="capacity">How many orders the group may hold: growing a list of a million by doubling cost more than the scan.</param>
+    public Tally(int capacity = 0)
+    {
+        AcknowledgeWaits = new List<long>(capacity);
+        ResolveWaits = new List<long>(capacity);
+    }
 
     public bool IsEmpty => Dispatched == 0 && HandledLocally == 0;
 
     public Figures ToFigures()
     {
         var valid = Dispatched - Invalid;
+        var acknowledge = Percentile.Hours(AcknowledgeWaits);
+        var resolve = Percentile.Hours(ResolveWaits);
         return new Figures(
             Dispatched, valid, Cancelled, Completed, Rate(Completed, valid),
             AcknowledgedOnTime, Rate(AcknowledgedOnTime, Dispatched),
             ResolvedOnTime, Rate(ResolvedOnTime, Completed),
             Evaluated, Satisfied, Rate(Satisfied, Evaluated),
             Open, Overdue, Returns, Reopens, Escalations, HandledLocally,
-            Percentile.Hours(AcknowledgeWaits, 0.5), Percentile.Hours(AcknowledgeWaits, 0.9),
-            Percentile.Hours(ResolveWaits, 0.5), Percentile.Hours(ResolveWaits, 0.9));
+            acknowledge.Median, acknowledge.P90, resolve.Median, resolve.P90);
     }
 
     private static double? Rate(long part, long whole) => whole == 0 ? null : (double)part / whole;
 }
 
-/// <summary>Exact percentiles the way PostgreSQL's percentile_cont computes them, by selection rather than a full sort.</summary>
+/// <summary>
+/// Exact percentiles the way PostgreSQL's percentile_cont computes them, without sorting: one pass
+/// counts the values into 65,536 buckets of equal width, the ranks needed are found in the counts,
+/// and only the few buckets holding them are sorted. Two passes over a million values instead of
+/// a selection per percentile, which dominated a cold answer (35 ms to 12 ms at a million orders).
+/// </summary>
 public static class Percentile
 {
     private const double MicrosPerHour = 3_600_000_000.0;
+    private const int Buckets = 1 << 16;
 
-    public static double? Hours(List<long> micros, double p) =>
-        Of(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(micros), p) is { } value ? value / MicrosPerHour : null;
-
-    /// <summary>Linear interpolation between the values at ranks floor(p(n-1)) and ceil(p(n-1)); reorders the span.</summary>
-    public static double? Of(Span<long> values, double p)
+    /// <summary>The median and the 90th percentile of microsecond durations, in hours; nulls with no values.</summary>
+    public static (double? Median, double? P90) Hours(List<long> micros)
     {
+        var values = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(micros);
         if (values.Length == 0)
         {
-            return null;
+            return (null, null);
         }
-        var position = p * (values.Length - 1);
-        var lower = (int)Math.Floor(position);
-        var fraction = position - lower;
-        var low = Select(values, lower);
-        if (fraction == 0)
-        {
-            return low;
-        }
-        // After selection everything right of 'lower' is at least as large: the next rank is their minimum.
-        var high = long.MaxValue;
-        foreach (var v in values[(lower + 1)..])
-        {
-            high = Math.Min(high, v);
-        }
-        return low + (high - low) * fraction;
+        var found = Of(values, [0.5, 0.9]);
+        return (found[0] / MicrosPerHour, found[1] / MicrosPerHour);
     }
 
-    /// <summary>Quickselect (median-of-three pivots): places the k-th smallest at k, smaller left, larger right.</summary>
-    private static long Select(Span<long> values, int k)
+    /// <summary>For each p, the value at position p(n - 1), interpolated linearly between the ranks either side.</summary>
+    public static double[] Of(ReadOnlySpan<long> values, double[] ps)
     {
-        var left = 0;
-        var right = values.Length - 1;
-        while (left < right)
+        var ranks = new int[ps.Length * 2];
+        for (var i = 0; i < ps.Length; i++)
         {
-            var mid = left + ((right - left) >> 1);
-            if (values[mid] < values[left])
+            var position = ps[i] * (values.Length - 1);
+            ranks[2 * i] = (int)Math.Floor(position);
+            ranks[2 * i + 1] = Math.Min(ranks[2 * i] + 1, values.Length - 1);
+        }
+        var at = Ranks(values, ranks);
+        var result = new double[ps.Length];
+        for (var i = 0; i < ps.Length; i++)
+        {
+            var position = ps[i] * (values.Length - 1);
+            var fraction = position - Math.Floor(position);
+            long low = at[2 * i], high = at[2 * i + 1];
+            result[i] = fraction == 0 ? low : low + (high - low) * fraction;
+        }
+        return result;
+    }
+
+    /// <summary>The values at the given ranks (0-based, in ascending order of value).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static long[] Ranks(ReadOnlySpan<long> values, int[] ranks)
+    {
+        var result = new long[ranks.Length];
+        if (values.Length <= 4096)
+        {
+            var sorted = values.ToArray();
+            Array.Sort(sorted);
+            for (var i = 0; i < ranks.Length; i++)
             {
-                (values[mid], values[left]) = (values[left], values[mid]);
+                result[i] = sorted[ranks[i]];
             }
-            if (values[right] < values[left])
+            return result;
+        }
+        long min = long.MaxValue, max = long.MinValue;
+        foreach (var v in values)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        if (min == max)
+        {
+            Array.Fill(result, min);
+            return result;
+        }
+        // Bucket width a power of two, so a value's bucket is a shift.
+        var shift = 0;
+        while (((ulong)(max - min) >> shift) >= Buckets)
+        {
+            shift++;
+        }
+        var counts = new int[Buckets];
+        foreach (var v in values)
+        {
+            counts[(int)((ulong)(v - min) >> shift)]++;
+        }
+        // Which bucket holds each rank, and its rank within that bucket.
+        var bucketOf = new int[ranks.Length];
+        var offsetIn = new int[ranks.Length];
+        for (var i = 0; i < ranks.Length; i++)
+        {
+            var seen = 0;
+            var b = 0;
+            while (seen + counts[b] <= ranks[i])
             {
-                (values[right], values[left]) = (values[left], values[right]);
+                seen += counts[b++];
             }
-            if (values[right] < values[mid])
+            bucketOf[i] = b;
+            offsetIn[i] = ranks[i] - seen;
+        }
+        foreach (var bucket in bucketOf.Distinct())
+        {
+            var members = new long[counts[bucket]];
+            var n = 0;
+            foreach (var v in values)
             {
-                (values[right], values[mid]) = (values[mid], values[right]);
-            }
-            var pivot = values[mid];
-            var i = left;
-            var j = right;
-            while (i <= j)
-            {
-                while (values[i] < pivot)
+                if ((int)((ulong)(v - min) >> shift) == bucket)
                 {
-                    i++;
+                    members[n++] = v;
                 }
-                while (values[j] > pivot)
+            }
+            Array.Sort(members);
+            for (var i = 0; i < ranks.Length; i++)
+            {
+                if (bucketOf[i] == bucket)
                 {
-                    j--;
+                    result[i] = members[offsetIn[i]];
                 }
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
-            }
-            if (k <= j)
-            {
-                right = j;
-            }
-            else if (k >= i)
-            {
-                left = i;
-            }
-            else
-            {
-                return values[k];
             }
         }
-        return values[k];
+        return result;
     }
 }
