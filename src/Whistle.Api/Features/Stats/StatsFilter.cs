@@ -57,7 +57,11 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
 {
     private const int MaxCached = 2048;
 
-    private sealed record Entry(long Version, long ValidUntil, object Value);
+    /// <summary>A question's answer, what it was computed from, and how to compute it again.</summary>
+    private sealed record Entry(long Version, long ValidUntil, object Value, Func<long, (object Value, long ValidUntil)> Compute)
+    {
+        public long LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
+    }
 
     private readonly ConcurrentDictionary<object, Entry> _cache = new();
 
@@ -116,7 +120,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
     /// <summary>
     /// The cached answer to <paramref name="key"/> if the facts have not changed since and no
     /// counted order has passed a deadline; otherwise computes it (with the instant until which it
-    /// stays true) and keeps it.
+    /// stays true) and keeps it, with the way to compute it again.
     /// </summary>
     public T Cached<T>(object key, Func<long, (T Value, long ValidUntil)> compute) where T : class
     {
@@ -124,6 +128,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         var now = NowMicros();
         if (_cache.TryGetValue(key, out var entry) && entry.Version == version && now <= entry.ValidUntil)
         {
+            entry.LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
             return (T)entry.Value;
         }
         var (value, validUntil) = compute(now);
@@ -131,7 +136,44 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         {
             _cache.Clear();
         }
-        _cache[key] = new Entry(version, validUntil, value);
+        _cache[key] = new Entry(version, validUntil, value, at => compute(at));
         return value;
+    }
+
+    /// <summary>
+    /// Computes again, ahead of the next poll, the answers asked for recently that a change or a
+    /// passing deadline has made stale: the screens that poll them then get them at once. What a
+    /// request must see is unchanged: it still catches up first, and computes itself if this has
+    /// not caught up as far.
+    /// </summary>
+    /// <returns>How many answers were computed again.</returns>
+    public int RefreshAsked(TimeSpan askedWithin)
+    {
+        var refreshed = 0;
+        foreach (var (key, entry) in _cache)
+        {
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(entry.LastAsked) > askedWithin)
+            {
+                continue;
+            }
+            var version = facts.Version;
+            var now = NowMicros();
+            if (entry.Version == version && now <= entry.ValidUntil)
+            {
+                continue;
+            }
+            try
+            {
+                var (value, validUntil) = entry.Compute(now);
+                _cache.TryUpdate(key, new Entry(version, validUntil, value, entry.Compute) { LastAsked = entry.LastAsked }, entry);
+                refreshed++;
+            }
+            catch (ValidationException)
+            {
+                // A question that became invalid (a timeseries grown past its limit) is answered by its next request.
+                _cache.TryRemove(key, out _);
+            }
+        }
+        return refreshed;
     }
 }
