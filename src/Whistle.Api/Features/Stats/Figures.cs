@@ -80,40 +80,6 @@ public sealed record Figures(
         };
 }
 
-/// <summary>Sums one group's facts during a scan, then gives its figures.</summary>
-internal sealed class Tally
-{
-    public long Dispatched, Cancelled, Invalid, Open, Completed, AcknowledgedOnTime, ResolvedOnTime, Evaluated, Satisfied, Overdue;
-    public long Returns, Reopens, Escalations, HandledLocally;
-    public readonly List<long> AcknowledgeWaits;
-    public readonly List<long> ResolveWaits;
-
-    /// <param name="capacity">How many orders the group may hold: growing a list of a million by doubling cost more than the scan.</param>
-    public Tally(int capacity = 0)
-    {
-        AcknowledgeWaits = new List<long>(capacity);
-        ResolveWaits = new List<long>(capacity);
-    }
-
-    public bool IsEmpty => Dispatched == 0 && HandledLocally == 0;
-
-    public Figures ToFigures()
-    {
-        var valid = Dispatched - Invalid;
-        var acknowledge = Percentile.Hours(AcknowledgeWaits);
-        var resolve = Percentile.Hours(ResolveWaits);
-        return new Figures(
-            Dispatched, valid, Cancelled, Completed, Rate(Completed, valid),
-            AcknowledgedOnTime, Rate(AcknowledgedOnTime, Dispatched),
-            ResolvedOnTime, Rate(ResolvedOnTime, Completed),
-            Evaluated, Satisfied, Rate(Satisfied, Evaluated),
-            Open, Overdue, Returns, Reopens, Escalations, HandledLocally,
-            acknowledge.Median, acknowledge.P90, resolve.Median, resolve.P90);
-    }
-
-    private static double? Rate(long part, long whole) => whole == 0 ? null : (double)part / whole;
-}
-
 /// <summary>
 /// Exact percentiles the way PostgreSQL's percentile_cont computes them, without sorting: one pass
 /// counts the values into 65,536 buckets of equal width, the ranks needed are found in the counts,
@@ -135,6 +101,24 @@ public static class Percentile
         }
         var found = Of(values, [0.5, 0.9]);
         return (found[0] / MicrosPerHour, found[1] / MicrosPerHour);
+    }
+
+    /// <summary>The median and the 90th percentile of durations already in ascending order, in hours.</summary>
+    public static (double? Median, double? P90) HoursOfSorted(List<long> sorted)
+    {
+        if (sorted.Count == 0)
+        {
+            return (null, null);
+        }
+        return (OfSorted(sorted, 0.5) / MicrosPerHour, OfSorted(sorted, 0.9) / MicrosPerHour);
+    }
+
+    private static double OfSorted(List<long> sorted, double p)
+    {
+        var position = p * (sorted.Count - 1);
+        var lower = (int)Math.Floor(position);
+        var fraction = position - lower;
+        return fraction == 0 ? sorted[lower] : sorted[lower] + (sorted[Math.Min(lower + 1, sorted.Count - 1)] - sorted[lower]) * fraction;
     }
 
     /// <summary>For each p, the value at position p(n - 1), interpolated linearly between the ranks either side.</summary>

@@ -46,27 +46,30 @@ public static class GetBreakdown
             var column = Enum.Parse<GroupColumn>(query.GroupBy!, ignoreCase: true);
             var sort = query.Sort ?? "code";
             var order = query.Order ?? "asc";
-            return stats.Cached((scope, column, sort, order), now => stats.Facts.Read((columns, codes) =>
-            {
-                var table = column switch
+            return stats.Answer((scope, column, sort, order), (scope, column), _ => (scope, new Grouping.ByColumn(column)),
+                codes => TableOf(codes, column).Count, (tallies, codes, now) =>
                 {
-                    GroupColumn.Department => codes.Departments,
-                    GroupColumn.Street => codes.Streets,
-                    GroupColumn.Community => codes.Communities,
-                    _ => codes.Categories,
-                };
-                var tallies = StatsScan.Run(columns, scope, new Grouping.ByColumn(column), table.Count, now, out var nextChange);
-                var rows = new List<Row>();
-                for (var g = 0; g < tallies.Length; g++)
-                {
-                    if (tallies[g] is { IsEmpty: false } tally)
+                    var table = TableOf(codes, column);
+                    var nextChange = long.MaxValue;
+                    var rows = new List<Row>();
+                    for (var g = 0; g < tallies.Length && g < table.Count; g++)
                     {
-                        rows.Add(new Row(table.CodeOf(g), table.NameOf(g), tally.ToFigures()));
+                        if (tallies[g] is { IsEmpty: false } tally)
+                        {
+                            rows.Add(new Row(table.CodeOf(g), table.NameOf(g), tally.ToFigures(now, ref nextChange)));
+                        }
                     }
-                }
-                return (new Response(from, to, OrderFacts.FromMicros(now), query.GroupBy!, sort, order, Sorted(rows, sort, order)), nextChange);
-            }));
+                    return (new Response(from, to, OrderFacts.FromMicros(now), query.GroupBy!, sort, order, Sorted(rows, sort, order)), nextChange);
+                });
         }
+
+        private static OrderFacts.Codes.Table TableOf(OrderFacts.Codes codes, GroupColumn column) => column switch
+        {
+            GroupColumn.Department => codes.Departments,
+            GroupColumn.Street => codes.Streets,
+            GroupColumn.Community => codes.Communities,
+            _ => codes.Categories,
+        };
 
         private static List<Row> Sorted(List<Row> rows, string sort, string order)
         {

@@ -23,11 +23,12 @@ public static class GetSummary
         public async ValueTask<Response> Handle(Query query, CancellationToken cancellationToken)
         {
             var (scope, from, to) = await stats.ScopeAsync(query.Filter, cancellationToken);
-            return stats.Cached(scope, now => stats.Facts.Read((columns, _) =>
+            return stats.Answer(scope, (scope, "summary"), _ => (scope, new Grouping.None()), _ => 1, (tallies, _, now) =>
             {
-                var tally = StatsScan.Run(columns, scope, new Grouping.None(), 1, now, out var nextChange)[0] ?? new Tally();
-                return (new Response(from, to, OrderFacts.FromMicros(now), tally.ToFigures()), nextChange);
-            }));
+                var nextChange = long.MaxValue;
+                var figures = (tallies[0] ?? new Tally()).ToFigures(now, ref nextChange);
+                return (new Response(from, to, OrderFacts.FromMicros(now), figures), nextChange);
+            });
         }
     }
 

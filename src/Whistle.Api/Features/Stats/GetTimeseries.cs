@@ -46,36 +46,51 @@ public static class GetTimeseries
         {
             var (scope, from, to) = await stats.ScopeAsync(query.Filter, cancellationToken);
             var interval = query.Interval!;
-            return stats.Cached((scope, interval), now => stats.Facts.Read((columns, _) =>
-            {
-                // Without bounds: from the period of the first counted order to the end of the current one.
-                var start = from ?? (Earliest(columns, scope) is { } first ? PeriodStart(first, interval) : PeriodStart(now, interval));
-                var end = to ?? PeriodStart(now, interval, next: true);
-                var bounds = new List<DateTimeOffset> { start };
-                var cut = PeriodStart(OrderFacts.Micros(start), interval, next: true);
-                while (cut < end)
+            DateTimeOffset[] bounds = [];
+            long[] micros = [];
+            return stats.Answer((scope, interval), (scope, interval),
+                now =>
                 {
-                    if (bounds.Count > MaxPoints)
+                    bounds = Bounds(from, to, scope, interval, now);
+                    micros = bounds.Select(OrderFacts.BoundMicros).ToArray();
+                    return (scope with { From = micros[0], To = micros[^1] }, new Grouping.ByPeriod(micros));
+                },
+                _ => micros.Length - 1,
+                (tallies, _, now) =>
+                {
+                    var nextChange = long.MaxValue;
+                    var points = new Point[micros.Length - 1];
+                    for (var i = 0; i < points.Length; i++)
                     {
-                        throw new ValidationException([new FluentValidation.Results.ValidationFailure("interval",
-                            $"The period holds more than {MaxPoints} {interval}s; narrow it or choose a longer interval.")]);
+                        var tally = i < tallies.Length ? tallies[i] : null;
+                        points[i] = new Point(bounds[i], bounds[i + 1], Label(bounds[i], interval), (tally ?? new Tally()).ToFigures(now, ref nextChange));
                     }
-                    bounds.Add(cut);
-                    cut = PeriodStart(OrderFacts.Micros(cut), interval, next: true);
-                }
-                bounds.Add(end);
-                var micros = bounds.Select(OrderFacts.BoundMicros).ToArray();
-                var periodScope = scope with { From = micros[0], To = micros[^1] };
-                var tallies = StatsScan.Run(columns, periodScope, new Grouping.ByPeriod(micros), micros.Length - 1, now, out var nextChange);
-                var points = new Point[micros.Length - 1];
-                for (var i = 0; i < points.Length; i++)
+                    // An open end moves with the clock: the answer lasts until the current period ends.
+                    var validUntil = to is null ? Math.Min(nextChange, micros[^1] - 1) : nextChange;
+                    return (new Response(bounds[0], bounds[^1], OrderFacts.FromMicros(now), interval, _zone.Id, points), validUntil);
+                });
+        }
+
+        /// <summary>The periods' bounds; without from, from the period of the first counted order, without to, to the end of the current one.</summary>
+        private DateTimeOffset[] Bounds(DateTimeOffset? from, DateTimeOffset? to, StatsScope scope, string interval, long now)
+        {
+            var start = from ?? (stats.Facts.Read((columns, _) => Earliest(columns, scope)) is { } first
+                ? PeriodStart(first, interval) : PeriodStart(now, interval));
+            var end = to ?? PeriodStart(now, interval, next: true);
+            var bounds = new List<DateTimeOffset> { start };
+            var cut = PeriodStart(OrderFacts.Micros(start), interval, next: true);
+            while (cut < end)
+            {
+                if (bounds.Count > MaxPoints)
                 {
-                    points[i] = new Point(bounds[i], bounds[i + 1], Label(bounds[i], interval), (tallies[i] ?? new Tally()).ToFigures());
+                    throw new ValidationException([new FluentValidation.Results.ValidationFailure("interval",
+                        $"The period holds more than {MaxPoints} {interval}s; narrow it or choose a longer interval.")]);
                 }
-                // An open end moves with the clock: the answer lasts until the current period ends.
-                var validUntil = to is null ? Math.Min(nextChange, micros[^1] - 1) : nextChange;
-                return (new Response(start, end, OrderFacts.FromMicros(now), interval, _zone.Id, points), validUntil);
-            }));
+                bounds.Add(cut);
+                cut = PeriodStart(OrderFacts.Micros(cut), interval, next: true);
+            }
+            bounds.Add(end);
+            return bounds.ToArray();
         }
 
         private static long? Earliest(OrderFacts.Columns columns, StatsScope scope)

@@ -179,6 +179,107 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         }
     }
 
+    /// <summary>
+    /// A question screens keep asking, with its tallies kept up to date as orders change (in the
+    /// same step that applies the change to the facts), so answering it again is a lookup, not a scan.
+    /// </summary>
+    private sealed class Standing(StatsScope scope, Grouping grouping, Tally?[] tallies)
+    {
+        public readonly StatsScope Scope = scope;
+        public readonly Grouping Grouping = grouping;
+        public Tally?[] Tallies = tallies;
+        public long LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public bool Answers(StatsScope scope, Grouping grouping) =>
+            Scope == scope && (Grouping, grouping) switch
+            {
+                (Grouping.ByPeriod a, Grouping.ByPeriod b) => a.Bounds.AsSpan().SequenceEqual(b.Bounds),
+                _ => Grouping == grouping,
+            };
+
+        public void Count(in Fact fact, int sign)
+        {
+            var group = StatsScan.GroupOf(fact, Scope, Grouping);
+            if (group < 0)
+            {
+                return;
+            }
+            if (group >= Tallies.Length)
+            {
+                Array.Resize(ref Tallies, group + 1); // a reference code added since
+            }
+            (Tallies[group] ??= new Tally(sorted: true)).Count(fact, sign);
+        }
+    }
+
+    private const int MaxStanding = 64;
+    private readonly Dictionary<object, Standing> _standing = [];
+
+    /// <summary>
+    /// Answers a question from its kept tallies, or by a scan; <paramref name="keep"/> makes it a
+    /// standing question (built once under the write lock, so no change slips between its scan
+    /// and its first update).
+    /// </summary>
+    internal T Answer<T>(object key, StatsScope scope, Grouping grouping, Func<Codes, int> groupsOf, bool keep, Func<Tally?[], Codes, T> render)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (_standing.TryGetValue(key, out var standing) && standing.Answers(scope, grouping))
+            {
+                standing.LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
+                return render(standing.Tallies, _codes);
+            }
+            if (!keep)
+            {
+                return render(StatsScan.Run(_columns, scope, grouping, groupsOf(_codes)), _codes);
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+        _lock.EnterWriteLock();
+        try
+        {
+            var tallies = StatsScan.Run(_columns, scope, grouping, groupsOf(_codes));
+            foreach (var tally in tallies)
+            {
+                tally?.Sort();
+            }
+            if (_standing.Count >= MaxStanding && !_standing.ContainsKey(key))
+            {
+                _standing.Remove(_standing.MinBy(p => p.Value.LastAsked).Key);
+            }
+            _standing[key] = new Standing(scope, grouping, tallies);
+            return render(tallies, _codes);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>Stops keeping the questions no one has asked for a while.</summary>
+    public void DropStanding(TimeSpan notAskedFor)
+    {
+        _lock.EnterWriteLock();
+        try
+        {
+            foreach (var (key, standing) in _standing)
+            {
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(standing.LastAsked) > notAskedFor)
+                {
+                    _standing.Remove(key);
+                }
+            }
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
     /// <summary>Runs a computation over a consistent view of the facts.</summary>
     public T Read<T>(Func<Columns, Codes, T> compute)
     {
@@ -274,9 +375,14 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
                 if (_rowOf.TryGetValue(id, out var row))
                 {
                     // Rows written by transactions still in flight at the last read come again; most are unchanged.
-                    if (_columns.Get(row) == fact)
+                    var old = _columns.Get(row);
+                    if (old == fact)
                     {
                         continue;
+                    }
+                    foreach (var standing in _standing.Values)
+                    {
+                        standing.Count(old, -1);
                     }
                 }
                 else
@@ -287,6 +393,10 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
                     _rowOf[id] = row;
                 }
                 _columns.Set(row, fact);
+                foreach (var standing in _standing.Values)
+                {
+                    standing.Count(fact, +1);
+                }
                 changed = true;
             }
         }

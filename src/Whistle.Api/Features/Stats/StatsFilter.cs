@@ -117,6 +117,30 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
 
     public long NowMicros() => OrderFacts.Micros(clock.Now());
 
+    // How often each question has been asked: the second time, it becomes a standing question.
+    private readonly ConcurrentDictionary<object, int> _asked = new();
+
+    /// <summary>
+    /// The answer to a question: from the cache while nothing changed; from the question's kept
+    /// tallies once it has been asked before; otherwise by a scan. <paramref name="question"/>
+    /// gives the scope and grouping at an instant (a timeseries' periods depend on it);
+    /// <paramref name="render"/> turns tallies into the answer and says until when it holds.
+    /// </summary>
+    /// <param name="key">The question as asked, for the cache.</param>
+    /// <param name="standingKey">What the tallies depend on, for the kept tallies (a sort order does not).</param>
+    internal T Answer<T>(object key, object standingKey, Func<long, (StatsScope Scope, Grouping Grouping)> question,
+        Func<OrderFacts.Codes, int> groupsOf, Func<Tally?[], OrderFacts.Codes, long, (T Value, long ValidUntil)> render) where T : class =>
+        Cached(key, now =>
+        {
+            if (_asked.Count > 4 * MaxCached)
+            {
+                _asked.Clear();
+            }
+            var keep = _asked.AddOrUpdate(standingKey, 1, (_, n) => n + 1) >= 2;
+            var (scope, grouping) = question(now);
+            return facts.Answer(standingKey, scope, grouping, groupsOf, keep, (tallies, codes) => render(tallies, codes, now));
+        });
+
     /// <summary>
     /// The cached answer to <paramref name="key"/> if the facts have not changed since and no
     /// counted order has passed a deadline; otherwise computes it (with the instant until which it

@@ -27,25 +27,13 @@ public enum GroupColumn
 /// <summary>One pass over the facts that tallies every figure for every group at once.</summary>
 internal static class StatsScan
 {
-    /// <param name="nextChange">
-    /// The first instant after <paramref name="now"/> at which an open counted order passes a
-    /// deadline, which changes overdueNow without any write; long.MaxValue when none will.
-    /// </param>
     // Fully optimised from the first call: a cold answer runs this loop once over a million rows,
     // too few calls for tiered compilation to have promoted it.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static Tally?[] Run(Columns c, StatsScope scope, Grouping grouping, int groups, long now, out long nextChange)
+    public static Tally?[] Run(Columns c, StatsScope scope, Grouping grouping, int groups)
     {
         var tallies = new Tally?[groups];
-        nextChange = long.MaxValue;
-        var column = grouping switch
-        {
-            Grouping.ByColumn { Column: GroupColumn.Department } => c.Department,
-            Grouping.ByColumn { Column: GroupColumn.Street } => c.Street,
-            Grouping.ByColumn { Column: GroupColumn.Community } => c.Community,
-            Grouping.ByColumn { Column: GroupColumn.Category } => c.Category,
-            _ => null,
-        };
+        var column = ColumnOf(c, grouping);
         var bounds = (grouping as Grouping.ByPeriod)?.Bounds;
         var (from, to) = (scope.From, scope.To);
         var (street, community, department, category) = (scope.Street, scope.Community, scope.Department, scope.Category);
@@ -65,7 +53,7 @@ internal static class StatsScan
         var escalations = c.Escalations.AsSpan(0, n);
         var acknowledgeWait = c.AcknowledgeWait.AsSpan(0, n);
         var resolveWait = c.ResolveWait.AsSpan(0, n);
-        var overdueAtOf = c.OverdueAt.AsSpan(0, n);
+        var overdueAt = c.OverdueAt.AsSpan(0, n);
         var groupOf = column is null ? default : column.AsSpan(0, n);
 
         for (var i = 0; i < flagsOf.Length; i++)
@@ -92,89 +80,64 @@ internal static class StatsScan
             {
                 continue;
             }
-            int group;
-            if (column is not null)
-            {
-                group = groupOf[i];
-            }
-            else if (bounds is not null)
-            {
-                group = Array.BinarySearch(bounds, at);
-                group = group >= 0 ? group : ~group - 1;
-                if (group >= groups)
-                {
-                    continue;
-                }
-            }
-            else
-            {
-                group = 0;
-            }
-            if (group < 0)
+            var group = column is not null ? groupOf[i] : bounds is not null ? Period(bounds, at) : 0;
+            if (group < 0 || group >= groups)
             {
                 continue; // handled locally, grouped by department: it has none
             }
-            var t = tallies[group] ??= new Tally(capacity);
-            if ((flags & Flag.HandledLocally) != 0)
-            {
-                t.HandledLocally++;
-                continue;
-            }
-            t.Dispatched++;
-            t.Returns += returns[i];
-            t.Reopens += reopens[i];
-            t.Escalations += escalations[i];
-            if ((flags & Flag.AcknowledgedOnTime) != 0)
-            {
-                t.AcknowledgedOnTime++;
-            }
-            if (acknowledgeWait[i] >= 0)
-            {
-                t.AcknowledgeWaits.Add(acknowledgeWait[i]);
-            }
-            if ((flags & Flag.Cancelled) != 0)
-            {
-                t.Cancelled++;
-                if ((flags & Flag.Invalid) != 0)
-                {
-                    t.Invalid++;
-                }
-                continue;
-            }
-            if ((flags & Flag.Open) != 0)
-            {
-                t.Open++;
-            }
-            if ((flags & Flag.Completed) != 0)
-            {
-                t.Completed++;
-                if ((flags & Flag.ResolvedOnTime) != 0)
-                {
-                    t.ResolvedOnTime++;
-                }
-                if (resolveWait[i] >= 0)
-                {
-                    t.ResolveWaits.Add(resolveWait[i]);
-                }
-            }
-            if ((flags & Flag.Evaluated) != 0)
-            {
-                t.Evaluated++;
-                if ((flags & Flag.Satisfied) != 0)
-                {
-                    t.Satisfied++;
-                }
-            }
-            var overdueAt = overdueAtOf[i];
-            if (overdueAt < now)
-            {
-                t.Overdue++;
-            }
-            else if (overdueAt < nextChange)
-            {
-                nextChange = overdueAt;
-            }
+            (tallies[group] ??= new Tally(capacity))
+                .Count(flags, returns[i], reopens[i], escalations[i], acknowledgeWait[i], resolveWait[i], overdueAt[i], +1);
         }
         return tallies;
+    }
+
+    /// <summary>The group one order counts in for a question, or -1: the scan's test, for one order.</summary>
+    public static int GroupOf(in Fact f, StatsScope scope, Grouping grouping)
+    {
+        long at;
+        if ((f.Flags & Flag.Whistled) != 0)
+        {
+            at = f.WhistledAt;
+        }
+        else if ((f.Flags & Flag.HandledLocally) != 0 && scope.Department < 0)
+        {
+            at = f.FiledAt;
+        }
+        else
+        {
+            return -1;
+        }
+        if (at < scope.From || at >= scope.To
+            || (scope.Street >= 0 && f.Street != scope.Street)
+            || (scope.Community >= 0 && f.Community != scope.Community)
+            || (scope.Department >= 0 && f.Department != scope.Department)
+            || (scope.Category >= 0 && f.Category != scope.Category))
+        {
+            return -1;
+        }
+        return grouping switch
+        {
+            Grouping.ByColumn { Column: GroupColumn.Department } => f.Department,
+            Grouping.ByColumn { Column: GroupColumn.Street } => f.Street,
+            Grouping.ByColumn { Column: GroupColumn.Community } => f.Community,
+            Grouping.ByColumn { Column: GroupColumn.Category } => f.Category,
+            Grouping.ByPeriod period => Period(period.Bounds, at) is var p && p < period.Bounds.Length - 1 ? p : -1,
+            _ => 0,
+        };
+    }
+
+    private static short[]? ColumnOf(Columns c, Grouping grouping) => grouping switch
+    {
+        Grouping.ByColumn { Column: GroupColumn.Department } => c.Department,
+        Grouping.ByColumn { Column: GroupColumn.Street } => c.Street,
+        Grouping.ByColumn { Column: GroupColumn.Community } => c.Community,
+        Grouping.ByColumn { Column: GroupColumn.Category } => c.Category,
+        _ => null,
+    };
+
+    private static int Period(long[] bounds, long at)
+    {
+        var i = Array.BinarySearch(bounds, at);
+        return i >= 0 ? i : ~i - 1;
     }
 }

@@ -35,6 +35,7 @@ public sealed class StatsWarmUp(OrderFacts facts, StatsService stats, IHostAppli
             {
                 await facts.CatchUpAsync(stoppingToken);
                 stats.RefreshAsked(AskedWithin);
+                facts.DropStanding(AskedWithin);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
