@@ -61,6 +61,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
     private sealed record Entry(long Version, long ValidUntil, object Value, Func<long, (object Value, long ValidUntil)> Compute)
     {
         public long LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
+        public int Asked = 1;
     }
 
     private readonly ConcurrentDictionary<object, Entry> _cache = new();
@@ -153,6 +154,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         if (_cache.TryGetValue(key, out var entry) && entry.Version == version && now <= entry.ValidUntil)
         {
             entry.LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
+            entry.Asked++;
             return (T)entry.Value;
         }
         var (value, validUntil) = compute(now);
@@ -160,13 +162,13 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         {
             _cache.Clear();
         }
-        _cache[key] = new Entry(version, validUntil, value, at => compute(at));
+        _cache[key] = new Entry(version, validUntil, value, at => compute(at)) { Asked = entry is null ? 1 : entry.Asked + 1 };
         return value;
     }
 
     /// <summary>
-    /// Computes again, ahead of the next poll, the answers asked for recently that a change or a
-    /// passing deadline has made stale: the screens that poll them then get them at once. What a
+    /// Computes again, ahead of the next poll, the answers asked for again and again recently that
+    /// a change or a passing deadline has made stale (standing questions: a lookup each): the screens that poll them then get them at once. What a
     /// request must see is unchanged: it still catches up first, and computes itself if this has
     /// not caught up as far.
     /// </summary>
@@ -176,7 +178,8 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         var refreshed = 0;
         foreach (var (key, entry) in _cache)
         {
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(entry.LastAsked) > askedWithin)
+            // Only questions asked again and again: a one-off question computed again would be a scan for no one.
+            if (entry.Asked < 2 || System.Diagnostics.Stopwatch.GetElapsedTime(entry.LastAsked) > askedWithin)
             {
                 continue;
             }
@@ -189,7 +192,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
             try
             {
                 var (value, validUntil) = entry.Compute(now);
-                _cache.TryUpdate(key, new Entry(version, validUntil, value, entry.Compute) { LastAsked = entry.LastAsked }, entry);
+                _cache.TryUpdate(key, new Entry(version, validUntil, value, entry.Compute) { LastAsked = entry.LastAsked, Asked = entry.Asked }, entry);
                 refreshed++;
             }
             catch (ValidationException)
