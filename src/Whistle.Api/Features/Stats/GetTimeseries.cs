@@ -93,25 +93,23 @@ public static class GetTimeseries
             return bounds.ToArray();
         }
 
+        /// <summary>When the first order the filters count was whistled (or filed, if handled locally); by the scan's own test.</summary>
         private static long? Earliest(OrderFacts.Columns columns, StatsScope scope)
         {
+            var always = scope with { From = long.MinValue, To = long.MaxValue };
+            var whole = new Grouping.None();
             var earliest = long.MaxValue;
             for (var i = 0; i < columns.Count; i++)
             {
-                var flags = columns.Flags[i];
-                var at = (flags & OrderFacts.Flag.Whistled) != 0 ? columns.WhistledAt[i]
-                    : (flags & OrderFacts.Flag.HandledLocally) != 0 && scope.Department < 0 ? columns.FiledAt[i] : long.MaxValue;
-                if (at < earliest && Matches(columns, i, scope))
+                var fact = columns.Get(i);
+                var at = (fact.Flags & OrderFacts.Flag.Whistled) != 0 ? fact.WhistledAt : fact.FiledAt;
+                if (at < earliest && StatsScan.GroupOf(fact, always, whole) >= 0)
                 {
                     earliest = at;
                 }
             }
             return earliest == long.MaxValue ? null : earliest;
         }
-
-        private static bool Matches(OrderFacts.Columns c, int i, StatsScope s) =>
-            (s.Street < 0 || c.Street[i] == s.Street) && (s.Community < 0 || c.Community[i] == s.Community)
-            && (s.Department < 0 || c.Department[i] == s.Department) && (s.Category < 0 || c.Category[i] == s.Category);
 
         /// <summary>The start of the period holding an instant (or of the one after it), in the district's time zone.</summary>
         private DateTimeOffset PeriodStart(long micros, string interval, bool next = false)
