@@ -92,7 +92,9 @@ internal sealed class OrderSimulator(Random random, ReferenceSet reference, Date
         {
             if (Next(Hours(1, 24)))
             {
-                order.Cancel(CancelReason.Withdrawn, "Residents sorted it out between themselves.", communityDesk, at);
+                // Most found after the whistle are duplicates of an order already in hand (not valid); a few withdrawn (still valid).
+                var reason = random.NextDouble() switch { < 0.6 => CancelReason.Duplicate, < 0.8 => CancelReason.Invalid, _ => CancelReason.Withdrawn };
+                order.Cancel(reason, reason == CancelReason.Withdrawn ? "Residents sorted it out between themselves." : null, communityDesk, at);
             }
             return order;
         }
