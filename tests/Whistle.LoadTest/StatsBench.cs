@@ -271,8 +271,8 @@ internal static class StatsBench
         count(*) FILTER (WHERE state IN ('resolved', 'closed')) AS completed,
         count(*) FILTER (WHERE first_acknowledged_at <= first_acknowledge_by) AS acknowledged_on_time,
         count(*) FILTER (WHERE state IN ('resolved', 'closed') AND resolved_at <= resolve_by) AS resolved_on_time,
-        count(*) FILTER (WHERE state <> 'cancelled' AND rating IS NOT NULL) AS evaluated,
-        count(*) FILTER (WHERE state <> 'cancelled' AND rating IN ('satisfied', 'basically-satisfied')) AS satisfied,
+        count(*) FILTER (WHERE rating IS NOT NULL) AS evaluated,
+        count(*) FILTER (WHERE rating IN ('satisfied', 'basically-satisfied')) AS satisfied,
         count(*) FILTER (WHERE state IN ('whistled', 'acknowledged') AND ((acknowledged_at IS NULL AND acknowledge_by < now())
                                                                     OR (resolved_at IS NULL AND resolve_by < now()))) AS overdue,
         sum(return_count) AS returns, sum(reopen_count) AS reopens, sum(escalation_count) AS escalations,

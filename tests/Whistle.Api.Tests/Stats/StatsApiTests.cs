@@ -134,6 +134,7 @@ public class StatsApiTests(StatsApp app) : IClassFixture<StatsApp>
     [InlineData("/api/v1/stats/timeseries?interval=hour", "interval")]
     [InlineData("/api/v1/stats/timeseries?interval=day&from=2020-01-01&to=2026-01-01", "interval")]
     [InlineData("/api/v1/stats/timeseries?interval=day&from=2026-03-05&to=2026-03-01", "to")]
+    [InlineData("/api/v1/stats/timeseries?interval=day&to=2020-01-01", "to")]
     public async Task Bad_statistics_requests_are_a_400_naming_the_field(string url, string field)
     {
         var response = await _client.GetAsync(url);
@@ -201,6 +202,38 @@ public class StatsPollingTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(HttpStatusCode.OK, acknowledged.StatusCode);
         var figures = (await acknowledged.Read<Summary>()).Figures;
         Assert.Equal((0L, 0L), (figures.OverdueNow, figures.AcknowledgedOnTime));
+    }
+
+    [Fact]
+    public async Task A_change_elsewhere_keeps_the_etag_of_figures_it_does_not_touch()
+    {
+        const string url = "/api/v1/stats/summary?categoryCode=public-toilet";
+        var mine = await _client.File("public-toilet");
+        await _client.Whistle(mine.Id);
+        await Poll(url, null);
+        var first = await Poll(url, null); // asked twice: now kept up to date change by change
+        var elsewhere = await _client.File("streetlight");
+        await _client.Whistle(elsewhere.Id);
+
+        var after = await Poll(url, first.Headers.ETag);
+
+        Assert.Equal(HttpStatusCode.NotModified, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_order_evaluated_then_returned_and_cancelled_still_counts_as_evaluated()
+    {
+        var order = await _client.File("street-vending");
+        await _client.Whistle(order.Id);
+        await _client.Acknowledge(order.Id);
+        await _client.Resolve(order.Id);
+        await _client.Evaluate(order.Id, "unsatisfied");
+        await _client.Return(order.Id);
+        await _client.Cancel(order.Id, "duplicate");
+
+        var f = (await _client.Summary("?categoryCode=street-vending")).Figures;
+
+        Assert.Equal((1L, 0L, 1L, 1L, 0L, 0.0), (f.DispatchedOrders, f.ValidOrders, f.CancelledOrders, f.EvaluatedOrders, f.SatisfiedOrders, f.SatisfactionRate));
     }
 
     [Fact]

@@ -16,7 +16,10 @@ public static class GetBreakdown
     /// <param name="Order">asc or desc; rows without a value (a null rate) come last either way, ties by code.</param>
     /// <param name="Rows">One per group with at least one order counted (dispatched, or handled locally).</param>
     public sealed record Response(
-        DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, string GroupBy, string Sort, string Order, IReadOnlyList<Row> Rows);
+        DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, string GroupBy, string Sort, string Order, IReadOnlyList<Row> Rows) : IStatsAnswer
+    {
+        public object WithoutAsOf() => this with { AsOf = default };
+    }
 
     /// <param name="Code">The group's reference code.</param>
     /// <param name="Name">Its name.</param>

@@ -9,7 +9,10 @@ public static class GetSummary
     /// <param name="From">Start of the period (inclusive); null for the beginning of records.</param>
     /// <param name="To">End of the period (exclusive); null for now and on.</param>
     /// <param name="AsOf">When these figures were computed; they hold until an order changes or a counted order passes a deadline.</param>
-    public sealed record Response(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures);
+    public sealed record Response(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures) : IStatsAnswer
+    {
+        public object WithoutAsOf() => this with { AsOf = default };
+    }
 
     public sealed record Query(StatsFilter Filter) : IQuery<Response>;
 

@@ -19,7 +19,10 @@ public static class GetTimeseries
     /// <param name="TimeZone">The time zone the periods are cut in.</param>
     /// <param name="Points">Every period from the first to the last, empty ones included.</param>
     public sealed record Response(
-        DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, string Interval, string TimeZone, IReadOnlyList<Point> Points);
+        DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, string Interval, string TimeZone, IReadOnlyList<Point> Points) : IStatsAnswer
+    {
+        public object WithoutAsOf() => this with { AsOf = default };
+    }
 
     /// <param name="Start">The period's start (or the request's from, if later).</param>
     /// <param name="End">The period's end, exclusive (or the request's to, if earlier).</param>
@@ -77,11 +80,17 @@ public static class GetTimeseries
             var start = from ?? (stats.Facts.Read((columns, _) => Earliest(columns, scope)) is { } first
                 ? PeriodStart(first, interval) : PeriodStart(now, interval));
             var end = to ?? PeriodStart(now, interval, next: true);
+            if (end <= start)
+            {
+                // An open bound met the other one the wrong way round: no period to show.
+                throw new ValidationException([new FluentValidation.Results.ValidationFailure(to is null ? "from" : "to",
+                    "The period is empty: without 'from' it starts with the first order counted, without 'to' it ends with the current period.")]);
+            }
             var bounds = new List<DateTimeOffset> { start };
             var cut = PeriodStart(OrderFacts.Micros(start), interval, next: true);
             while (cut < end)
             {
-                if (bounds.Count > MaxPoints)
+                if (bounds.Count >= MaxPoints)
                 {
                     throw new ValidationException([new FluentValidation.Results.ValidationFailure("interval",
                         $"The period holds more than {MaxPoints} {interval}s; narrow it or choose a longer interval.")]);

@@ -133,8 +133,10 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             {
                 return;
             }
-            Interlocked.Exchange(ref _lastRefreshStarted, System.Diagnostics.Stopwatch.GetTimestamp());
+            // Published only once the read succeeded: a failed or cancelled one must not spare the callers waiting behind it.
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await RefreshAsync(cancellationToken);
+            Interlocked.Exchange(ref _lastRefreshStarted, started);
         }
         finally
         {
@@ -212,7 +214,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         }
     }
 
-    private const int MaxStanding = 64;
+    private const int MaxStanding = 32;
     private readonly Dictionary<object, Standing> _standing = [];
 
     /// <summary>
@@ -257,6 +259,23 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         finally
         {
             _lock.ExitWriteLock();
+        }
+    }
+
+    /// <summary>A cached answer to a standing question was served: it is still being asked.</summary>
+    internal void Touch(object key)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            if (_standing.TryGetValue(key, out var standing))
+            {
+                standing.LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
         }
     }
 
@@ -309,13 +328,20 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     // The bound is written into the text, not passed as a parameter: a prepared statement's
     // generic plan guesses a third of the table matches and scans all of it (seen: 100+ ms at a
     // million orders); with the value in view the planner takes the index every time.
-    private static string ChangedSince(ulong xmin) =>
-        Select + $" WHERE change_xid >= '{xmin.ToString(System.Globalization.CultureInfo.InvariantCulture)}'::xid8) o ON true";
+    private static string ChangedSince(string snapshot)
+    {
+        // xmin:xmax:xip,...: everything the last snapshot saw is read; what it did not see was
+        // written by a transaction from xmax on, or by one of those it saw in flight (xip).
+        var parts = snapshot.Split(':');
+        var xmax = ulong.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+        var inFlight = parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries)
+            .Select(x => ulong.Parse(x, System.Globalization.CultureInfo.InvariantCulture).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var xip = string.Join(",", inFlight);
+        return Select + $" WHERE change_xid >= '{xmax}'::xid8"
+            + (xip.Length == 0 ? "" : $" OR change_xid = ANY('{{{xip}}}'::xid8[])") + ") o ON true";
+    }
     private const string Everything = Select + ") o ON true";
 
-    /// <summary>The oldest transaction a snapshot (<c>xmin:xmax:xip,...</c>) still saw running, or later.</summary>
-    private static ulong XminOf(string snapshot) =>
-        ulong.Parse(snapshot.AsSpan(0, snapshot.IndexOf(':')), System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -327,7 +353,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         {
             string snapshot = "";
             var rows = new List<RawRow>();
-            await using (var command = new NpgsqlCommand(_snapshot is null ? Everything : ChangedSince(XminOf(_snapshot)), connection))
+            await using (var command = new NpgsqlCommand(_snapshot is null ? Everything : ChangedSince(_snapshot), connection))
             {
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
@@ -354,6 +380,13 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         }
     }
 
+    /// <summary>
+    /// A catch-up this large drops the standing questions instead of updating them one order at a
+    /// time under the write lock (a bulk load or a sweep by the scheduler); they are built again
+    /// when next asked twice.
+    /// </summary>
+    private const int MaxChangesKeptStanding = 256;
+
     private void Apply(Codes.Rows? reference, List<RawRow> changes)
     {
         if (changes.Count == 0 && reference is null)
@@ -367,6 +400,11 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             if (reference is not null)
             {
                 _codes.Put(reference);
+                changed = true; // a renamed group shows in the next answers
+            }
+            if (changes.Count > MaxChangesKeptStanding)
+            {
+                _standing.Clear();
             }
             foreach (var raw in changes)
             {
@@ -392,23 +430,30 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
                     _columns.Count++;
                     _rowOf[id] = row;
                 }
+                changed = true;
                 _columns.Set(row, fact);
                 foreach (var standing in _standing.Values)
                 {
                     standing.Count(fact, +1);
                 }
-                changed = true;
             }
+        }
+        catch
+        {
+            // Half applied: no kept tally can be trusted any more, and nothing cached either.
+            _standing.Clear();
+            changed = true;
+            throw;
         }
         finally
         {
+            if (changed)
+            {
+                Interlocked.Increment(ref _version);
+            }
             _lock.ExitWriteLock();
         }
-        if (changed)
-        {
-            Interlocked.Increment(ref _version);
-            logger.LogDebug("Statistics caught up with {Count} changed orders", changes.Count);
-        }
+        logger.LogDebug("Statistics caught up with {Count} changed orders", changes.Count);
     }
 
     internal sealed record RawRow(

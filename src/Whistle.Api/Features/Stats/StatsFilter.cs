@@ -7,6 +7,13 @@ using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 
+/// <summary>A statistics answer, which says when it was computed.</summary>
+public interface IStatsAnswer
+{
+    /// <summary>The same answer with asOf blanked, to compare two answers' figures.</summary>
+    object WithoutAsOf();
+}
+
 /// <summary>The filters every statistics request takes, as they arrive in the query string.</summary>
 public sealed record StatsFilter
 {
@@ -55,11 +62,12 @@ public sealed class StatsFilterRules<T> : AbstractValidator<T>
 /// </summary>
 public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimeProvider clock)
 {
-    private const int MaxCached = 2048;
+    private const int MaxCached = 512;
 
     /// <summary>A question's answer, what it was computed from, and how to compute it again.</summary>
     private sealed record Entry(long Version, long ValidUntil, object Value, Func<long, (object Value, long ValidUntil)> Compute)
     {
+        public object? StandingKey;
         public long LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
         public int Asked = 1;
     }
@@ -118,6 +126,22 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
 
     public long NowMicros() => OrderFacts.Micros(clock.Now());
 
+    /// <summary>
+    /// The earlier answer when the new one says the same but for its asOf: the answer, its bytes
+    /// and its ETag then stay the same until a figure really changes, so pollers keep getting 304s
+    /// (asOf then reads as "these figures have held since").
+    /// </summary>
+    private static object Unchanged(object? earlier, object recomputed) =>
+        earlier is IStatsAnswer before && recomputed is IStatsAnswer after
+        && System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(before.WithoutAsOf(), before.GetType())
+            .AsSpan().SequenceEqual(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(after.WithoutAsOf(), after.GetType()))
+            ? earlier
+            : recomputed;
+
+    private readonly ConcurrentDictionary<object, object> _standingKeys = new();
+
+    private object? StandingKeyOf(object key) => _standingKeys.TryGetValue(key, out var standing) ? standing : null;
+
     // How often each question has been asked: the second time, it becomes a standing question.
     private readonly ConcurrentDictionary<object, int> _asked = new();
 
@@ -138,6 +162,11 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
                 _asked.Clear();
             }
             var keep = _asked.AddOrUpdate(standingKey, 1, (_, n) => n + 1) >= 2;
+            if (_standingKeys.Count > 4 * MaxCached)
+            {
+                _standingKeys.Clear();
+            }
+            _standingKeys[key] = standingKey;
             var (scope, grouping) = question(now);
             return facts.Answer(standingKey, scope, grouping, groupsOf, keep, (tallies, codes) => render(tallies, codes, now));
         });
@@ -155,14 +184,19 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         {
             entry.LastAsked = System.Diagnostics.Stopwatch.GetTimestamp();
             entry.Asked++;
+            if (entry.StandingKey is { } standingKey)
+            {
+                facts.Touch(standingKey);
+            }
             return (T)entry.Value;
         }
         var (value, validUntil) = compute(now);
+        value = (T)Unchanged(entry?.Value, value);
         if (_cache.Count >= MaxCached)
         {
             _cache.Clear();
         }
-        _cache[key] = new Entry(version, validUntil, value, at => compute(at)) { Asked = entry is null ? 1 : entry.Asked + 1 };
+        _cache[key] = new Entry(version, validUntil, value, at => compute(at)) { Asked = entry is null ? 1 : entry.Asked + 1, StandingKey = StandingKeyOf(key) };
         return value;
     }
 
@@ -192,7 +226,13 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
             try
             {
                 var (value, validUntil) = entry.Compute(now);
-                _cache.TryUpdate(key, new Entry(version, validUntil, value, entry.Compute) { LastAsked = entry.LastAsked, Asked = entry.Asked }, entry);
+                value = Unchanged(entry.Value, value);
+                _cache.TryUpdate(key, new Entry(version, validUntil, value, entry.Compute)
+                {
+                    LastAsked = entry.LastAsked,
+                    Asked = entry.Asked,
+                    StandingKey = entry.StandingKey,
+                }, entry);
                 refreshed++;
             }
             catch (ValidationException)

@@ -43,6 +43,15 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
         {
             Put(AcknowledgeWaits, acknowledgeWait, sign);
         }
+        // Before the cancellations: a reopened order can be returned and cancelled, and its evaluation still counts.
+        if ((flags & Flag.Evaluated) != 0)
+        {
+            Evaluated += sign;
+            if ((flags & Flag.Satisfied) != 0)
+            {
+                Satisfied += sign;
+            }
+        }
         if ((flags & Flag.Cancelled) != 0)
         {
             Cancelled += sign;
@@ -66,14 +75,6 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
             if (resolveWait >= 0)
             {
                 Put(ResolveWaits, resolveWait, sign);
-            }
-        }
-        if ((flags & Flag.Evaluated) != 0)
-        {
-            Evaluated += sign;
-            if ((flags & Flag.Satisfied) != 0)
-            {
-                Satisfied += sign;
             }
         }
         if (overdueAt != long.MaxValue)
