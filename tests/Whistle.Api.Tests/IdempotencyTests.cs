@@ -308,6 +308,51 @@ public class IdempotencyTests(WhistleApp app) : IClassFixture<WhistleApp>
     }
 
     [Fact]
+    public async Task A_request_that_outlives_its_reservation_is_undone_when_a_retry_took_the_key_over()
+    {
+        var order = await _client.File();
+        await _client.Whistle(order.Id);
+        var key = NewKey();
+        await using var db = app.Db();
+        Task<DateTimeOffset?> LockedUntil() => db.Database
+            .SqlQuery<DateTimeOffset?>($"SELECT locked_until AS \"Value\" FROM idempotency_keys WHERE key = {key}").SingleOrDefaultAsync();
+        async Task WaitFor(Func<DateTimeOffset?, bool> condition)
+        {
+            for (var polls = 0; !condition(await LockedUntil()); polls++)
+            {
+                Assert.True(polls < 500, "the request never reserved its key");
+                await Task.Delay(10);
+            }
+        }
+        // Hold the order's row so the first request reserves its key and then waits, past its lease.
+        // (Polling reads on the holder's connection: reservations commit at once, so it sees them.)
+        var holder = await db.Database.BeginTransactionAsync();
+        await db.Database.ExecuteSqlAsync($"SELECT 1 FROM orders WHERE id = {order.Id} FOR UPDATE");
+        var first = Send($"/api/v1/orders/{order.Id}/escalate", new { reason = "Late" }, key);
+        await WaitFor(lockedUntil => lockedUntil is not null);
+        var firstLease = await LockedUntil();
+
+        app.Clock.Advance(IdempotencyStore.Lease);
+        var retry = Send($"/api/v1/orders/{order.Id}/escalate", new { reason = "Late" }, key);
+        await WaitFor(lockedUntil => lockedUntil > firstLease); // the retry took the lapsed reservation over
+        await holder.CommitAsync();
+        await holder.DisposeAsync();
+        var responses = await Task.WhenAll(first, retry);
+
+        var acted = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+        var undone = Assert.Single(responses, r => r.StatusCode == HttpStatusCode.Conflict);
+        Assert.Same(await retry, acted);
+        Assert.Contains("in progress", (await undone.Read<Problem>()).Title);
+        var now = await _client.Get(order.Id);
+        Assert.Equal("street", now.EscalationLevel);
+        Assert.Equal(3, now.Version);
+        Assert.Equal(3, (await _client.History(order.Id)).Length);
+        var again = await Send($"/api/v1/orders/{order.Id}/escalate", new { reason = "Late" }, key);
+        Assert.True(Replayed(again));
+        Assert.Equal(await acted.Content.ReadAsStringAsync(), await again.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Without_a_key_every_post_acts()
     {
         var title = "No key " + Guid.NewGuid();
