@@ -9,6 +9,7 @@ using Whistle.Api.Features.Seeding;
 using Whistle.Api.Features.Stats;
 using Whistle.Api.Features.Workflow;
 using Whistle.Api.Infrastructure;
+using Whistle.Api.Infrastructure.Idempotency;
 using Whistle.Api.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -29,6 +30,8 @@ builder.Services.AddSingleton<ReferenceCache>();
 builder.Services.AddSingleton<OrderFacts>();
 builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();
+builder.Services.AddSingleton<ICallerIdentity, ActorHeaderIdentity>();
+builder.Services.AddHostedService<IdempotencySweep>();
 
 var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try
@@ -67,6 +70,9 @@ try
 
     app.UseExceptionHandler();
     app.UseStatusCodePages();
+    // Inside the exception handler, so a failed request's exception passes through it (rolling back
+    // and releasing its key) before it becomes a problem response.
+    app.UseMiddleware<IdempotencyMiddleware>();
     app.MapStatsMetrics();
 
     app.MapOpenApi("/openapi/{documentName}.json");

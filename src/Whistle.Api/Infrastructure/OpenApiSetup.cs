@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Whistle.Api.Features.Orders;
+using Whistle.Api.Infrastructure.Idempotency;
 
 namespace Whistle.Api.Infrastructure;
 
@@ -25,11 +26,21 @@ public static class OpenApiSetup
                     "the responsible department; the department acknowledges or returns it, then resolves it; the community " +
                     "evaluates the result, and an unsatisfied evaluation reopens it. Every order carries allowedActions, " +
                     "computed from the lifecycle (GET /api/v1/workflow). Errors are RFC 9457 problem details: 400 with " +
-                    "per-field errors, 404, 409 with the order's state and allowedActions, 412 for a stale If-Match.",
+                    "per-field errors, 404, 409 with the order's state and allowedActions, 412 for a stale If-Match. Every POST " +
+                    "takes an optional Idempotency-Key, which makes it safe to retry: see that header.",
                 License = new OpenApiLicense { Name = "MIT" },
             };
             // The document must not depend on the host it was fetched from: it is committed and compared.
             document.Servers = [];
+            return Task.CompletedTask;
+        });
+
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            if (HttpMethods.IsPost(context.Description.HttpMethod ?? ""))
+            {
+                DescribeIdempotency(operation, context.Document);
+            }
             return Task.CompletedTask;
         });
 
@@ -43,6 +54,55 @@ public static class OpenApiSetup
             return Task.CompletedTask;
         });
     }
+
+    /// <summary>Every POST takes an Idempotency-Key (<see cref="IdempotencyMiddleware"/> honours it on all of them).</summary>
+    private static void DescribeIdempotency(OpenApiOperation operation, OpenApiDocument? document)
+    {
+        operation.Parameters ??= [];
+        operation.Parameters.Add(new OpenApiParameter
+        {
+            Name = IdempotencyMiddleware.Header,
+            In = ParameterLocation.Header,
+            Description =
+                "Optional; makes the request safe to retry (a UUID is a good choice, 1 to 255 visible ASCII characters). " +
+                "Sent again with the same method, path and body by the same caller within 24 hours, the first successful " +
+                "response (status, body, Location, ETag) is replayed without acting again, marked Idempotent-Replayed: true. " +
+                "The same key with another request is 422; while the first is still running, 409. A request that fails " +
+                "(4xx or 5xx) stores nothing, so the key can be used again for the corrected request.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String, MinLength = 1, MaxLength = IdempotencyMiddleware.MaxKeyLength, Pattern = "^[!-~]+$" },
+        });
+        operation.Responses ??= [];
+        foreach (var (status, response) in operation.Responses)
+        {
+            if (status.StartsWith('2') && response is OpenApiResponse success)
+            {
+                success.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                success.Headers[IdempotencyMiddleware.ReplayedHeader] = new OpenApiHeader
+                {
+                    Description = "'true' when this is the stored response of an earlier request with the same Idempotency-Key.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                };
+            }
+        }
+        if (operation.Responses.TryGetValue("409", out var conflict) && conflict is OpenApiResponse documented)
+        {
+            documented.Description += "; also when a request with the same Idempotency-Key is still in progress";
+        }
+        else
+        {
+            operation.Responses["409"] = Problem("Conflict: a request with the same Idempotency-Key is still in progress.", document);
+        }
+        operation.Responses["422"] = Problem("The Idempotency-Key was first used with a different request.", document);
+    }
+
+    private static OpenApiResponse Problem(string description, OpenApiDocument? document) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference("ProblemDetails", document) },
+        },
+    };
 
     private static readonly Dictionary<Type, string> Examples = new()
     {

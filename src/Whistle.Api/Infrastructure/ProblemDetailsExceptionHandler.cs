@@ -3,6 +3,7 @@ using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Infrastructure.Idempotency;
 using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Infrastructure;
@@ -28,6 +29,12 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             },
             ActionNotPermittedException refused => NotPermitted(refused),
             StaleOrderVersionException stale => Stale(stale),
+            IdempotencyKeyException idempotency => new ProblemDetails
+            {
+                Status = idempotency.Status,
+                Title = idempotency.Title,
+                Detail = idempotency.Message,
+            },
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,

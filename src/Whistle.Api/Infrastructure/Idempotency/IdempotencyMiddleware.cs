@@ -1,0 +1,176 @@
+using System.Data;
+using System.Security.Cryptography;
+using System.Text;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Persistence;
+
+namespace Whistle.Api.Infrastructure.Idempotency;
+
+/// <summary>
+/// <c>Idempotency-Key</c> on every POST endpoint: the first request with a key acts and its
+/// successful response is stored; the same key with the same request replays that response without
+/// acting again; with another request it is 422; while the first still runs it is 409. Without the
+/// header nothing changes.
+/// </summary>
+/// <remarks>
+/// Exactly once: the key is reserved first (its own statement, committed at once, so a duplicate
+/// sees it), then this middleware opens the request's transaction on the scoped
+/// <see cref="WhistleDbContext"/> (the <see cref="TransactionBehavior{TMessage,TResponse}"/> joins it)
+/// and stores the response in it, so the change and its stored response commit together or not at
+/// all. The response is buffered until then, so no client sees a success that did not commit. A
+/// failure (an exception, or any status outside 2xx) rolls back and releases the key: nothing
+/// happened, and the client may fix the request and retry with the same key.
+/// </remarks>
+public sealed class IdempotencyMiddleware(RequestDelegate next, ICallerIdentity caller, TimeProvider clock, ILogger<IdempotencyMiddleware> logger)
+{
+    public const string Header = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    public const int MaxKeyLength = 255;
+
+    public async Task InvokeAsync(HttpContext http)
+    {
+        if (!HttpMethods.IsPost(http.Request.Method) || http.GetEndpoint() is null
+            || !http.Request.Headers.TryGetValue(Header, out var values))
+        {
+            await next(http);
+            return;
+        }
+        var key = ValidKey(values);
+        var scope = caller.Credential(http);
+        var fingerprint = await FingerprintAsync(http.Request, http.RequestAborted);
+        var db = http.RequestServices.GetRequiredService<WhistleDbContext>();
+        var token = Guid.NewGuid();
+
+        var outcome = await IdempotencyStore.ReserveAsync(db, scope, key, fingerprint, token, clock.GetUtcNow(), http.RequestAborted);
+        switch (outcome)
+        {
+            case IdempotencyStore.Mismatch:
+                throw new IdempotencyKeyException(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused with another request",
+                    "This Idempotency-Key was first used with a different request (method, path or body). Use a new key for a new request.");
+            case IdempotencyStore.InProgress:
+                throw new IdempotencyKeyException(StatusCodes.Status409Conflict, "A request with this idempotency key is still in progress",
+                    "The first request with this Idempotency-Key has not finished yet. Retry shortly to receive its response.");
+            case IdempotencyStore.Completed completed:
+                await ReplayAsync(http, completed);
+                return;
+        }
+
+        await ActOnceAsync(http, db, scope, key, token);
+    }
+
+    private async Task ActOnceAsync(HttpContext http, WhistleDbContext db, string scope, string key, Guid token)
+    {
+        var original = http.Response.Body;
+        using var buffer = new MemoryStream();
+        http.Response.Body = buffer;
+        var completed = false;
+        try
+        {
+            db.Database.AutoSavepointsEnabled = false;
+            await using (var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, http.RequestAborted))
+            {
+                await next(http);
+                var status = http.Response.StatusCode;
+                if (status is >= 200 and < 300)
+                {
+                    var response = new IdempotencyStore.Completed(status, http.Response.ContentType,
+                        NullIfEmpty(http.Response.Headers.Location), NullIfEmpty(http.Response.Headers.ETag), buffer.ToArray());
+                    // Having acted, finish storing and committing even if the client has gone: its retry will want the replay.
+                    if (!await IdempotencyStore.CompleteAsync(transaction, scope, key, token, response, CancellationToken.None))
+                    {
+                        // The lease lapsed and a retry took the key over: this request's change must not commit as well.
+                        throw new IdempotencyKeyException(StatusCodes.Status409Conflict, "A request with this idempotency key is still in progress",
+                            "This request outlived its reservation of the Idempotency-Key and was undone; retry to receive the response of the one that holds it.");
+                    }
+                    await transaction.CommitAsync(CancellationToken.None);
+                    completed = true;
+                }
+                // Otherwise disposing the transaction rolls back whatever the request did.
+            }
+        }
+        finally
+        {
+            http.Response.Body = original;
+            if (!completed)
+            {
+                await ReleaseAsync(db, scope, key, token);
+            }
+        }
+        buffer.Position = 0;
+        await buffer.CopyToAsync(original, http.RequestAborted);
+    }
+
+    private async Task ReleaseAsync(WhistleDbContext db, string scope, string key, Guid token)
+    {
+        try
+        {
+            await IdempotencyStore.ReleaseAsync(db, scope, key, token);
+        }
+        catch (Exception exception) when (exception is DbUpdateException or InvalidOperationException or System.Data.Common.DbException)
+        {
+            // The reservation frees itself when its lease lapses; the request's own failure is what the client must hear about.
+            logger.LogWarning(exception, "Could not release idempotency key {Key}; it frees itself after {Lease}.", key, IdempotencyStore.Lease);
+        }
+    }
+
+    private static async Task ReplayAsync(HttpContext http, IdempotencyStore.Completed completed)
+    {
+        var response = http.Response;
+        response.StatusCode = completed.Status;
+        response.ContentType = completed.ContentType;
+        if (completed.Location is not null)
+        {
+            response.Headers.Location = completed.Location;
+        }
+        if (completed.ETag is not null)
+        {
+            response.Headers.ETag = completed.ETag;
+        }
+        response.Headers[ReplayedHeader] = "true";
+        response.ContentLength = completed.Body.Length;
+        await response.Body.WriteAsync(completed.Body, http.RequestAborted);
+    }
+
+    /// <summary>One value of 1 to 255 visible ASCII characters.</summary>
+    private static string ValidKey(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        var key = values.Count == 1 ? values[0] ?? "" : "";
+        if (key.Length is 0 or > MaxKeyLength || key.Any(c => c is < '!' or > '~'))
+        {
+            throw new ValidationException([new ValidationFailure(Header,
+                $"{Header} must be one value of 1 to {MaxKeyLength} visible ASCII characters (a UUID is a good choice).")]);
+        }
+        return key;
+    }
+
+    /// <summary>SHA-256 of the method, path, query and body bytes: what makes a retry the same request.</summary>
+    public static byte[] Fingerprint(string method, string pathAndQuery, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes($"{method} {pathAndQuery}\n"));
+        hash.AppendData(body);
+        return hash.GetHashAndReset();
+    }
+
+    private static async Task<byte[]> FingerprintAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        // Buffered, so the endpoint reads the body again after us.
+        request.EnableBuffering();
+        using var body = new MemoryStream();
+        await request.Body.CopyToAsync(body, cancellationToken);
+        request.Body.Position = 0;
+        return Fingerprint(request.Method, $"{request.Path}{request.QueryString}", body.GetBuffer().AsSpan(0, (int)body.Length));
+    }
+
+    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();
+}
+
+/// <summary>A key that cannot be honoured now: reused with another request (422) or still in progress (409).</summary>
+public sealed class IdempotencyKeyException(int status, string title, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public string Title { get; } = title;
+}
