@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using FluentValidation;
 using Whistle.Api;
 using Whistle.Api.Features.Dashboard;
+using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
@@ -22,6 +23,7 @@ if (args is ["seed", .. var seedArgs])
 builder.Services.AddOptions<WhistleOptions>()
     .Bind(builder.Configuration.GetSection(WhistleOptions.Section))
     .Validate(o => o.HasKnownTimeZone(), "Whistle:TimeZone is not a time zone this machine knows (for example Asia/Shanghai).")
+    .Validate(o => o.HasValidSchedule(), "Whistle:SchedulerInterval, Whistle:EscalateAgainAfter and Whistle:AutoCloseAfterDays must be positive.")
     .ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PeriodParser>();
@@ -29,6 +31,8 @@ builder.Services.AddSingleton<ReferenceCache>();
 builder.Services.AddSingleton<OrderFacts>();
 builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();
+builder.Services.AddSingleton<DeadlineScheduler>();
+builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
 
 var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try

@@ -10,12 +10,15 @@ public class WorkflowDescriptionTests
         var workflow = Lifecycle.Describe();
 
         Assert.Equal(OrderState.Discovered, workflow.InitialState);
-        Assert.Equal(14, workflow.Transitions.Count); // the table's 15 rows, the three ratings folded into two guarded transitions
+        // The table's 15 rows, the three ratings folded into two guarded transitions, and the scheduler's close.
+        Assert.Equal(15, workflow.Transitions.Count);
         var evaluations = workflow.Transitions.Where(t => t.Action == OrderAction.Evaluate).ToList();
         Assert.Equal(2, evaluations.Count);
         Assert.Contains(evaluations, t => t.To == OrderState.Closed && t.Guard == Lifecycle.SatisfiedGuard);
         Assert.Contains(evaluations, t => t.To == OrderState.Acknowledged && t.Guard == Lifecycle.UnsatisfiedGuard);
-        Assert.All(workflow.Transitions.Where(t => t.Action != OrderAction.Evaluate), t => Assert.Null(t.Guard));
+        Assert.Contains(new WorkflowTransition(OrderState.Resolved, OrderAction.CloseUnevaluated, OrderState.Closed, Lifecycle.SchedulerGuard),
+            workflow.Transitions);
+        Assert.All(workflow.Transitions.Where(t => t.Action is not (OrderAction.Evaluate or OrderAction.CloseUnevaluated)), t => Assert.Null(t.Guard));
     }
 
     [Fact]

@@ -19,13 +19,14 @@ public static class Lifecycle
 {
     public const string SatisfiedGuard = "rated satisfied or basically satisfied";
     public const string UnsatisfiedGuard = "rated unsatisfied: reopened";
+    public const string SchedulerGuard = "by the scheduler only, when the evaluation period has passed";
 
     public sealed class Machine
     {
         private readonly StateMachine<OrderState, OrderAction> _machine;
         private readonly StateMachine<OrderState, OrderAction>.TriggerWithParameters<Rating> _evaluate;
 
-        internal Machine(Func<OrderState> read, Action<OrderState> write)
+        internal Machine(Func<OrderState> read, Action<OrderState> write, bool scheduler)
         {
             _machine = new StateMachine<OrderState, OrderAction>(read, write);
             _evaluate = _machine.SetTriggerParameters<Rating>(OrderAction.Evaluate);
@@ -53,7 +54,9 @@ public static class Lifecycle
 
             _machine.Configure(OrderState.Resolved)
                 .PermitIf(_evaluate, OrderState.Closed, rating => rating != Rating.Unsatisfied, SatisfiedGuard)
-                .PermitIf(_evaluate, OrderState.Acknowledged, rating => rating == Rating.Unsatisfied, UnsatisfiedGuard);
+                .PermitIf(_evaluate, OrderState.Acknowledged, rating => rating == Rating.Unsatisfied, UnsatisfiedGuard)
+                // Only the scheduler closes an unevaluated order; clients never see it among their actions.
+                .PermitIf(OrderAction.CloseUnevaluated, OrderState.Closed, () => scheduler, SchedulerGuard);
 
             _machine.Configure(OrderState.Closed);
             _machine.Configure(OrderState.HandledLocally);
@@ -93,8 +96,11 @@ public static class Lifecycle
         public StateMachineInfo GetInfo() => _machine.GetInfo();
     }
 
-    /// <summary>A machine over an order's state, held outside it.</summary>
-    public static Machine For(Func<OrderState> read, Action<OrderState> write) => new(read, write);
+    /// <summary>
+    /// A machine over an order's state, held outside it; <paramref name="scheduler"/>: the background
+    /// scheduler acts, which alone may take the scheduler's actions.
+    /// </summary>
+    public static Machine For(Func<OrderState> read, Action<OrderState> write, bool scheduler = false) => new(read, write, scheduler);
 
     // What each state permits never changes while the program runs; lists of orders ask it per order.
     private static readonly FrozenDictionary<OrderState, OrderAction[]> Allowed = Enum.GetValues<OrderState>()

@@ -248,6 +248,65 @@ public sealed class Order
     }
 
     /// <summary>
+    /// The running deadline the order has missed at <paramref name="now"/>, the earliest if both:
+    /// while whistled, acknowledgeBy and resolveBy; once acknowledged, resolveBy. None otherwise
+    /// (returned, resolved and finished orders have no running deadline). The same rule as the
+    /// statistics' overdueNow and the overdue listing.
+    /// </summary>
+    public MissedDeadline? MissedDeadlineAt(DateTimeOffset now)
+    {
+        MissedDeadline? missed = null;
+        if (State == OrderState.Whistled && AcknowledgeBy is { } acknowledgeBy && acknowledgeBy < now)
+        {
+            missed = new MissedDeadline("acknowledge", acknowledgeBy);
+        }
+        if (State is OrderState.Whistled or OrderState.Acknowledged && ResolveBy is { } resolveBy && resolveBy < now
+            && (missed is null || resolveBy < missed.At))
+        {
+            missed = new MissedDeadline("resolve", resolveBy);
+        }
+        return missed;
+    }
+
+    /// <summary>
+    /// Whether the scheduler escalates the order now: it is past a running deadline, and it has not
+    /// been escalated yet (to the street) or was escalated to the street at least
+    /// <paramref name="again"/> ago and is still overdue (to the district). The scheduler never goes
+    /// past the district; supervisors may still press there by hand.
+    /// </summary>
+    public bool DueEscalationAt(DateTimeOffset now, TimeSpan again) =>
+        MissedDeadlineAt(now) is not null
+        && (EscalationLevel == EscalationLevel.None
+            || (EscalationLevel == EscalationLevel.Street && LastEscalatedAt is { } last && last <= now - again));
+
+    /// <summary>The scheduler escalates an overdue order one level, naming the deadline it missed.</summary>
+    public void EscalateOverdue(string actor, DateTimeOffset at)
+    {
+        var missed = MissedDeadlineAt(at) ?? throw new InvalidOperationException("The order is not past a running deadline.");
+        Escalate($"Missed the {missed.Name} deadline ({missed.Name}By {missed.At:O}).", actor, at);
+    }
+
+    /// <summary>
+    /// The evaluation period passed without an evaluation: the scheduler closes the order, recorded
+    /// as closed without evaluation. No rating, so it counts as completed but neither evaluated nor satisfied.
+    /// </summary>
+    public void CloseUnevaluated(TimeSpan evaluationPeriod, string actor, DateTimeOffset at)
+    {
+        if (State == OrderState.Resolved && !(ResolvedAt + evaluationPeriod <= at))
+        {
+            throw new InvalidOperationException("The evaluation period has not passed yet.");
+        }
+        var from = State;
+        Lifecycle.For(() => State, s => State = s, scheduler: true).Fire(OrderAction.CloseUnevaluated);
+        ClosedAt = at;
+        Record(OrderAction.CloseUnevaluated, from, actor, at, new()
+        {
+            ["resolvedAt"] = Stamp(ResolvedAt),
+            ["evaluationPeriodDays"] = evaluationPeriod.TotalDays.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    /// <summary>
     /// Refuses a change made against versions other than the one stored (an <c>If-Match</c> that no
     /// longer matches). No versions given means the caller accepts whatever is current.
     /// </summary>
@@ -279,3 +338,6 @@ public sealed class Order
 
     private static string? Stamp(DateTimeOffset? at) => at?.ToString("O");
 }
+
+/// <summary>A running deadline an order has missed: <c>acknowledge</c> or <c>resolve</c>, and when it was.</summary>
+public sealed record MissedDeadline(string Name, DateTimeOffset At);

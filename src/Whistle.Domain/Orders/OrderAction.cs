@@ -12,4 +12,9 @@ public enum OrderAction
     Cancel,
     /// <summary>督办: a supervisor presses the department about an overdue order; the state does not change.</summary>
     Escalate,
+    /// <summary>
+    /// The scheduler closes a resolved order the community did not evaluate in time: closed without
+    /// evaluation, no rating. Not a client action (no endpoint; guarded in <see cref="Lifecycle"/>).
+    /// </summary>
+    CloseUnevaluated,
 }

@@ -14,7 +14,7 @@ public sealed record Order(
 
 public sealed record OrderLocation(double Latitude, double Longitude, string? Address);
 
-public sealed record OrderDeadlines(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy);
+public sealed record OrderDeadlines(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy, bool Overdue, DateTimeOffset? OverdueSince);
 
 public sealed record OrderMilestones(
     DateTimeOffset FiledAt, DateTimeOffset? FirstWhistledAt, DateTimeOffset? WhistledAt, DateTimeOffset? FirstAcknowledgedAt,

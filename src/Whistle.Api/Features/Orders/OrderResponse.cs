@@ -40,7 +40,8 @@ public sealed record OrderResponse(
     string? EvaluationComment,
     CancelReason? CancelReason)
 {
-    public static OrderResponse From(Order order) => new(
+    /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
+    public static OrderResponse From(Order order, DateTimeOffset now) => new(
         order.Id,
         OrderCode.Format(order.Number),
         order.State,
@@ -57,7 +58,7 @@ public sealed record OrderResponse(
         order.ReturnedByDepartmentCode,
         order.EscalationLevel,
         new LocationResponse(order.Location.Latitude, order.Location.Longitude, order.Location.Address),
-        new DeadlinesResponse(order.AcknowledgeBy, order.ResolveBy),
+        new DeadlinesResponse(order.AcknowledgeBy, order.ResolveBy, order.MissedDeadlineAt(now) is { } missed, order.MissedDeadlineAt(now)?.At),
         new MilestonesResponse(
             order.FiledAt, order.FirstWhistledAt, order.WhistledAt, order.FirstAcknowledgedAt, order.AcknowledgedAt, order.ReturnedAt,
             order.ResolvedAt, order.EvaluatedAt, order.ClosedAt, order.HandledLocallyAt, order.CancelledAt, order.LastEscalatedAt),
@@ -77,7 +78,10 @@ public sealed record LocationResponse(double Latitude, double Longitude, string?
 
 /// <param name="AcknowledgeBy">When the department must have acknowledged; set by each whistle, cleared by a return or cancellation.</param>
 /// <param name="ResolveBy">When the department must have resolved; set by each whistle and renewed by a reopen.</param>
-public sealed record DeadlinesResponse(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy);
+/// <param name="Overdue">Past a running deadline as of the response: whistled and not acknowledged by acknowledgeBy,
+/// or not resolved by resolveBy (the rule of the statistics' overdueNow and of <c>?overdue=true</c>).</param>
+/// <param name="OverdueSince">The running deadline it missed (the earlier if both); null when not overdue.</param>
+public sealed record DeadlinesResponse(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy, bool Overdue, DateTimeOffset? OverdueSince);
 
 /// <param name="FirstWhistledAt">The first whistle: the time that places the order in a statistics period.</param>
 /// <param name="WhistledAt">The latest whistle (a re-whistle after a return moves it).</param>
