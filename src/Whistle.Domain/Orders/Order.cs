@@ -72,12 +72,20 @@ public sealed class Order
     public string? EvaluationComment { get; private set; }
     public CancelReason? CancelReason { get; private set; }
 
+    /// <summary>The department's pending request for a later resolve deadline: when, by whom, to when and why.</summary>
+    public DateTimeOffset? ExtensionRequestedAt { get; private set; }
+    public string? ExtensionRequestedBy { get; private set; }
+    public DateTimeOffset? ExtensionResolveBy { get; private set; }
+    public string? ExtensionReason { get; private set; }
+
+    public bool ExtensionPending => ExtensionRequestedAt is not null;
+
     private Order() { }
 
     /// <summary>History entries made since the order was loaded; the store appends them with the change.</summary>
     public IReadOnlyList<OrderHistoryEntry> NewHistory => _newHistory;
 
-    public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State);
+    public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State, ExtensionPending);
 
     /// <summary>The store numbers orders as it saves them (the code people read comes from it); once.</summary>
     public void AssignNumber(long number)
@@ -171,6 +179,7 @@ public sealed class Order
     public void Return(string reason, string actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Return);
+        ClearExtension();
         var department = DepartmentCode;
         ReturnedByDepartmentCode = department;
         DepartmentCode = null;
@@ -185,6 +194,7 @@ public sealed class Order
     public void Resolve(string result, string actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Resolve);
+        ClearExtension();
         Result = result;
         ResolvedAt = at;
         Record(OrderAction.Resolve, from, actor, at, new() { ["result"] = result });
@@ -307,6 +317,69 @@ public sealed class Order
     }
 
     /// <summary>
+    /// The department asks to resolve by a later time, with a reason. Acknowledged orders only, one
+    /// request at a time; the time must be later than the current resolve deadline.
+    /// </summary>
+    public void RequestExtension(DateTimeOffset resolveBy, string reason, string actor, DateTimeOffset at)
+    {
+        if (State == OrderState.Acknowledged && !ExtensionPending && !(resolveBy > ResolveBy && resolveBy > at))
+        {
+            throw new ArgumentOutOfRangeException(nameof(resolveBy), resolveBy, "An extension must end later than the current resolve deadline and later than now.");
+        }
+        var from = Transition(OrderAction.RequestExtension);
+        ExtensionRequestedAt = at;
+        ExtensionRequestedBy = actor;
+        ExtensionResolveBy = resolveBy;
+        ExtensionReason = reason;
+        Record(OrderAction.RequestExtension, from, actor, at, new()
+        {
+            ["resolveBy"] = Stamp(resolveBy),
+            ["currentResolveBy"] = Stamp(ResolveBy),
+            ["reason"] = reason,
+        });
+    }
+
+    /// <summary>A supervisor grants the pending request: the resolve deadline moves to the time asked for.</summary>
+    public void ApproveExtension(string? note, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.ApproveExtension);
+        var previous = ResolveBy;
+        ResolveBy = ExtensionResolveBy;
+        var requestedBy = ExtensionRequestedBy;
+        ClearExtension();
+        Record(OrderAction.ApproveExtension, from, actor, at, new()
+        {
+            ["resolveBy"] = Stamp(ResolveBy),
+            ["previousResolveBy"] = Stamp(previous),
+            ["requestedBy"] = requestedBy,
+            ["note"] = note,
+        });
+    }
+
+    /// <summary>A supervisor refuses the pending request; the resolve deadline stands.</summary>
+    public void RefuseExtension(string reason, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.RefuseExtension);
+        var requested = ExtensionResolveBy;
+        var requestedBy = ExtensionRequestedBy;
+        ClearExtension();
+        Record(OrderAction.RefuseExtension, from, actor, at, new()
+        {
+            ["requestedResolveBy"] = Stamp(requested),
+            ["requestedBy"] = requestedBy,
+            ["reason"] = reason,
+        });
+    }
+
+    private void ClearExtension()
+    {
+        ExtensionRequestedAt = null;
+        ExtensionRequestedBy = null;
+        ExtensionResolveBy = null;
+        ExtensionReason = null;
+    }
+
+    /// <summary>
     /// Refuses a change made against versions other than the one stored (an <c>If-Match</c> that no
     /// longer matches). No versions given means the caller accepts whatever is current.
     /// </summary>
@@ -318,7 +391,7 @@ public sealed class Order
         }
     }
 
-    private Lifecycle.Machine Machine() => Lifecycle.For(() => State, s => State = s);
+    private Lifecycle.Machine Machine() => Lifecycle.For(() => State, s => State = s, extensionPending: () => ExtensionPending);
 
     private OrderState Transition(OrderAction action, Rating? rating = null)
     {

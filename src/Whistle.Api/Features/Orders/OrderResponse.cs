@@ -12,6 +12,7 @@ namespace Whistle.Api.Features.Orders;
 /// <param name="ReturnedByDepartmentCode">The department that last returned it, if any.</param>
 /// <param name="Result">What was done: the department's resolution, or the community's own fix.</param>
 /// <param name="Rating">The community's latest evaluation.</param>
+/// <param name="PendingExtension">The department's request for a later resolve deadline awaiting a supervisor; null when none.</param>
 /// <param name="EscalationLevel">Who is pressing the department about it (督办): none, the street's supervisor, or the district.</param>
 public sealed record OrderResponse(
     Guid Id,
@@ -38,7 +39,8 @@ public sealed record OrderResponse(
     string? ReturnReason,
     Rating? Rating,
     string? EvaluationComment,
-    CancelReason? CancelReason)
+    CancelReason? CancelReason,
+    ExtensionResponse? PendingExtension)
 {
     /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
     public static OrderResponse From(Order order, DateTimeOffset now) => new(
@@ -68,7 +70,10 @@ public sealed record OrderResponse(
         order.ReturnReason,
         order.Rating,
         order.EvaluationComment,
-        order.CancelReason);
+        order.CancelReason,
+        order.ExtensionRequestedAt is { } requestedAt
+            ? new ExtensionResponse(requestedAt, order.ExtensionRequestedBy!, order.ExtensionResolveBy!.Value, order.ExtensionReason!)
+            : null);
 }
 
 /// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
@@ -107,3 +112,9 @@ public sealed record MilestonesResponse(
 /// <param name="Reopens">Times an unsatisfied evaluation reopened it.</param>
 /// <param name="Escalations">Times a supervisor escalated it (督办).</param>
 public sealed record CountersResponse(int Whistles, int Returns, int Reopens, int Escalations);
+
+/// <param name="RequestedAt">When the department asked.</param>
+/// <param name="RequestedBy">Who asked.</param>
+/// <param name="ResolveBy">The resolve deadline asked for; approving moves deadlines.resolveBy here.</param>
+/// <param name="Reason">Why.</param>
+public sealed record ExtensionResponse(DateTimeOffset RequestedAt, string RequestedBy, DateTimeOffset ResolveBy, string Reason);
