@@ -24,7 +24,9 @@ builder.Services.AddOptions<WhistleOptions>()
     .Bind(builder.Configuration.GetSection(WhistleOptions.Section))
     .Validate(o => o.HasKnownTimeZone(), "Whistle:TimeZone is not a time zone this machine knows (for example Asia/Shanghai).")
     .Validate(o => o.HasValidSchedule(), "Whistle:SchedulerInterval, Whistle:EscalateAgainAfter and Whistle:AutoCloseAfterDays must be positive.")
+    .Validate(o => o.HasValidCalendar(), "Whistle:Holidays and Whistle:Workdays are dates written yyyy-MM-dd.")
     .ValidateOnStart();
+builder.Services.AddSingleton(services => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WhistleOptions>>().Value.Calendar());
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PeriodParser>();
 builder.Services.AddSingleton<ReferenceCache>();

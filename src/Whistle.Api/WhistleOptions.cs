@@ -30,5 +30,19 @@ public sealed class WhistleOptions
     /// <summary>A resolved order not evaluated within this many days is closed without evaluation.</summary>
     public double AutoCloseAfterDays { get; set; } = 7;
 
+    /// <summary>Public holidays (dates, yyyy-MM-dd, in <see cref="TimeZone"/>): not working days.</summary>
+    public List<string> Holidays { get; set; } = [];
+
+    /// <summary>Weekend dates made working days (调休), yyyy-MM-dd.</summary>
+    public List<string> Workdays { get; set; } = [];
+
+    public bool HasValidCalendar() => Holidays.Concat(Workdays).All(d => DateOnly.TryParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _));
+
+    /// <summary>The district's working days, for resolve limits counted in working days.</summary>
+    public Whistle.Domain.Orders.WorkingCalendar Calendar() => new(
+        Zone,
+        Holidays.Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+        Workdays.Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+
     public bool HasValidSchedule() => SchedulerInterval > TimeSpan.Zero && EscalateAgainAfter > TimeSpan.Zero && AutoCloseAfterDays > 0;
 }

@@ -146,7 +146,7 @@ public sealed class Order
         AcknowledgedAt = null;
         WhistleCount++;
         AcknowledgeBy = at + limits.AcknowledgeWithin;
-        ResolveBy = at + limits.ResolveWithin;
+        ResolveBy = limits.ResolveByFrom(at);
         Record(OrderAction.Whistle, from, actor, at, new()
         {
             ["departmentCode"] = departmentCode,
@@ -220,7 +220,7 @@ public sealed class Order
             ReopenCount++;
             ResolvedAt = null;
             Result = null;
-            ResolveBy = at + limits.ResolveWithin;
+            ResolveBy = limits.ResolveByFrom(at);
         }
         Record(OrderAction.Evaluate, from, actor, at, new()
         {

@@ -355,6 +355,10 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<bool>("ResolveInWorkingDays")
+                        .HasColumnType("boolean")
+                        .HasColumnName("resolve_in_working_days");
+
                     b.Property<int>("ResolveWithinHours")
                         .HasColumnType("integer")
                         .HasColumnName("resolve_within_hours");
