@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using FluentValidation;
 using Whistle.Api;
 using Whistle.Api.Features.Dashboard;
+using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
@@ -23,7 +24,10 @@ if (args is ["seed", .. var seedArgs])
 builder.Services.AddOptions<WhistleOptions>()
     .Bind(builder.Configuration.GetSection(WhistleOptions.Section))
     .Validate(o => o.HasKnownTimeZone(), "Whistle:TimeZone is not a time zone this machine knows (for example Asia/Shanghai).")
+    .Validate(o => o.HasValidSchedule(), "Whistle:SchedulerInterval, Whistle:EscalateAgainAfter and Whistle:AutoCloseAfterDays must be positive.")
+    .Validate(o => o.HasValidCalendar(), "Whistle:Holidays and Whistle:Workdays are dates written yyyy-MM-dd.")
     .ValidateOnStart();
+builder.Services.AddSingleton(services => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WhistleOptions>>().Value.Calendar());
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PeriodParser>();
 builder.Services.AddSingleton<ReferenceCache>();
@@ -32,6 +36,8 @@ builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();
 builder.Services.AddSingleton<ICallerIdentity, ActorHeaderIdentity>();
 builder.Services.AddHostedService<IdempotencySweep>();
+builder.Services.AddSingleton<DeadlineScheduler>();
+builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
 
 var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try

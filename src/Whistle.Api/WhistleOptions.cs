@@ -17,4 +17,32 @@ public sealed class WhistleOptions
     /// defaults to WHISTLE_DATA_DIR or the user's data folder.
     /// </summary>
     public string? DataDirectory { get; set; }
+
+    /// <summary>Whether this instance runs the deadline scheduler in the background (any number of instances may).</summary>
+    public bool SchedulerEnabled { get; set; } = true;
+
+    /// <summary>How often the scheduler looks for overdue and unevaluated orders.</summary>
+    public TimeSpan SchedulerInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>An order escalated to the street and still overdue this long after goes to the district.</summary>
+    public TimeSpan EscalateAgainAfter { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>A resolved order not evaluated within this many days is closed without evaluation.</summary>
+    public double AutoCloseAfterDays { get; set; } = 7;
+
+    /// <summary>Public holidays (dates, yyyy-MM-dd, in <see cref="TimeZone"/>): not working days.</summary>
+    public List<string> Holidays { get; set; } = [];
+
+    /// <summary>Weekend dates made working days (调休), yyyy-MM-dd.</summary>
+    public List<string> Workdays { get; set; } = [];
+
+    public bool HasValidCalendar() => Holidays.Concat(Workdays).All(d => DateOnly.TryParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out _));
+
+    /// <summary>The district's working days, for resolve limits counted in working days.</summary>
+    public Whistle.Domain.Orders.WorkingCalendar Calendar() => new(
+        Zone,
+        Holidays.Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
+        Workdays.Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
+
+    public bool HasValidSchedule() => SchedulerInterval > TimeSpan.Zero && EscalateAgainAfter > TimeSpan.Zero && AutoCloseAfterDays > 0;
 }

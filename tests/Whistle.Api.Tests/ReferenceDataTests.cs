@@ -14,7 +14,7 @@ public class ReferenceDataTests(WhistleApp app) : IClassFixture<WhistleApp>
     public sealed record Department(string Code, string Name);
     public sealed record Category(
         string Code, string Name, string DepartmentCode, int AcknowledgeWithinHours, int ResolveWithinHours,
-        int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours);
+        int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours, bool ResolveInWorkingDays);
 
     private async Task<T[]> List<T>(string path)
     {
@@ -67,7 +67,7 @@ public class ReferenceDataTests(WhistleApp app) : IClassFixture<WhistleApp>
             Assert.True(c.UrgentAcknowledgeWithinHours <= c.AcknowledgeWithinHours && c.UrgentResolveWithinHours <= c.ResolveWithinHours);
         });
         var garbage = Assert.Single(categories, c => c.Code == "garbage");
-        Assert.Equal(new Category("garbage", "垃圾清运不及时", "sanitation", 4, 24, 2, 12), garbage);
+        Assert.Equal(new Category("garbage", "垃圾清运不及时", "sanitation", 4, 24, 2, 12, false), garbage);
         Assert.All(await List<Category>("categories?departmentCode=water"), c => Assert.Equal("water", c.DepartmentCode));
     }
 }

@@ -83,7 +83,7 @@ public class LifecycleTableTests
     [Theory]
     [InlineData(Discovered, new[] { "whistle", "handle-locally", "cancel" })]
     [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate" })]
-    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate" })]
+    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate", "request-extension" })]
     [InlineData(Returned, new[] { "whistle", "cancel" })]
     [InlineData(Resolved, new[] { "evaluate" })]
     [InlineData(Closed, new string[0])]

@@ -91,7 +91,7 @@ public class OrderRulesTests
         Assert.Null(order.ResolvedAt);
         Assert.Null(order.Result);
         Assert.Equal(Rating.Unsatisfied, order.Rating);
-        Assert.Equal([OrderAction.Return, OrderAction.Resolve, OrderAction.Escalate], order.AllowedActions());
+        Assert.Equal([OrderAction.Return, OrderAction.Resolve, OrderAction.Escalate, OrderAction.RequestExtension], order.AllowedActions());
     }
 
     [Fact]

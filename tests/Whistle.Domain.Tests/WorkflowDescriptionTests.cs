@@ -10,12 +10,20 @@ public class WorkflowDescriptionTests
         var workflow = Lifecycle.Describe();
 
         Assert.Equal(OrderState.Discovered, workflow.InitialState);
-        Assert.Equal(14, workflow.Transitions.Count); // the table's 15 rows, the three ratings folded into two guarded transitions
+        // The table's 15 rows, the three ratings folded into two guarded transitions, the scheduler's close and the extensions.
+        Assert.Equal(18, workflow.Transitions.Count);
         var evaluations = workflow.Transitions.Where(t => t.Action == OrderAction.Evaluate).ToList();
         Assert.Equal(2, evaluations.Count);
         Assert.Contains(evaluations, t => t.To == OrderState.Closed && t.Guard == Lifecycle.SatisfiedGuard);
         Assert.Contains(evaluations, t => t.To == OrderState.Acknowledged && t.Guard == Lifecycle.UnsatisfiedGuard);
-        Assert.All(workflow.Transitions.Where(t => t.Action != OrderAction.Evaluate), t => Assert.Null(t.Guard));
+        Assert.Contains(new WorkflowTransition(OrderState.Resolved, OrderAction.CloseUnevaluated, OrderState.Closed, Lifecycle.SchedulerGuard),
+            workflow.Transitions);
+        Assert.Contains(new WorkflowTransition(OrderState.Acknowledged, OrderAction.RequestExtension, OrderState.Acknowledged, Lifecycle.NoExtensionPendingGuard),
+            workflow.Transitions);
+        Assert.Contains(new WorkflowTransition(OrderState.Acknowledged, OrderAction.RefuseExtension, OrderState.Acknowledged, Lifecycle.ExtensionPendingGuard),
+            workflow.Transitions);
+        Assert.All(workflow.Transitions.Where(t => t.Action is not (OrderAction.Evaluate or OrderAction.CloseUnevaluated
+            or OrderAction.RequestExtension or OrderAction.ApproveExtension or OrderAction.RefuseExtension)), t => Assert.Null(t.Guard));
     }
 
     [Fact]

@@ -12,7 +12,9 @@ namespace Whistle.Api.Persistence;
 public sealed class RowLocks : DbCommandInterceptor
 {
     public const string Tag = "whistle:for-update";
+    public const string SkipLockedTag = "whistle:for-update-skip-locked";
     private static readonly string Marker = $"-- {Tag}";
+    private static readonly string SkipLockedMarker = $"-- {SkipLockedTag}";
 
     public static readonly RowLocks Instance = new();
 
@@ -32,7 +34,12 @@ public sealed class RowLocks : DbCommandInterceptor
 
     private static void AppendLock(DbCommand command)
     {
-        if (command.CommandText.StartsWith(Marker, StringComparison.Ordinal))
+        // The longer tag first: it starts with the shorter one.
+        if (command.CommandText.StartsWith(SkipLockedMarker, StringComparison.Ordinal))
+        {
+            command.CommandText = command.CommandText.TrimEnd().TrimEnd(';') + " FOR UPDATE SKIP LOCKED";
+        }
+        else if (command.CommandText.StartsWith(Marker, StringComparison.Ordinal))
         {
             command.CommandText = command.CommandText.TrimEnd().TrimEnd(';') + " FOR UPDATE";
         }
@@ -43,4 +50,10 @@ public static class RowLockQueries
 {
     /// <summary>Locks the rows the query reads until the transaction ends.</summary>
     public static IQueryable<T> ForUpdate<T>(this IQueryable<T> query) => query.TagWith(RowLocks.Tag);
+
+    /// <summary>
+    /// Locks the rows the query reads until the transaction ends, leaving out rows another
+    /// transaction holds: several workers share a queue without waiting for or repeating each other.
+    /// </summary>
+    public static IQueryable<T> ForUpdateSkipLocked<T>(this IQueryable<T> query) => query.TagWith(RowLocks.SkipLockedTag);
 }

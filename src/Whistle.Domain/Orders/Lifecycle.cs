@@ -19,13 +19,16 @@ public static class Lifecycle
 {
     public const string SatisfiedGuard = "rated satisfied or basically satisfied";
     public const string UnsatisfiedGuard = "rated unsatisfied: reopened";
+    public const string SchedulerGuard = "by the scheduler only, when the evaluation period has passed";
+    public const string NoExtensionPendingGuard = "no extension request pending";
+    public const string ExtensionPendingGuard = "an extension request pending";
 
     public sealed class Machine
     {
         private readonly StateMachine<OrderState, OrderAction> _machine;
         private readonly StateMachine<OrderState, OrderAction>.TriggerWithParameters<Rating> _evaluate;
 
-        internal Machine(Func<OrderState> read, Action<OrderState> write)
+        internal Machine(Func<OrderState> read, Action<OrderState> write, bool scheduler, Func<bool> extensionPending)
         {
             _machine = new StateMachine<OrderState, OrderAction>(read, write);
             _evaluate = _machine.SetTriggerParameters<Rating>(OrderAction.Evaluate);
@@ -45,7 +48,11 @@ public static class Lifecycle
             _machine.Configure(OrderState.Acknowledged)
                 .Permit(OrderAction.Return, OrderState.Returned)
                 .Permit(OrderAction.Resolve, OrderState.Resolved)
-                .PermitReentry(OrderAction.Escalate);
+                .PermitReentry(OrderAction.Escalate)
+                // Extensions only move the resolve deadline: re-entries, guarded by the order's own (synchronous) flag.
+                .PermitReentryIf(OrderAction.RequestExtension, () => !extensionPending(), NoExtensionPendingGuard)
+                .PermitReentryIf(OrderAction.ApproveExtension, extensionPending, ExtensionPendingGuard)
+                .PermitReentryIf(OrderAction.RefuseExtension, extensionPending, ExtensionPendingGuard);
 
             _machine.Configure(OrderState.Returned)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)
@@ -53,7 +60,9 @@ public static class Lifecycle
 
             _machine.Configure(OrderState.Resolved)
                 .PermitIf(_evaluate, OrderState.Closed, rating => rating != Rating.Unsatisfied, SatisfiedGuard)
-                .PermitIf(_evaluate, OrderState.Acknowledged, rating => rating == Rating.Unsatisfied, UnsatisfiedGuard);
+                .PermitIf(_evaluate, OrderState.Acknowledged, rating => rating == Rating.Unsatisfied, UnsatisfiedGuard)
+                // Only the scheduler closes an unevaluated order; clients never see it among their actions.
+                .PermitIf(OrderAction.CloseUnevaluated, OrderState.Closed, () => scheduler, SchedulerGuard);
 
             _machine.Configure(OrderState.Closed);
             _machine.Configure(OrderState.HandledLocally);
@@ -93,15 +102,20 @@ public static class Lifecycle
         public StateMachineInfo GetInfo() => _machine.GetInfo();
     }
 
-    /// <summary>A machine over an order's state, held outside it.</summary>
-    public static Machine For(Func<OrderState> read, Action<OrderState> write) => new(read, write);
+    /// <summary>
+    /// A machine over an order's state, held outside it; <paramref name="scheduler"/>: the background
+    /// scheduler acts, which alone may take the scheduler's actions.
+    /// </summary>
+    public static Machine For(Func<OrderState> read, Action<OrderState> write, bool scheduler = false, Func<bool>? extensionPending = null) =>
+        new(read, write, scheduler, extensionPending ?? (() => false));
 
     // What each state permits never changes while the program runs; lists of orders ask it per order.
-    private static readonly FrozenDictionary<OrderState, OrderAction[]> Allowed = Enum.GetValues<OrderState>()
-        .ToFrozenDictionary(state => state, state => For(() => state, _ => { }).AllowedActions().ToArray());
+    private static readonly FrozenDictionary<(OrderState, bool), OrderAction[]> Allowed = Enum.GetValues<OrderState>()
+        .SelectMany(state => new[] { (state, false), (state, true) })
+        .ToFrozenDictionary(key => key, key => For(() => key.Item1, _ => { }, extensionPending: () => key.Item2).AllowedActions().ToArray());
 
-    /// <summary>The actions permitted in a state, from the definition.</summary>
-    public static IReadOnlyList<OrderAction> AllowedActions(OrderState state) => Allowed[state];
+    /// <summary>The actions permitted in a state (and with or without an extension request pending), from the definition.</summary>
+    public static IReadOnlyList<OrderAction> AllowedActions(OrderState state, bool extensionPending = false) => Allowed[(state, extensionPending)];
 
     /// <summary>The whole definition, for clients and documentation.</summary>
     public static WorkflowDescription Describe()

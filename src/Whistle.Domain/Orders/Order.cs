@@ -72,12 +72,20 @@ public sealed class Order
     public string? EvaluationComment { get; private set; }
     public CancelReason? CancelReason { get; private set; }
 
+    /// <summary>The department's pending request for a later resolve deadline: when, by whom, to when and why.</summary>
+    public DateTimeOffset? ExtensionRequestedAt { get; private set; }
+    public string? ExtensionRequestedBy { get; private set; }
+    public DateTimeOffset? ExtensionResolveBy { get; private set; }
+    public string? ExtensionReason { get; private set; }
+
+    public bool ExtensionPending => ExtensionRequestedAt is not null;
+
     private Order() { }
 
     /// <summary>History entries made since the order was loaded; the store appends them with the change.</summary>
     public IReadOnlyList<OrderHistoryEntry> NewHistory => _newHistory;
 
-    public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State);
+    public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State, ExtensionPending);
 
     /// <summary>The store numbers orders as it saves them (the code people read comes from it); once.</summary>
     public void AssignNumber(long number)
@@ -138,7 +146,7 @@ public sealed class Order
         AcknowledgedAt = null;
         WhistleCount++;
         AcknowledgeBy = at + limits.AcknowledgeWithin;
-        ResolveBy = at + limits.ResolveWithin;
+        ResolveBy = limits.ResolveByFrom(at);
         Record(OrderAction.Whistle, from, actor, at, new()
         {
             ["departmentCode"] = departmentCode,
@@ -171,6 +179,7 @@ public sealed class Order
     public void Return(string reason, string actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Return);
+        ClearExtension();
         var department = DepartmentCode;
         ReturnedByDepartmentCode = department;
         DepartmentCode = null;
@@ -185,6 +194,7 @@ public sealed class Order
     public void Resolve(string result, string actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Resolve);
+        ClearExtension();
         Result = result;
         ResolvedAt = at;
         Record(OrderAction.Resolve, from, actor, at, new() { ["result"] = result });
@@ -210,7 +220,7 @@ public sealed class Order
             ReopenCount++;
             ResolvedAt = null;
             Result = null;
-            ResolveBy = at + limits.ResolveWithin;
+            ResolveBy = limits.ResolveByFrom(at);
         }
         Record(OrderAction.Evaluate, from, actor, at, new()
         {
@@ -248,6 +258,128 @@ public sealed class Order
     }
 
     /// <summary>
+    /// The running deadline the order has missed at <paramref name="now"/>, the earliest if both:
+    /// while whistled, acknowledgeBy and resolveBy; once acknowledged, resolveBy. None otherwise
+    /// (returned, resolved and finished orders have no running deadline). The same rule as the
+    /// statistics' overdueNow and the overdue listing.
+    /// </summary>
+    public MissedDeadline? MissedDeadlineAt(DateTimeOffset now)
+    {
+        MissedDeadline? missed = null;
+        if (State == OrderState.Whistled && AcknowledgeBy is { } acknowledgeBy && acknowledgeBy < now)
+        {
+            missed = new MissedDeadline("acknowledge", acknowledgeBy);
+        }
+        if (State is OrderState.Whistled or OrderState.Acknowledged && ResolveBy is { } resolveBy && resolveBy < now
+            && (missed is null || resolveBy < missed.At))
+        {
+            missed = new MissedDeadline("resolve", resolveBy);
+        }
+        return missed;
+    }
+
+    /// <summary>
+    /// Whether the scheduler escalates the order now: it is past a running deadline, and it has not
+    /// been escalated yet (to the street) or was escalated to the street at least
+    /// <paramref name="again"/> ago and is still overdue (to the district). The scheduler never goes
+    /// past the district; supervisors may still press there by hand.
+    /// </summary>
+    public bool DueEscalationAt(DateTimeOffset now, TimeSpan again) =>
+        MissedDeadlineAt(now) is not null
+        && (EscalationLevel == EscalationLevel.None
+            || (EscalationLevel == EscalationLevel.Street && LastEscalatedAt is { } last && last <= now - again));
+
+    /// <summary>The scheduler escalates an overdue order one level, naming the deadline it missed.</summary>
+    public void EscalateOverdue(string actor, DateTimeOffset at)
+    {
+        var missed = MissedDeadlineAt(at) ?? throw new InvalidOperationException("The order is not past a running deadline.");
+        Escalate($"Missed the {missed.Name} deadline ({missed.Name}By {missed.At:O}).", actor, at);
+    }
+
+    /// <summary>
+    /// The evaluation period passed without an evaluation: the scheduler closes the order, recorded
+    /// as closed without evaluation. No rating, so it counts as completed but neither evaluated nor satisfied.
+    /// </summary>
+    public void CloseUnevaluated(TimeSpan evaluationPeriod, string actor, DateTimeOffset at)
+    {
+        if (State == OrderState.Resolved && !(ResolvedAt + evaluationPeriod <= at))
+        {
+            throw new InvalidOperationException("The evaluation period has not passed yet.");
+        }
+        var from = State;
+        Lifecycle.For(() => State, s => State = s, scheduler: true).Fire(OrderAction.CloseUnevaluated);
+        ClosedAt = at;
+        Record(OrderAction.CloseUnevaluated, from, actor, at, new()
+        {
+            ["resolvedAt"] = Stamp(ResolvedAt),
+            ["evaluationPeriodDays"] = evaluationPeriod.TotalDays.ToString(CultureInfo.InvariantCulture),
+        });
+    }
+
+    /// <summary>
+    /// The department asks to resolve by a later time, with a reason. Acknowledged orders only, one
+    /// request at a time; the time must be later than the current resolve deadline.
+    /// </summary>
+    public void RequestExtension(DateTimeOffset resolveBy, string reason, string actor, DateTimeOffset at)
+    {
+        if (State == OrderState.Acknowledged && !ExtensionPending && !(resolveBy > ResolveBy && resolveBy > at))
+        {
+            throw new ArgumentOutOfRangeException(nameof(resolveBy), resolveBy, "An extension must end later than the current resolve deadline and later than now.");
+        }
+        var from = Transition(OrderAction.RequestExtension);
+        ExtensionRequestedAt = at;
+        ExtensionRequestedBy = actor;
+        ExtensionResolveBy = resolveBy;
+        ExtensionReason = reason;
+        Record(OrderAction.RequestExtension, from, actor, at, new()
+        {
+            ["resolveBy"] = Stamp(resolveBy),
+            ["currentResolveBy"] = Stamp(ResolveBy),
+            ["reason"] = reason,
+        });
+    }
+
+    /// <summary>A supervisor grants the pending request: the resolve deadline moves to the time asked for.</summary>
+    public void ApproveExtension(string? note, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.ApproveExtension);
+        var previous = ResolveBy;
+        ResolveBy = ExtensionResolveBy;
+        var requestedBy = ExtensionRequestedBy;
+        ClearExtension();
+        Record(OrderAction.ApproveExtension, from, actor, at, new()
+        {
+            ["resolveBy"] = Stamp(ResolveBy),
+            ["previousResolveBy"] = Stamp(previous),
+            ["requestedBy"] = requestedBy,
+            ["note"] = note,
+        });
+    }
+
+    /// <summary>A supervisor refuses the pending request; the resolve deadline stands.</summary>
+    public void RefuseExtension(string reason, string actor, DateTimeOffset at)
+    {
+        var from = Transition(OrderAction.RefuseExtension);
+        var requested = ExtensionResolveBy;
+        var requestedBy = ExtensionRequestedBy;
+        ClearExtension();
+        Record(OrderAction.RefuseExtension, from, actor, at, new()
+        {
+            ["requestedResolveBy"] = Stamp(requested),
+            ["requestedBy"] = requestedBy,
+            ["reason"] = reason,
+        });
+    }
+
+    private void ClearExtension()
+    {
+        ExtensionRequestedAt = null;
+        ExtensionRequestedBy = null;
+        ExtensionResolveBy = null;
+        ExtensionReason = null;
+    }
+
+    /// <summary>
     /// Refuses a change made against versions other than the one stored (an <c>If-Match</c> that no
     /// longer matches). No versions given means the caller accepts whatever is current.
     /// </summary>
@@ -259,7 +391,7 @@ public sealed class Order
         }
     }
 
-    private Lifecycle.Machine Machine() => Lifecycle.For(() => State, s => State = s);
+    private Lifecycle.Machine Machine() => Lifecycle.For(() => State, s => State = s, extensionPending: () => ExtensionPending);
 
     private OrderState Transition(OrderAction action, Rating? rating = null)
     {
@@ -279,3 +411,6 @@ public sealed class Order
 
     private static string? Stamp(DateTimeOffset? at) => at?.ToString("O");
 }
+
+/// <summary>A running deadline an order has missed: <c>acknowledge</c> or <c>resolve</c>, and when it was.</summary>
+public sealed record MissedDeadline(string Name, DateTimeOffset At);

@@ -12,4 +12,15 @@ public enum OrderAction
     Cancel,
     /// <summary>督办: a supervisor presses the department about an overdue order; the state does not change.</summary>
     Escalate,
+    /// <summary>
+    /// The scheduler closes a resolved order the community did not evaluate in time: closed without
+    /// evaluation, no rating. Not a client action (no endpoint; guarded in <see cref="Lifecycle"/>).
+    /// </summary>
+    CloseUnevaluated,
+    /// <summary>The department asks for a later resolve deadline, with a reason; one request pending at a time.</summary>
+    RequestExtension,
+    /// <summary>A supervisor grants the pending request: resolveBy moves to the time asked for.</summary>
+    ApproveExtension,
+    /// <summary>A supervisor refuses the pending request, with a reason; the deadline stands.</summary>
+    RefuseExtension,
 }

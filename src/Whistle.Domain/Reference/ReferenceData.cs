@@ -48,8 +48,15 @@ public sealed class Category
     public required int ResolveWithinHours { get; set; }
     public required int UrgentAcknowledgeWithinHours { get; set; }
     public required int UrgentResolveWithinHours { get; set; }
+    /// <summary>The resolve limits count only working days' time (24 hours per working day), by the district's calendar.</summary>
+    public bool ResolveInWorkingDays { get; set; }
 
-    public DeadlineLimits LimitsFor(Priority priority) => priority == Priority.Urgent
-        ? new(TimeSpan.FromHours(UrgentAcknowledgeWithinHours), TimeSpan.FromHours(UrgentResolveWithinHours))
-        : new(TimeSpan.FromHours(AcknowledgeWithinHours), TimeSpan.FromHours(ResolveWithinHours));
+    /// <summary>The limits for an order of this priority; the calendar applies when the category counts working days.</summary>
+    public DeadlineLimits LimitsFor(Priority priority, WorkingCalendar? calendar = null)
+    {
+        var resolveCalendar = ResolveInWorkingDays ? calendar : null;
+        return priority == Priority.Urgent
+            ? new(TimeSpan.FromHours(UrgentAcknowledgeWithinHours), TimeSpan.FromHours(UrgentResolveWithinHours), resolveCalendar)
+            : new(TimeSpan.FromHours(AcknowledgeWithinHours), TimeSpan.FromHours(ResolveWithinHours), resolveCalendar);
+    }
 }

@@ -27,6 +27,9 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>Whether the scheduler ticks in the background on <see cref="Clock"/>; off unless a test turns it on.</summary>
+    public bool SchedulerEnabled { get; init; }
+
     public virtual async Task InitializeAsync() => ConnectionString = await TestDatabase.CreateAsync();
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
@@ -34,6 +37,8 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Whistle", ConnectionString);
+        // Tests run the deadline scheduler themselves (RunOnceAsync), so moving the clock changes nothing behind their backs.
+        builder.UseSetting("Whistle:SchedulerEnabled", SchedulerEnabled ? "true" : "false");
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 

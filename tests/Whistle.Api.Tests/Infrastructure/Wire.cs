@@ -10,11 +10,13 @@ public sealed record Order(
     string Priority, string CategoryCode, string GridCode, string CommunityCode, string StreetCode, string? DepartmentCode,
     string? ReturnedByDepartmentCode, string EscalationLevel,
     OrderLocation Location, OrderDeadlines Deadlines, OrderMilestones Milestones, OrderCounters Counters, string FiledBy,
-    string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason);
+    string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason, OrderExtension? PendingExtension);
+
+public sealed record OrderExtension(DateTimeOffset RequestedAt, string RequestedBy, DateTimeOffset ResolveBy, string Reason);
 
 public sealed record OrderLocation(double Latitude, double Longitude, string? Address);
 
-public sealed record OrderDeadlines(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy);
+public sealed record OrderDeadlines(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy, bool Overdue, DateTimeOffset? OverdueSince);
 
 public sealed record OrderMilestones(
     DateTimeOffset FiledAt, DateTimeOffset? FirstWhistledAt, DateTimeOffset? WhistledAt, DateTimeOffset? FirstAcknowledgedAt,

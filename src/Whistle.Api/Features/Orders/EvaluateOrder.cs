@@ -27,13 +27,13 @@ public static class EvaluateOrder
         }
     }
 
-    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, WorkingCalendar calendar, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
             await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
                 var category = await reference.CategoryOfAsync(db, order, cancellationToken);
-                order.Evaluate(command.Rating!.Value, command.Comment?.Trim(), category.LimitsFor(order.Priority),
+                order.Evaluate(command.Rating!.Value, command.Comment?.Trim(), category.LimitsFor(order.Priority, calendar),
                     command.Context.Actor, clock.Now());
             }, cancellationToken);
     }

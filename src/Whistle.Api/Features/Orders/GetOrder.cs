@@ -10,13 +10,13 @@ public static class GetOrder
 {
     public sealed record Query(string Id) : IQuery<OrderResponse>;
 
-    public sealed class Handler(WhistleDbContext db) : IQueryHandler<Query, OrderResponse>
+    public sealed class Handler(WhistleDbContext db, TimeProvider clock) : IQueryHandler<Query, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Query query, CancellationToken cancellationToken)
         {
             var order = await db.Orders.AsNoTracking().WhereKey(query.Id).SingleOrDefaultAsync(cancellationToken)
                 ?? throw OrderStore.NotFound(query.Id);
-            return OrderResponse.From(order);
+            return OrderResponse.From(order, clock.GetUtcNow());
         }
     }
 

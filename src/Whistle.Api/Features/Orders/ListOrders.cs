@@ -56,6 +56,7 @@ public static class ListOrders
     {
         public async ValueTask<Page> Handle(Query query, CancellationToken cancellationToken)
         {
+            var now = clock.GetUtcNow();
             var limit = query.Limit is null ? DefaultLimit : ParseLimit(query.Limit)!.Value;
             var orders = db.Orders.AsNoTracking();
             if (States(query.State) is { Count: > 0 } states)
@@ -86,7 +87,7 @@ public static class ListOrders
             List<Order> page;
             if (IsOverdue(query.Overdue))
             {
-                page = await OverdueFirst(orders, cursor, limit + 1, cancellationToken);
+                page = await OverdueFirst(orders, cursor, limit + 1, now, cancellationToken);
             }
             else
             {
@@ -103,7 +104,7 @@ public static class ListOrders
                 page.RemoveAt(page.Count - 1);
             }
             return new Page(
-                page.Select(OrderResponse.From).ToList(),
+                page.Select(order => OrderResponse.From(order, now)).ToList(),
                 more ? EncodeCursor(new Cursor(page[^1].Number, IsOverdue(query.Overdue) ? MissedDeadline(page[^1]) : null)) : null);
         }
 
@@ -113,9 +114,8 @@ public static class ListOrders
         /// deadline. Ordered by the deadline missed, earliest first: a newly overdue order joins at the
         /// end, so the keyset pages stay stable.
         /// </summary>
-        private async Task<List<Order>> OverdueFirst(IQueryable<Order> orders, Cursor? after, int take, CancellationToken cancellationToken)
+        private static async Task<List<Order>> OverdueFirst(IQueryable<Order> orders, Cursor? after, int take, DateTimeOffset now, CancellationToken cancellationToken)
         {
-            var now = clock.GetUtcNow();
             orders = orders.Where(o =>
                 (o.State == OrderState.Whistled && o.AcknowledgeBy < now)
                 || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now));

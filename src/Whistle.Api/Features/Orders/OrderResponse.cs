@@ -12,6 +12,7 @@ namespace Whistle.Api.Features.Orders;
 /// <param name="ReturnedByDepartmentCode">The department that last returned it, if any.</param>
 /// <param name="Result">What was done: the department's resolution, or the community's own fix.</param>
 /// <param name="Rating">The community's latest evaluation.</param>
+/// <param name="PendingExtension">The department's request for a later resolve deadline awaiting a supervisor; null when none.</param>
 /// <param name="EscalationLevel">Who is pressing the department about it (督办): none, the street's supervisor, or the district.</param>
 public sealed record OrderResponse(
     Guid Id,
@@ -38,9 +39,11 @@ public sealed record OrderResponse(
     string? ReturnReason,
     Rating? Rating,
     string? EvaluationComment,
-    CancelReason? CancelReason)
+    CancelReason? CancelReason,
+    ExtensionResponse? PendingExtension)
 {
-    public static OrderResponse From(Order order) => new(
+    /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
+    public static OrderResponse From(Order order, DateTimeOffset now) => new(
         order.Id,
         OrderCode.Format(order.Number),
         order.State,
@@ -57,7 +60,7 @@ public sealed record OrderResponse(
         order.ReturnedByDepartmentCode,
         order.EscalationLevel,
         new LocationResponse(order.Location.Latitude, order.Location.Longitude, order.Location.Address),
-        new DeadlinesResponse(order.AcknowledgeBy, order.ResolveBy),
+        new DeadlinesResponse(order.AcknowledgeBy, order.ResolveBy, order.MissedDeadlineAt(now) is { } missed, order.MissedDeadlineAt(now)?.At),
         new MilestonesResponse(
             order.FiledAt, order.FirstWhistledAt, order.WhistledAt, order.FirstAcknowledgedAt, order.AcknowledgedAt, order.ReturnedAt,
             order.ResolvedAt, order.EvaluatedAt, order.ClosedAt, order.HandledLocallyAt, order.CancelledAt, order.LastEscalatedAt),
@@ -67,7 +70,10 @@ public sealed record OrderResponse(
         order.ReturnReason,
         order.Rating,
         order.EvaluationComment,
-        order.CancelReason);
+        order.CancelReason,
+        order.ExtensionRequestedAt is { } requestedAt
+            ? new ExtensionResponse(requestedAt, order.ExtensionRequestedBy!, order.ExtensionResolveBy!.Value, order.ExtensionReason!)
+            : null);
 }
 
 /// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
@@ -77,7 +83,10 @@ public sealed record LocationResponse(double Latitude, double Longitude, string?
 
 /// <param name="AcknowledgeBy">When the department must have acknowledged; set by each whistle, cleared by a return or cancellation.</param>
 /// <param name="ResolveBy">When the department must have resolved; set by each whistle and renewed by a reopen.</param>
-public sealed record DeadlinesResponse(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy);
+/// <param name="Overdue">Past a running deadline as of the response: whistled and not acknowledged by acknowledgeBy,
+/// or not resolved by resolveBy (the rule of the statistics' overdueNow and of <c>?overdue=true</c>).</param>
+/// <param name="OverdueSince">The running deadline it missed (the earlier if both); null when not overdue.</param>
+public sealed record DeadlinesResponse(DateTimeOffset? AcknowledgeBy, DateTimeOffset? ResolveBy, bool Overdue, DateTimeOffset? OverdueSince);
 
 /// <param name="FirstWhistledAt">The first whistle: the time that places the order in a statistics period.</param>
 /// <param name="WhistledAt">The latest whistle (a re-whistle after a return moves it).</param>
@@ -103,3 +112,9 @@ public sealed record MilestonesResponse(
 /// <param name="Reopens">Times an unsatisfied evaluation reopened it.</param>
 /// <param name="Escalations">Times a supervisor escalated it (督办).</param>
 public sealed record CountersResponse(int Whistles, int Returns, int Reopens, int Escalations);
+
+/// <param name="RequestedAt">When the department asked.</param>
+/// <param name="RequestedBy">Who asked.</param>
+/// <param name="ResolveBy">The resolve deadline asked for; approving moves deadlines.resolveBy here.</param>
+/// <param name="Reason">Why.</param>
+public sealed record ExtensionResponse(DateTimeOffset RequestedAt, string RequestedBy, DateTimeOffset ResolveBy, string Reason);

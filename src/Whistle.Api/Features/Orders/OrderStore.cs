@@ -60,12 +60,18 @@ internal static class OrderStore
         // context after the request: a leaked server connection per context.)
         var transaction = (NpgsqlTransaction?)db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Orders are saved inside a command's transaction.");
+        // The change's own time: the response tells whether the order is overdue as of it.
+        var at = order.NewHistory[^1].At;
+        // Every change of every order, the scheduler's included, passes here with its new history
+        // entries in the command's transaction: the hook point for the outbox of issue 3, which will
+        // write one event per entry here (escalate → order.escalated, close-unevaluated → order.closed, …)
+        // so that no change commits without its event.
         if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken))
         {
             // Cannot happen while the row lock is held; if it does, the transaction is not committed.
             throw new DbUpdateConcurrencyException($"Order {order.Id} changed while it was locked.");
         }
-        return OrderResponse.From(order);
+        return OrderResponse.From(order, at);
     }
 
     public static NotFoundException NotFound(string key) => new($"No order has the id or code '{key}'.");

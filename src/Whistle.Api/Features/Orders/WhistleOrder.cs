@@ -3,6 +3,7 @@ using FluentValidation.Results;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -19,7 +20,7 @@ public static class WhistleOrder
         public Validator() => RuleFor(c => c.DepartmentCode).MaximumLength(50).OverridePropertyName("departmentCode");
     }
 
-    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, WorkingCalendar calendar, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
@@ -38,7 +39,7 @@ public static class WhistleOrder
                     throw new ValidationException([new ValidationFailure("departmentCode",
                         $"The duty catalogue routes this order to '{category.DepartmentCode}', which returned it; name the department to whistle it to.")]);
                 }
-                order.Whistle(command.DepartmentCode ?? category.DepartmentCode, category.LimitsFor(order.Priority),
+                order.Whistle(command.DepartmentCode ?? category.DepartmentCode, category.LimitsFor(order.Priority, calendar),
                     command.Context.Actor, clock.Now());
             }, cancellationToken);
         }

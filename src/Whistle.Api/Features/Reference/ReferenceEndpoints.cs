@@ -23,9 +23,12 @@ public static class ReferenceEndpoints
     /// <param name="ResolveWithinHours">Hours from the whistle to resolve a normal order.</param>
     /// <param name="UrgentAcknowledgeWithinHours">The same for an urgent order.</param>
     /// <param name="UrgentResolveWithinHours">The same for an urgent order.</param>
+    /// <param name="ResolveInWorkingDays">The resolve limits count only working days' time (24 hours per working day,
+    /// weekends and Whistle:Holidays skipped in Whistle:TimeZone).</param>
     public sealed record CategoryResponse(
         string Code, string Name, string DepartmentCode,
-        int AcknowledgeWithinHours, int ResolveWithinHours, int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours);
+        int AcknowledgeWithinHours, int ResolveWithinHours, int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours,
+        bool ResolveInWorkingDays);
 
     public sealed record ListStreets : IQuery<IReadOnlyList<StreetResponse>>;
 
@@ -72,7 +75,7 @@ public static class ReferenceEndpoints
                 .Where(c => query.DepartmentCode == null || c.DepartmentCode == query.DepartmentCode)
                 .OrderBy(c => c.Code)
                 .Select(c => new CategoryResponse(c.Code, c.Name, c.DepartmentCode, c.AcknowledgeWithinHours,
-                    c.ResolveWithinHours, c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours))
+                    c.ResolveWithinHours, c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours, c.ResolveInWorkingDays))
                 .ToListAsync(cancellationToken);
     }
 

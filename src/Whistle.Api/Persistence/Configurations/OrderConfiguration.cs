@@ -26,6 +26,9 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.Property(o => o.Result).HasMaxLength(4000);
         order.Property(o => o.ReturnReason).HasMaxLength(2000);
         order.Property(o => o.EvaluationComment).HasMaxLength(2000);
+        order.Property(o => o.ExtensionRequestedBy).HasMaxLength(100);
+        order.Property(o => o.ExtensionReason).HasMaxLength(2000);
+        order.Ignore(o => o.ExtensionPending);
         order.ComplexProperty(o => o.Location, location =>
         {
             location.Property(l => l.Address).HasMaxLength(500);

@@ -163,6 +163,24 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("evaluation_comment");
 
+                    b.Property<string>("ExtensionReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("extension_reason");
+
+                    b.Property<DateTimeOffset?>("ExtensionRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("extension_requested_at");
+
+                    b.Property<string>("ExtensionRequestedBy")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("extension_requested_by");
+
+                    b.Property<DateTimeOffset?>("ExtensionResolveBy")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("extension_resolve_by");
+
                     b.Property<DateTimeOffset>("FiledAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("filed_at");
@@ -410,6 +428,10 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<bool>("ResolveInWorkingDays")
+                        .HasColumnType("boolean")
+                        .HasColumnName("resolve_in_working_days");
 
                     b.Property<int>("ResolveWithinHours")
                         .HasColumnType("integer")

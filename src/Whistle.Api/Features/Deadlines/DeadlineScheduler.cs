@@ -1,0 +1,121 @@
+using System.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Whistle.Api.Features.Orders;
+using Whistle.Api.Infrastructure;
+using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Deadlines;
+
+/// <summary>
+/// 督办 without anyone asking: every <see cref="WhistleOptions.SchedulerInterval"/> of the service's
+/// clock, escalates orders past a running deadline one level (the street once overdue, the district
+/// when still overdue <see cref="WhistleOptions.EscalateAgainAfter"/> after that) and closes resolved
+/// orders nobody evaluated within <see cref="WhistleOptions.AutoCloseAfterDays"/>.
+/// </summary>
+/// <remarks>
+/// Safe with several instances on one database: each batch locks its orders with
+/// <c>FOR UPDATE SKIP LOCKED</c>, so instances take disjoint orders, and an order another instance
+/// has just changed no longer matches the query (PostgreSQL checks a locked row's newest version),
+/// so no step is taken twice. Each order changes through the domain and is saved with its history
+/// through <see cref="OrderStore.SaveAsync"/>, one transaction per batch.
+/// </remarks>
+public sealed class DeadlineScheduler(
+    IServiceScopeFactory scopes, TimeProvider clock, IOptions<WhistleOptions> options, ILogger<DeadlineScheduler> logger)
+    : BackgroundService
+{
+    /// <summary>The actor the scheduler's changes are recorded under.</summary>
+    public const string Actor = "scheduler";
+
+    private const int BatchSize = 50;
+
+    private readonly WhistleOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.SchedulerEnabled)
+        {
+            return;
+        }
+        // The service's clock, so tests move time instead of waiting.
+        using var timer = new PeriodicTimer(_options.SchedulerInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "The deadline scheduler failed; it tries again at its next tick");
+            }
+        }
+    }
+
+    /// <summary>One pass: every order due an escalation or an automatic close now is handled.</summary>
+    public async Task<SchedulerRun> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.Now();
+        var again = now - _options.EscalateAgainAfter;
+        var period = TimeSpan.FromDays(_options.AutoCloseAfterDays);
+        var unevaluatedSince = now - period;
+
+        var escalated = await InBatchesAsync(
+            orders => orders.Where(o =>
+                    ((o.State == OrderState.Whistled && o.AcknowledgeBy < now)
+                        || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now))
+                    && (o.EscalationLevel == EscalationLevel.None
+                        || (o.EscalationLevel == EscalationLevel.Street && o.LastEscalatedAt <= again))),
+            order => order.DueEscalationAt(now, _options.EscalateAgainAfter),
+            order => order.EscalateOverdue(Actor, now),
+            cancellationToken);
+
+        var closed = await InBatchesAsync(
+            orders => orders.Where(o => o.State == OrderState.Resolved && o.ResolvedAt <= unevaluatedSince),
+            order => order.State == OrderState.Resolved && order.ResolvedAt <= unevaluatedSince,
+            order => order.CloseUnevaluated(period, Actor, now),
+            cancellationToken);
+
+        if (escalated + closed > 0)
+        {
+            logger.LogInformation("Deadline scheduler: {Escalated} orders escalated, {Closed} closed without evaluation", escalated, closed);
+        }
+        return new SchedulerRun(escalated, closed);
+    }
+
+    private async Task<int> InBatchesAsync(
+        Func<IQueryable<Order>, IQueryable<Order>> due, Func<Order, bool> stillDue, Action<Order> act, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
+        db.Database.AutoSavepointsEnabled = false;
+        var total = 0;
+        while (true)
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+            var batch = await due(db.Orders.AsNoTracking())
+                .OrderBy(o => o.Number)
+                .Take(BatchSize)
+                .ForUpdateSkipLocked()
+                .ToListAsync(cancellationToken);
+            var changed = 0;
+            foreach (var order in batch.Where(stillDue))
+            {
+                act(order);
+                await OrderStore.SaveAsync(db, order, filed: false, cancellationToken);
+                changed++;
+            }
+            await transaction.CommitAsync(cancellationToken);
+            total += changed;
+            // A short batch was the last; a batch with nothing to do would only come back again.
+            if (batch.Count < BatchSize || changed == 0)
+            {
+                return total;
+            }
+        }
+    }
+}
+
+/// <summary>What one pass of the scheduler did.</summary>
+public sealed record SchedulerRun(int Escalated, int Closed);
