@@ -18,7 +18,8 @@ public static class GetBreakdown
     public sealed record Response(
         DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, string GroupBy, string Sort, string Order, IReadOnlyList<Row> Rows) : IStatsAnswer
     {
-        public object WithoutAsOf() => this with { AsOf = default };
+        public bool SaysTheSameAs(IStatsAnswer other) =>
+            other is Response o && this with { Rows = o.Rows } == o with { AsOf = AsOf } && Rows.SequenceEqual(o.Rows);
     }
 
     /// <param name="Code">The group's reference code.</param>

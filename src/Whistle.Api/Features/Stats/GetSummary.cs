@@ -11,7 +11,7 @@ public static class GetSummary
     /// <param name="AsOf">When these figures were computed; they hold until an order changes or a counted order passes a deadline.</param>
     public sealed record Response(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures) : IStatsAnswer
     {
-        public object WithoutAsOf() => this with { AsOf = default };
+        public bool SaysTheSameAs(IStatsAnswer other) => other is Response o && this == o with { AsOf = AsOf };
     }
 
     public sealed record Query(StatsFilter Filter) : IQuery<Response>;

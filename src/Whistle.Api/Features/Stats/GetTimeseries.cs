@@ -21,7 +21,8 @@ public static class GetTimeseries
     public sealed record Response(
         DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, string Interval, string TimeZone, IReadOnlyList<Point> Points) : IStatsAnswer
     {
-        public object WithoutAsOf() => this with { AsOf = default };
+        public bool SaysTheSameAs(IStatsAnswer other) =>
+            other is Response o && this with { Points = o.Points } == o with { AsOf = AsOf } && Points.SequenceEqual(o.Points);
     }
 
     /// <param name="Start">The period's start (or the request's from, if later).</param>

@@ -10,8 +10,8 @@ namespace Whistle.Api.Features.Stats;
 /// <summary>A statistics answer, which says when it was computed.</summary>
 public interface IStatsAnswer
 {
-    /// <summary>The same answer with asOf blanked, to compare two answers' figures.</summary>
-    object WithoutAsOf();
+    /// <summary>Whether another answer says the same but for its asOf (records compare by value, lists item by item).</summary>
+    bool SaysTheSameAs(IStatsAnswer other);
 }
 
 /// <summary>The filters every statistics request takes, as they arrive in the query string.</summary>
@@ -132,11 +132,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
     /// (asOf then reads as "these figures have held since").
     /// </summary>
     private static object Unchanged(object? earlier, object recomputed) =>
-        earlier is IStatsAnswer before && recomputed is IStatsAnswer after
-        && System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(before.WithoutAsOf(), before.GetType())
-            .AsSpan().SequenceEqual(System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(after.WithoutAsOf(), after.GetType()))
-            ? earlier
-            : recomputed;
+        earlier is IStatsAnswer before && recomputed is IStatsAnswer after && after.SaysTheSameAs(before) ? earlier : recomputed;
 
     private readonly ConcurrentDictionary<object, object> _standingKeys = new();
 
