@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Tests.Infrastructure;
@@ -28,6 +29,30 @@ public sealed class DeadlineSchedulerTests : IAsyncLifetime
     {
         var order = await _client.File();
         return await _client.Whistle(order.Id);
+    }
+
+    [Fact]
+    public async Task An_order_that_cannot_be_saved_is_left_for_the_next_pass_and_the_others_are_escalated()
+    {
+        var blocked = await Whistled();
+        var others = new[] { await Whistled(), await Whistled() };
+        // A history row already holding the version its escalation would take: saving it fails on the unique index.
+        await using (var db = _app.Db())
+        {
+            await db.Database.ExecuteSqlInterpolatedAsync($"""
+                INSERT INTO order_history (order_id, version, action, from_state, to_state, actor, at, details)
+                VALUES ({blocked.Id}, {blocked.Version + 1}, 'escalate', 'whistled', 'whistled', 'someone', now(), {"{}"}::jsonb)
+                """);
+        }
+        _app.Clock.Advance(TimeSpan.FromHours(5));
+
+        Assert.Equal(new SchedulerRun(2, 0), await Scheduler().RunOnceAsync(default));
+
+        Assert.Equal("none", (await _client.Get(blocked.Id)).EscalationLevel);
+        foreach (var order in others)
+        {
+            Assert.Equal("street", (await _client.Get(order.Id)).EscalationLevel);
+        }
     }
 
     [Fact]

@@ -91,25 +91,40 @@ public sealed class DeadlineScheduler(
         var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
         db.Database.AutoSavepointsEnabled = false;
         var total = 0;
+        // Orders that failed in this pass: left for the next one, so one bad row does not stall the rest.
+        var failed = new List<Guid>();
         while (true)
         {
             await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
             var batch = await due(db.Orders.AsNoTracking())
+                .Where(o => !failed.Contains(o.Id))
                 .OrderBy(o => o.Number)
                 .Take(BatchSize)
                 .ForUpdateSkipLocked()
                 .ToListAsync(cancellationToken);
             var changed = 0;
+            var failedBefore = failed.Count;
             foreach (var order in batch.Where(stillDue))
             {
-                act(order);
-                await OrderStore.SaveAsync(db, order, filed: false, cancellationToken);
-                changed++;
+                await transaction.CreateSavepointAsync("order", cancellationToken);
+                try
+                {
+                    act(order);
+                    await OrderStore.SaveAsync(db, order, filed: false, cancellationToken);
+                    changed++;
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    await transaction.RollbackToSavepointAsync("order", cancellationToken);
+                    failed.Add(order.Id);
+                    logger.LogWarning(e, "Deadline scheduler: order {Order} failed and is left for the next pass", order.Id);
+                }
             }
             await transaction.CommitAsync(cancellationToken);
             total += changed;
-            // A short batch was the last; a batch with nothing to do would only come back again.
-            if (batch.Count < BatchSize || changed == 0)
+            // A short batch was the last; a batch with nothing done and nothing failed would only come
+            // back again (failed orders are left out of the next batch, so that one moves on).
+            if (batch.Count < BatchSize || (changed == 0 && failed.Count == failedBefore))
             {
                 return total;
             }
