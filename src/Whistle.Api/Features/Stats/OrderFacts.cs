@@ -38,7 +38,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
 
     /// <summary>One order as the figures see it; times in microseconds since the Unix epoch.</summary>
     public readonly record struct Fact(
-        Flag Flags, long FiledAt, long WhistledAt, long AcknowledgeHours, long ResolveHours, long OverdueAt,
+        Flag Flags, long FiledAt, long WhistledAt, long AcknowledgeWait, long ResolveWait, long OverdueAt,
         short Street, short Community, short Department, short Category, short Returns, short Reopens, short Escalations);
 
     /// <summary>The facts in columns, so a scan reads only what it tests; grown by doubling.</summary>
@@ -67,8 +67,8 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             Flags[i] = f.Flags;
             FiledAt[i] = f.FiledAt;
             WhistledAt[i] = f.WhistledAt;
-            AcknowledgeWait[i] = f.AcknowledgeHours;
-            ResolveWait[i] = f.ResolveHours;
+            AcknowledgeWait[i] = f.AcknowledgeWait;
+            ResolveWait[i] = f.ResolveWait;
             OverdueAt[i] = f.OverdueAt;
             Street[i] = f.Street;
             Community[i] = f.Community;
@@ -162,17 +162,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         try
         {
             Interlocked.Exchange(ref _referenceReloadedAt, System.Diagnostics.Stopwatch.GetTimestamp());
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
-            await db.Database.OpenConnectionAsync(cancellationToken);
-            try
-            {
-                Apply(await Codes.ReadAsync((NpgsqlConnection)db.Database.GetDbConnection(), cancellationToken), []);
-            }
-            finally
-            {
-                await db.Database.CloseConnectionAsync();
-            }
+            await WithConnectionAsync(async connection => Apply(await Codes.ReadAsync(connection, cancellationToken), []), cancellationToken);
             return true;
         }
         finally
@@ -343,13 +333,23 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     private const string Everything = Select + ") o ON true";
 
 
-    private async Task RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>Runs work on a pooled connection of its own, opened for it and given back after.</summary>
+    private async Task WithConnectionAsync(Func<NpgsqlConnection, Task> work, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
+        {
+            await work((NpgsqlConnection)db.Database.GetDbConnection());
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private Task RefreshAsync(CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
         {
             string snapshot = "";
             var rows = new List<RawRow>();
@@ -373,12 +373,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             }
             Apply(reference, rows);
             _snapshot = snapshot;
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
-    }
+        }, cancellationToken);
 
     /// <summary>
     /// A catch-up this large drops the standing questions instead of updating them one order at a

@@ -84,7 +84,7 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
     }
 
     public void Count(in Fact f, int sign) =>
-        Count(f.Flags, f.Returns, f.Reopens, f.Escalations, f.AcknowledgeHours, f.ResolveHours, f.OverdueAt, sign);
+        Count(f.Flags, f.Returns, f.Reopens, f.Escalations, f.AcknowledgeWait, f.ResolveWait, f.OverdueAt, sign);
 
     private void Put(List<long> list, long value, int sign)
     {
