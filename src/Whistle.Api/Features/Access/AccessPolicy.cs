@@ -1,0 +1,119 @@
+using System.Collections.Frozen;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Access;
+
+/// <summary>Everything a caller can ask of the service, as the policy table names it.</summary>
+public enum Operation
+{
+    FileOrder,
+    ReadOrders,
+    Whistle,
+    HandleLocally,
+    Acknowledge,
+    Return,
+    Resolve,
+    Evaluate,
+    Cancel,
+    Escalate,
+    Reassign,
+    RequestExtension,
+    ApproveExtension,
+    RefuseExtension,
+    ReadStatistics,
+    ReadReference,
+    ManageCredentials,
+    ManageWebhooks,
+}
+
+/// <summary>
+/// Who may do what: one table of operations and roles, and one rule of scope per role. An order
+/// outside the caller's scope is not found (404, so its existence is not disclosed); an operation
+/// the role may not take on an order in scope is forbidden (403).
+/// </summary>
+public static class AccessPolicy
+{
+    private static readonly Role[] Filers = [Role.GridWorker, Role.Community];
+
+    /// <summary>The policy table. Admin, the district's operations desk, may take every order action.</summary>
+    public static readonly FrozenDictionary<Operation, FrozenSet<Role>> Table = new Dictionary<Operation, Role[]>
+    {
+        [Operation.FileOrder] = [.. Filers, Role.Admin],
+        [Operation.ReadOrders] = [.. Filers, Role.Department, Role.Supervisor, Role.Admin],
+        [Operation.Whistle] = [.. Filers, Role.Admin],
+        [Operation.HandleLocally] = [.. Filers, Role.Admin],
+        [Operation.Acknowledge] = [Role.Department, Role.Admin],
+        [Operation.Return] = [Role.Department, Role.Admin],
+        [Operation.Resolve] = [Role.Department, Role.Admin],
+        [Operation.Evaluate] = [.. Filers, Role.Admin],
+        [Operation.Cancel] = [.. Filers, Role.Admin],
+        [Operation.Escalate] = [Role.Supervisor, Role.Admin],
+        [Operation.Reassign] = [Role.Supervisor, Role.Admin],
+        [Operation.RequestExtension] = [Role.Department, Role.Admin],
+        [Operation.ApproveExtension] = [Role.Supervisor, Role.Admin],
+        [Operation.RefuseExtension] = [Role.Supervisor, Role.Admin],
+        [Operation.ReadStatistics] = [Role.Supervisor, Role.Admin, Role.Dashboard],
+        [Operation.ReadReference] = Enum.GetValues<Role>(),
+        [Operation.ManageCredentials] = [Role.Admin],
+        [Operation.ManageWebhooks] = [Role.Department, Role.Community, Role.Admin],
+    }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet());
+
+    public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
+
+    /// <summary>Whether the order lies in the part of the district the caller is bound to.</summary>
+    public static bool InScope(Caller caller, Order order) => caller.Role switch
+    {
+        Role.GridWorker => caller.Grids.Contains(order.GridCode) || caller.CommunityCode == order.CommunityCode,
+        Role.Community => caller.CommunityCode == order.CommunityCode,
+        // A department sees the orders assigned to it now: one it returned or lost to a reassignment is no longer its own.
+        Role.Department => caller.DepartmentCode is not null && caller.DepartmentCode == order.DepartmentCode,
+        Role.Supervisor => caller.StreetCode is null || caller.StreetCode == order.StreetCode,
+        Role.Admin => true,
+        _ => false,
+    };
+
+    /// <summary>Refuses an operation the role may never take (403), whatever it is asked of.</summary>
+    public static void Ensure(Caller caller, Operation operation)
+    {
+        if (!Permits(caller.Role, operation))
+        {
+            throw Forbidden(caller, operation);
+        }
+    }
+
+    /// <summary>Refuses an order out of scope (404) first, then an operation the role may not take on it (403).</summary>
+    public static void Ensure(Caller caller, Operation operation, Order order, string key)
+    {
+        if (!InScope(caller, order))
+        {
+            throw Features.Orders.OrderStore.NotFound(key);
+        }
+        Ensure(caller, operation);
+    }
+
+    public static Operation For(OrderAction action) => action switch
+    {
+        OrderAction.Whistle => Operation.Whistle,
+        OrderAction.HandleLocally => Operation.HandleLocally,
+        OrderAction.Acknowledge => Operation.Acknowledge,
+        OrderAction.Return => Operation.Return,
+        OrderAction.Resolve => Operation.Resolve,
+        OrderAction.Evaluate => Operation.Evaluate,
+        OrderAction.Cancel => Operation.Cancel,
+        OrderAction.Escalate => Operation.Escalate,
+        OrderAction.RequestExtension => Operation.RequestExtension,
+        OrderAction.ApproveExtension => Operation.ApproveExtension,
+        OrderAction.RefuseExtension => Operation.RefuseExtension,
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not an action callers take."),
+    };
+
+    /// <summary>The order's next actions this caller may take: the lifecycle's, filtered by the table.</summary>
+    public static IReadOnlyList<OrderAction> AllowedActions(Caller caller, IReadOnlyList<OrderAction> lifecycle) =>
+        lifecycle.Where(a => a != OrderAction.CloseUnevaluated && Permits(caller.Role, For(a))).ToArray();
+
+    public static ForbiddenException Forbidden(Caller caller, Operation operation) =>
+        new($"A {WireName.Of(caller.Role)} credential may not {WireName.Of(operation)}.");
+}
+
+/// <summary>An operation the caller's role does not permit: 403.</summary>
+public sealed class ForbiddenException(string message) : Exception(message);

@@ -1,0 +1,102 @@
+using System.Security.Claims;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Access;
+
+/// <summary>What a credential is for. Wire names are kebab-case (<c>grid-worker</c>).</summary>
+public enum Role
+{
+    /// <summary>Files and follows orders in their grids (or their whole community).</summary>
+    GridWorker,
+
+    /// <summary>Community staff: the same work as grid workers, over the whole community.</summary>
+    Community,
+
+    /// <summary>A department's system or staff: the orders currently assigned to that department.</summary>
+    Department,
+
+    /// <summary>Presses departments (督办) over a street, or over the whole district when bound to none.</summary>
+    Supervisor,
+
+    /// <summary>Manages reference data and credentials; the district's operations desk, acting on any order.</summary>
+    Admin,
+
+    /// <summary>Reads statistics and nothing else.</summary>
+    Dashboard,
+}
+
+/// <summary>
+/// Who is calling, as established by authentication (an API key or a JWT bearer token): the role
+/// and the part of the district it is bound to. Handlers ask <see cref="AccessPolicy"/> what it
+/// may do; history records <see cref="Actor"/>.
+/// </summary>
+public sealed record Caller(
+    string Id,
+    string Name,
+    Role Role,
+    string? DepartmentCode = null,
+    string? CommunityCode = null,
+    string? StreetCode = null,
+    IReadOnlyList<string>? GridCodes = null)
+{
+    // Claim names shared by API keys and JWT bearer tokens (the JWT handler keeps them unmapped).
+    public const string IdClaim = "sub";
+    public const string NameClaim = "name";
+    public const string RoleClaim = "role";
+    public const string DepartmentClaim = "department";
+    public const string CommunityClaim = "community";
+    public const string StreetClaim = "street";
+    public const string GridClaim = "grid";
+
+    public IReadOnlyList<string> Grids => GridCodes ?? [];
+
+    /// <summary>The name recorded in an order's history for this caller's changes.</summary>
+    public string Actor => Name;
+
+    /// <summary>The background scheduler, acting for the district.</summary>
+    public static readonly Caller Scheduler = new("scheduler", "scheduler", Role.Admin);
+
+    /// <summary>The caller an authenticated principal stands for; null when it carries no valid role.</summary>
+    public static Caller? From(ClaimsPrincipal user)
+    {
+        if (user.Identity?.IsAuthenticated != true
+            || !WireName.TryParse<Role>(user.FindFirst(RoleClaim)?.Value, out var role))
+        {
+            return null;
+        }
+        var id = user.FindFirst(IdClaim)?.Value ?? "";
+        var name = user.FindFirst(NameClaim)?.Value ?? user.FindFirst("preferred_username")?.Value ?? id;
+        return new Caller(
+            id,
+            name,
+            role,
+            user.FindFirst(DepartmentClaim)?.Value,
+            user.FindFirst(CommunityClaim)?.Value,
+            user.FindFirst(StreetClaim)?.Value,
+            user.FindAll(GridClaim).Select(c => c.Value).ToArray());
+    }
+
+    /// <summary>The claims an API key's caller is authenticated with (the same a JWT would carry).</summary>
+    public IEnumerable<Claim> ToClaims()
+    {
+        yield return new Claim(IdClaim, Id);
+        yield return new Claim(NameClaim, Name);
+        yield return new Claim(RoleClaim, WireName.Of(Role));
+        if (DepartmentCode is not null)
+        {
+            yield return new Claim(DepartmentClaim, DepartmentCode);
+        }
+        if (CommunityCode is not null)
+        {
+            yield return new Claim(CommunityClaim, CommunityCode);
+        }
+        if (StreetCode is not null)
+        {
+            yield return new Claim(StreetClaim, StreetCode);
+        }
+        foreach (var grid in Grids)
+        {
+            yield return new Claim(GridClaim, grid);
+        }
+    }
+}
