@@ -8,6 +8,7 @@ using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
 using Whistle.Api.Features.Stats;
+using Whistle.Api.Features.Webhooks;
 using Whistle.Api.Features.Workflow;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Infrastructure.Idempotency;
@@ -38,6 +39,16 @@ builder.Services.AddSingleton<ICallerIdentity, ActorHeaderIdentity>();
 builder.Services.AddHostedService<IdempotencySweep>();
 builder.Services.AddSingleton<DeadlineScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
+builder.Services.AddOptions<WebhookOptions>()
+    .Bind(builder.Configuration.GetSection(WebhookOptions.Section))
+    .Validate(o => o.IsValid(), "Whistle:Webhooks: BatchSize 1 to 1000, Concurrency 1 to 256, Timeout and PollInterval positive, RetryWindow at least 24 hours.")
+    .ValidateOnStart();
+builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+    // Each attempt has its own deadline (Whistle:Webhooks:Timeout); a redirect is the receiver's answer, not followed.
+    .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
+    .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+builder.Services.AddSingleton<WebhookDispatcher>();
+builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
 
 var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try
@@ -96,6 +107,7 @@ try
     app.MapWorkflow();
     app.MapStats();
     app.MapDashboard();
+    app.MapWebhooks();
 
     await app.RunAsync();
     return 0;

@@ -35,6 +35,18 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = idempotency.Title,
                 Detail = idempotency.Message,
             },
+            Features.Webhooks.DeliveryPendingException pending => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Delivery still pending",
+                Detail = pending.Message,
+            },
+            Features.Access.ForbiddenException forbidden => new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Forbidden",
+                Detail = forbidden.Message,
+            },
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,

@@ -101,8 +101,11 @@ public static class OrderRows
     /// Writes a filed or changed order and its new history in one round trip, inside the caller's
     /// transaction. A change made over a version someone else has since replaced writes nothing.
     /// </summary>
+    /// <param name="alongside">More statements for the same batch (the webhook outbox's), run after the history.</param>
     /// <returns>False when the stored version was no longer the one the order was read at.</returns>
-    public static async Task<bool> SaveAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, Order order, bool filed, CancellationToken cancellationToken)
+    public static async Task<bool> SaveAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, Order order, bool filed, CancellationToken cancellationToken,
+        IEnumerable<NpgsqlBatchCommand>? alongside = null)
     {
         await using var batch = new NpgsqlBatch(connection, transaction);
         var write = new NpgsqlBatchCommand(filed ? InsertOrderSql : UpdateOrderSql);
@@ -124,6 +127,10 @@ public static class OrderRows
                 insert.Parameters.Add(Parameter(column.Type, column.Value(entry)));
             }
             batch.BatchCommands.Add(insert);
+        }
+        foreach (var command in alongside ?? [])
+        {
+            batch.BatchCommands.Add(command);
         }
         if (filed)
         {

@@ -30,6 +30,9 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Whether the scheduler ticks in the background on <see cref="Clock"/>; off unless a test turns it on.</summary>
     public bool SchedulerEnabled { get; init; }
 
+    /// <summary>Whether the webhook dispatcher runs in the background; off unless a test turns it on.</summary>
+    public bool WebhooksEnabled { get; init; }
+
     public virtual async Task InitializeAsync() => ConnectionString = await TestDatabase.CreateAsync();
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
@@ -39,6 +42,8 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("ConnectionStrings:Whistle", ConnectionString);
         // Tests run the deadline scheduler themselves (RunOnceAsync), so moving the clock changes nothing behind their backs.
         builder.UseSetting("Whistle:SchedulerEnabled", SchedulerEnabled ? "true" : "false");
+        // Likewise the webhook dispatcher: tests that need it run it themselves (RunOnceAsync).
+        builder.UseSetting("Whistle:Webhooks:Enabled", WebhooksEnabled ? "true" : "false");
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 

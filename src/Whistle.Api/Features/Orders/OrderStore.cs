@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Whistle.Api.Features.Webhooks;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
@@ -63,15 +64,17 @@ internal static class OrderStore
         // The change's own time: the response tells whether the order is overdue as of it.
         var at = order.NewHistory[^1].At;
         // Every change of every order, the scheduler's included, passes here with its new history
-        // entries in the command's transaction: the hook point for the outbox of issue 3, which will
-        // write one event per entry here (escalate → order.escalated, close-unevaluated → order.closed, …)
-        // so that no change commits without its event.
-        if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken))
+        // entries in the command's transaction: the webhook outbox writes the events they raise in the
+        // same batch, so no change commits without its events, nor an event without its change.
+        // (Filing raises none, and a filed order has no number, so no code, until it is inserted.)
+        var after = filed ? null : OrderResponse.From(order, at);
+        var events = after is null ? null : WebhookOutbox.For(order, after).ToList();
+        if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken, events))
         {
             // Cannot happen while the row lock is held; if it does, the transaction is not committed.
             throw new DbUpdateConcurrencyException($"Order {order.Id} changed while it was locked.");
         }
-        return OrderResponse.From(order, at);
+        return after ?? OrderResponse.From(order, at);
     }
 
     public static NotFoundException NotFound(string key) => new($"No order has the id or code '{key}'.");

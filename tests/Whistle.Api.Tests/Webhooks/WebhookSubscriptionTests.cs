@@ -1,0 +1,114 @@
+using System.Net;
+using System.Net.Http.Json;
+using Mediator;
+using Microsoft.Extensions.DependencyInjection;
+using Whistle.Api.Features.Access;
+using Whistle.Api.Features.Webhooks;
+using Whistle.Api.Tests.Infrastructure;
+
+namespace Whistle.Api.Tests.Webhooks;
+
+/// <summary>Registering, reading, changing and deleting subscriptions.</summary>
+public sealed class WebhookSubscriptionTests(WhistleApp app) : IClassFixture<WhistleApp>
+{
+    private readonly HttpClient _client = app.CreateClient();
+
+    [Fact]
+    public async Task The_secret_is_shown_in_the_201_and_never_again()
+    {
+        var response = await _client.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://dept.example/hooks", events = new[] { "order.whistled", "order.closed", "order.whistled" } });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await response.Read<Webhook>();
+        Assert.Equal($"/api/v1/webhooks/{created.Id}", response.Headers.Location!.OriginalString);
+        Assert.StartsWith("whsec_", created.Secret);
+        Assert.InRange(Convert.FromBase64String(created.Secret!["whsec_".Length..]).Length, 24, 32);
+        Assert.Equal(["order.closed", "order.whistled"], created.Events);
+        Assert.True(created.Enabled);
+
+        var one = await _client.GetAsync($"/api/v1/webhooks/{created.Id}");
+        var all = await _client.GetAsync("/api/v1/webhooks");
+        foreach (var read in new[] { one, all })
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+            var text = await read.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(created.Secret!, text);
+            Assert.DoesNotContain("secret", text, StringComparison.OrdinalIgnoreCase);
+        }
+        Assert.Equal(created.Url, (await one.Read<Webhook>()).Url);
+        Assert.Contains(await all.Read<Webhook[]>(), w => w.Id == created.Id);
+
+        // Two subscriptions never share a secret.
+        var second = await (await _client.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://dept.example/hooks", events = new[] { "*" } })).Read<Webhook>();
+        Assert.NotEqual(created.Secret, second.Secret);
+    }
+
+    [Theory]
+    [InlineData("""{"url":"ftp://dept.example/hooks","events":["order.whistled"]}""", "url")]
+    [InlineData("""{"url":"/hooks","events":["order.whistled"]}""", "url")]
+    [InlineData("""{"events":["order.whistled"]}""", "url")]
+    [InlineData("""{"url":"https://dept.example/hooks","events":[]}""", "events")]
+    [InlineData("""{"url":"https://dept.example/hooks"}""", "events")]
+    [InlineData("""{"url":"https://dept.example/hooks","events":["order.whistled","order.filed"]}""", "events")]
+    public async Task An_invalid_subscription_is_400_with_the_field(string body, string field)
+    {
+        var response = await _client.PostAsync("/api/v1/webhooks", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Read<Problem>();
+        Assert.Equal([field], problem.Errors!.Keys);
+    }
+
+    [Fact]
+    public async Task A_subscription_can_be_changed_and_deleted()
+    {
+        var created = await (await _client.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://dept.example/a", events = new[] { "*" } })).Read<Webhook>();
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        var patch = await _client.PatchAsJsonAsync($"/api/v1/webhooks/{created.Id}", new { enabled = false, events = new[] { "order.resolved" } });
+        Assert.Equal(HttpStatusCode.OK, patch.StatusCode);
+        var changed = await patch.Read<Webhook>();
+        Assert.Equal((created.Url, false), (changed.Url, changed.Enabled));
+        Assert.Equal(["order.resolved"], changed.Events);
+        Assert.Equal(created.CreatedAt.AddMinutes(1), changed.UpdatedAt);
+        var invalid = await _client.PatchAsJsonAsync($"/api/v1/webhooks/{created.Id}", new { url = "mailto:x@example.org" });
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/api/v1/webhooks/{created.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"/api/v1/webhooks/{created.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.DeleteAsync($"/api/v1/webhooks/{created.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/v1/webhooks/not-an-id")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_department_sees_and_changes_only_its_own_subscriptions_and_other_roles_may_not_manage_any()
+    {
+        var sanitation = new Caller("key-1", "sanitation system", Role.Department, DepartmentCode: "sanitation");
+        var sanitationAgain = new Caller("key-2", "sanitation's new key", Role.Department, DepartmentCode: "sanitation");
+        var housing = new Caller("key-3", "housing system", Role.Department, DepartmentCode: "housing");
+        var mine = await Send(new CreateWebhook.Command(sanitation, "https://sanitation.example/hooks", ["*"]));
+
+        Assert.Equal(("department", "sanitation"), (mine.OwnerRole.ToString().ToLowerInvariant(), mine.DepartmentCode));
+        Assert.Contains(await Send(new ListWebhooks.Query(sanitationAgain)), w => w.Id == mine.Id);
+        Assert.DoesNotContain(await Send(new ListWebhooks.Query(housing)), w => w.Id == mine.Id);
+        await Assert.ThrowsAsync<Whistle.Api.Infrastructure.NotFoundException>(async () => await Send(new GetWebhook.Query(housing, mine.Id.ToString())));
+        await Assert.ThrowsAsync<Whistle.Api.Infrastructure.NotFoundException>(async () => await Send(new DeleteWebhook.Command(housing, mine.Id.ToString())));
+        Assert.Equal(mine.Id, (await Send(new GetWebhook.Query(sanitationAgain, mine.Id.ToString()))).Id);
+
+        var supervisor = new Caller("key-4", "st01 supervisor", Role.Supervisor, StreetCode: "ST01");
+        await Assert.ThrowsAsync<ForbiddenException>(async () => await Send(new ListWebhooks.Query(supervisor)));
+        await Assert.ThrowsAsync<ForbiddenException>(async () => await Send(new CreateWebhook.Command(supervisor, "https://x.example/", ["*"])));
+    }
+
+    private async Task<T> Send<T>(IQuery<T> query)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(query);
+    }
+
+    private async Task<T> Send<T>(ICommand<T> command)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(command);
+    }
+}
