@@ -190,6 +190,23 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_disabled_subscription_is_paused_its_events_queue_and_go_out_in_order_once_it_is_enabled()
+    {
+        var webhook = await Subscribe("*");
+        Assert.Equal(HttpStatusCode.OK, (await _client.PatchAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { enabled = false })).StatusCode);
+        var order = await _client.File();
+        await _client.Whistle(order.Id);
+        await _client.Return(order.Id);
+
+        Assert.Equal(0, (await Dispatcher().RunOnceAsync(default)).Attempts);
+        Assert.Equal(["pending", "pending"], (await Deliveries(webhook)).Select(d => d.Status));
+
+        Assert.Equal(HttpStatusCode.OK, (await _client.PatchAsJsonAsync($"/api/v1/webhooks/{webhook.Id}", new { enabled = true })).StatusCode);
+        Assert.Equal(2, (await Dispatcher().RunOnceAsync(default)).Delivered);
+        Assert.Equal(["order.whistled", "order.returned"], _receiver.Accepted.Select(r => Event(r).Type));
+    }
+
+    [Fact]
     public async Task A_refused_connection_is_retried_and_recorded_as_an_attempt_with_its_error()
     {
         // A port nothing listens on: the receiver refuses the connection.

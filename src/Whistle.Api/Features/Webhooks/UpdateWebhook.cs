@@ -2,6 +2,7 @@ using System.ComponentModel;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
@@ -41,12 +42,18 @@ public static class UpdateWebhook
             {
                 subscription.Events = WebhookRules.Normalise(request.Events);
             }
+            var resumed = request.Enabled == true && !subscription.Enabled;
             if (request.Enabled is { } enabled)
             {
                 subscription.Enabled = enabled;
             }
             subscription.UpdatedAt = clock.Now();
             await db.SaveChangesAsync(cancellationToken);
+            if (resumed)
+            {
+                // What queued while it was paused is due now: wake the dispatchers when this commits.
+                await db.Database.ExecuteSqlRawAsync(WebhookOutbox.NotifySql, cancellationToken);
+            }
             return WebhookResponse.From(subscription);
         }
     }

@@ -50,6 +50,8 @@ public static class WebhookOutbox
     /// <summary>The channel dispatchers LISTEN on; the notification carries nothing, it only wakes them.</summary>
     public const string Channel = "whistle_webhooks";
 
+    public const string NotifySql = "SELECT pg_notify('" + Channel + "', '')";
+
     /// <summary>The API's JSON: web defaults and kebab-case enums, as every response is written.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -58,6 +60,7 @@ public static class WebhookOutbox
 
     // A subscription matches by event name (or '*') and by its owner's scope: an admin's hears every
     // order, a department's the orders of that department, a community's the orders of that community.
+    // A disabled one still queues (it is paused: the dispatcher sends nothing to it until it is enabled).
     // The data-modifying CTE always runs to its end; pg_notify is called only when it wrote a row, so a
     // change nobody listens to takes no notification lock at commit.
     private const string FanOutSql = """
@@ -65,8 +68,7 @@ public static class WebhookOutbox
             INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
             SELECT $1, s.id, $2, $3, $4, $5, 'pending', 0, $5
             FROM webhook_subscriptions s
-            WHERE s.enabled
-              AND (s.events @> ARRAY[$3]::varchar[] OR s.events @> ARRAY['*']::varchar[])
+            WHERE (s.events @> ARRAY[$3]::varchar[] OR s.events @> ARRAY['*']::varchar[])
               AND (s.owner_role = 'admin'
                    OR (s.owner_role = 'department' AND s.owner_department_code = $6)
                    OR (s.owner_role = 'community' AND s.owner_community_code = $7))
