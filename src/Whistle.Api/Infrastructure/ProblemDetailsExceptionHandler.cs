@@ -27,6 +27,12 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "Not found",
                 Detail = notFound.Message,
             },
+            Features.Access.ForbiddenException forbidden => new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Forbidden",
+                Detail = forbidden.Message,
+            },
             ActionNotPermittedException refused => NotPermitted(refused),
             StaleOrderVersionException stale => Stale(stale),
             IdempotencyKeyException idempotency => new ProblemDetails

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Features.Access;
 using Whistle.Domain.Orders;
 using Whistle.Domain.Reference;
 
@@ -13,6 +14,7 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
     public DbSet<Grid> Grids => Set<Grid>();
     public DbSet<Department> Departments => Set<Department>();
     public DbSet<Category> Categories => Set<Category>();
+    public DbSet<Credential> Credentials => Set<Credential>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(WhistleDbContext).Assembly);
@@ -24,6 +26,7 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
         configurationBuilder.Properties<Priority>().HaveConversion<WireNameConverter<Priority>>().HaveMaxLength(16);
         configurationBuilder.Properties<Rating>().HaveConversion<WireNameConverter<Rating>>().HaveMaxLength(32);
         configurationBuilder.Properties<EscalationLevel>().HaveConversion<WireNameConverter<EscalationLevel>>().HaveMaxLength(16);
+        configurationBuilder.Properties<Role>().HaveConversion<WireNameConverter<Role>>().HaveMaxLength(32);
         configurationBuilder.Properties<CancelReason>().HaveConversion<WireNameConverter<CancelReason>>().HaveMaxLength(16);
     }
 }
