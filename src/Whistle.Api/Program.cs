@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using FluentValidation;
 using Whistle.Api;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Orders;
@@ -35,7 +36,7 @@ builder.Services.AddSingleton<ReferenceCache>();
 builder.Services.AddSingleton<OrderFacts>();
 builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();
-builder.Services.AddSingleton<ICallerIdentity, ActorHeaderIdentity>();
+builder.Services.AddWhistleAccess(builder.Configuration);
 builder.Services.AddHostedService<IdempotencySweep>();
 builder.Services.AddSingleton<DeadlineScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
@@ -87,20 +88,24 @@ try
 
     app.UseExceptionHandler();
     app.UseStatusCodePages();
-    // Inside the exception handler, so a failed request's exception passes through it (rolling back
-    // and releasing its key) before it becomes a problem response.
-    app.UseMiddleware<IdempotencyMiddleware>();
-    app.MapStatsMetrics();
-
-    app.MapOpenApi("/openapi/{documentName}.json");
+    // Before authentication: the documentation is public.
     app.UseSwaggerUI(options =>
     {
         options.SwaggerEndpoint("/openapi/v1.json", "Whistle v1");
         options.RoutePrefix = "swagger";
         options.DocumentTitle = "Whistle API";
     });
-    app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-    app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") });
+    app.UseAuthentication();
+    app.UseAuthorization();
+    // After authentication (keys are scoped to the credential) and inside the exception handler, so a
+    // failed request's exception passes through it (rolling back and releasing its key) before it
+    // becomes a problem response.
+    app.UseMiddleware<IdempotencyMiddleware>();
+    app.MapStatsMetrics();
+
+    app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+    app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
+    app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
 
     app.MapOrders();
     app.MapReference();

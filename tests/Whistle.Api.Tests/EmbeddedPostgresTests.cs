@@ -1,8 +1,11 @@
 using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure;
+using Whistle.Api.Persistence;
 using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests;
@@ -44,6 +47,8 @@ public class EmbeddedPostgresTests : IDisposable
         {
             var client = service.CreateClient();
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/v1/streets")).StatusCode);
+            client.DefaultRequestHeaders.Add(ApiKeys.Header, await service.CreateAdminKeyAsync());
             Assert.Equal(39, (await (await client.GetAsync("/api/v1/streets")).Read<object[]>()).Length);
             var order = await client.File();
             Assert.Equal("discovered", order.State);
@@ -75,6 +80,13 @@ public class EmbeddedPostgresTests : IDisposable
         {
             builder.UseSetting("ConnectionStrings:Whistle", "");
             builder.UseSetting("Whistle:DataDirectory", directory);
+        }
+
+        public async Task<string> CreateAdminKeyAsync()
+        {
+            await using var scope = Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
+            return (await CredentialStore.CreateAsync(db, new NewCredential(Role.Admin, "embedded test"), "test", DateTimeOffset.UtcNow, CancellationToken.None)).Key;
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure.Idempotency;
 using Whistle.Api.Tests.Infrastructure;
 
@@ -23,7 +24,7 @@ public class IdempotencyTests(WhistleApp app) : IClassFixture<WhistleApp>
         }
         if (actor is not null)
         {
-            request.Headers.Add("X-Actor", actor);
+            request.Headers.Add(ApiKeys.Header, app.KeyActingAs(actor));
         }
         return _client.SendAsync(request);
     }
@@ -292,9 +293,11 @@ public class IdempotencyTests(WhistleApp app) : IClassFixture<WhistleApp>
         await using (var db = app.Db())
         {
             var now = app.Clock.GetUtcNow();
+            // Keys are scoped to the credential that used them: this client's admin key.
+            var scope = "ApiKey:" + await db.Credentials.Where(c => c.Name == "test admin").Select(c => c.Id).SingleAsync();
             await db.Database.ExecuteSqlAsync($"""
                 INSERT INTO idempotency_keys (scope, key, fingerprint, state, token, created_at, expires_at, locked_until)
-                VALUES ('actor:anonymous', {key}, {fingerprint}, 'in-progress', {Guid.NewGuid()}, {now}, {now.AddHours(24)}, {now + IdempotencyStore.Lease})
+                VALUES ({scope}, {key}, {fingerprint}, 'in-progress', {Guid.NewGuid()}, {now}, {now.AddHours(24)}, {now + IdempotencyStore.Lease})
                 """);
         }
         var meanwhile = await Send("/api/v1/orders", Filing(title), key);

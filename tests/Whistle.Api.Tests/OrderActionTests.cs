@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Http.Json;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests;
@@ -154,14 +156,17 @@ public class OrderActionTests(WhistleApp app) : IClassFixture<WhistleApp>
     }
 
     [Fact]
-    public async Task The_actor_defaults_to_anonymous_and_a_too_long_one_is_a_400()
+    public async Task History_records_the_credential_that_acted_and_ignores_a_name_stated_in_a_header()
     {
-        var order = await _client.File();
-        Assert.Equal("anonymous", order.FiledBy);
+        var worker = app.ClientAs(Role.GridWorker, grids: ["ST01-C01-G01"], name: "Wang Fang, grid ST01-C01-G01");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = JsonContent.Create(Filing.Valid(), options: WhistleApp.Json) };
+        request.Headers.Add("X-Actor", "someone else");
 
-        var response = await _client.Post($"/api/v1/orders/{order.Id}/whistle", actor: new string('x', 101));
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("X-Actor", (await response.Read<Problem>()).Errors!.Keys);
+        var order = await (await worker.SendAsync(request)).Read<Order>();
+        var whistled = await worker.Act(order.Id, "whistle");
+
+        Assert.Equal("Wang Fang, grid ST01-C01-G01", order.FiledBy);
+        Assert.Equal(["Wang Fang, grid ST01-C01-G01", "Wang Fang, grid ST01-C01-G01"], (await worker.History(whistled.Id)).Select(e => e.Actor));
     }
 
     [Fact]

@@ -27,6 +27,12 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "Not found",
                 Detail = notFound.Message,
             },
+            Features.Access.ForbiddenException forbidden => new ProblemDetails
+            {
+                Status = StatusCodes.Status403Forbidden,
+                Title = "Forbidden",
+                Detail = forbidden.Message,
+            },
             ActionNotPermittedException refused => NotPermitted(refused),
             StaleOrderVersionException stale => Stale(stale),
             IdempotencyKeyException idempotency => new ProblemDetails
@@ -40,12 +46,6 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Status = StatusCodes.Status409Conflict,
                 Title = "Delivery still pending",
                 Detail = pending.Message,
-            },
-            Features.Access.ForbiddenException forbidden => new ProblemDetails
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Forbidden",
-                Detail = forbidden.Message,
             },
             DbUpdateConcurrencyException => new ProblemDetails
             {

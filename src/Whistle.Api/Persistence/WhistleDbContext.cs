@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Features.Access;
 using Whistle.Domain.Orders;
 using Whistle.Domain.Reference;
 
@@ -13,6 +14,7 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
     public DbSet<Grid> Grids => Set<Grid>();
     public DbSet<Department> Departments => Set<Department>();
     public DbSet<Category> Categories => Set<Category>();
+    public DbSet<Credential> Credentials => Set<Credential>();
     public DbSet<Features.Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Features.Webhooks.WebhookSubscription>();
     public DbSet<Features.Webhooks.WebhookDelivery> WebhookDeliveries => Set<Features.Webhooks.WebhookDelivery>();
     public DbSet<Features.Webhooks.WebhookAttempt> WebhookAttempts => Set<Features.Webhooks.WebhookAttempt>();
@@ -27,6 +29,7 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
         configurationBuilder.Properties<Priority>().HaveConversion<WireNameConverter<Priority>>().HaveMaxLength(16);
         configurationBuilder.Properties<Rating>().HaveConversion<WireNameConverter<Rating>>().HaveMaxLength(32);
         configurationBuilder.Properties<EscalationLevel>().HaveConversion<WireNameConverter<EscalationLevel>>().HaveMaxLength(16);
+        configurationBuilder.Properties<Role>().HaveConversion<WireNameConverter<Role>>().HaveMaxLength(32);
         configurationBuilder.Properties<CancelReason>().HaveConversion<WireNameConverter<CancelReason>>().HaveMaxLength(16);
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -107,7 +108,9 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
             }
         };
 
-        await page.GotoAsync(app.BaseAddress + "/dashboard");
+        // A district supervisor's key: the statistics and the overdue list (a dashboard key reads statistics only).
+        var key = app.CreateKey(new NewCredential(Role.Supervisor, "wall screen"));
+        await page.GotoAsync(app.BaseAddress + "/dashboard?key=" + key);
         await Shown(page, $"?period=year&{Year}");
 
         var all = await AssertShowsApi(page, $"?{Year}", "month");

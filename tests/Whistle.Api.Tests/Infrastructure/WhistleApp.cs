@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting;
@@ -6,6 +8,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Tests.Infrastructure;
@@ -48,6 +51,71 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     public WhistleDbContext Db() => TestDatabase.Context(ConnectionString);
+
+    private readonly Lock _adminLock = new();
+    private string? _adminKey;
+
+    /// <summary>
+    /// The key every client from <c>CreateClient()</c> sends: an admin's, the district's operations
+    /// desk, which may take every action (tests of who may do what use <see cref="ClientAs"/>).
+    /// </summary>
+    public string AdminKey
+    {
+        get
+        {
+            lock (_adminLock)
+            {
+                return _adminKey ??= CreateKey(new NewCredential(Role.Admin, "test admin"));
+            }
+        }
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Add(ApiKeys.Header, AdminKey);
+        Apps.AddOrUpdate(client, this);
+    }
+
+    // Which application a client talks to, so a request can be sent as a named actor (see HttpExtensions.Post).
+    private static readonly ConditionalWeakTable<HttpClient, WhistleApp> Apps = [];
+    private readonly ConcurrentDictionary<string, string> _actorKeys = new();
+
+    public static WhistleApp Of(HttpClient client) =>
+        Apps.TryGetValue(client, out var app) ? app : throw new InvalidOperationException("The client was not created by a WhistleApp.");
+
+    /// <summary>The key of an admin credential with this name: history records the name as the actor.</summary>
+    public string KeyActingAs(string name) => _actorKeys.GetOrAdd(name, n => CreateKey(new NewCredential(Role.Admin, n)));
+
+    /// <summary>Creates a credential the way the admin API and the command line do, and returns its key.</summary>
+    public string CreateKey(NewCredential credential)
+    {
+        using var scope = Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
+        return CredentialStore.CreateAsync(db, credential, "test", Clock.GetUtcNow(), CancellationToken.None).GetAwaiter().GetResult().Key;
+    }
+
+    /// <summary>A client authenticated with a new key of this role and scope.</summary>
+    public HttpClient ClientAs(NewCredential credential) => ClientWithKey(CreateKey(credential));
+
+    public HttpClient ClientAs(Role role, string? department = null, string? community = null, string? street = null, string[]? grids = null, string? name = null) =>
+        ClientAs(new NewCredential(role, name, department, community, street, grids));
+
+    public HttpClient ClientWithKey(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove(ApiKeys.Header);
+        client.DefaultRequestHeaders.Add(ApiKeys.Header, key);
+        return client;
+    }
+
+    /// <summary>A client that sends no credential.</summary>
+    public HttpClient AnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Remove(ApiKeys.Header);
+        return client;
+    }
 }
 
 public static class HttpExtensions
@@ -67,7 +135,8 @@ public static class HttpExtensions
         }
         if (actor is not null)
         {
-            request.Headers.Add("X-Actor", actor);
+            // Sent instead of the client's default key: the actor is whoever the credential names.
+            request.Headers.Add(ApiKeys.Header, WhistleApp.Of(client).KeyActingAs(actor));
         }
         return client.SendAsync(request);
     }

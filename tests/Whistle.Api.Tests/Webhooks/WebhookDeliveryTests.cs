@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Mediator;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Whistle.Api.Features.Access;
@@ -355,14 +354,17 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_department_hears_only_its_own_orders_and_a_community_only_its_communitys()
+    public async Task A_department_hears_only_its_own_orders_and_a_community_only_its_communitys_each_seeing_the_order_as_it_would_get_it()
     {
+        var sanitationClient = _app.ClientAs(Role.Department, department: "sanitation");
+        var housingClient = _app.ClientAs(Role.Department, department: "housing");
+        var communityClient = _app.ClientAs(Role.Community, community: "ST01-C01");
         var sanitationReceiver = _receiver;
         await using var housingReceiver = await WebhookReceiver.StartAsync();
         await using var communityReceiver = await WebhookReceiver.StartAsync();
-        await SubscribeAs(new Caller("key-sanitation", "sanitation system", Role.Department, DepartmentCode: "sanitation"), sanitationReceiver);
-        await SubscribeAs(new Caller("key-housing", "housing system", Role.Department, DepartmentCode: "housing"), housingReceiver);
-        await SubscribeAs(new Caller("key-c01", "ST01-C01 desk", Role.Community, CommunityCode: "ST01-C01"), communityReceiver);
+        await SubscribeWith(sanitationClient, sanitationReceiver);
+        await SubscribeWith(housingClient, housingReceiver);
+        await SubscribeWith(communityClient, communityReceiver);
 
         var garbage = await _client.File(grid: "ST01-C01-G01");
         await _client.Whistle(garbage.Id);                 // to sanitation (the duty catalogue)
@@ -376,11 +378,17 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         Assert.Equal([("order.whistled", garbage.Id), ("order.whistled", elsewhere.Id)], sanitationReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)).Order());
         Assert.Equal([("order.returned", elsewhere.Id), ("order.whistled", elsewhere.Id)], housingReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)).Order());
         Assert.Equal([("order.whistled", garbage.Id)], communityReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)));
+        // allowedActions as each would GET the order: the department's acknowledge and return, the community's cancel.
+        var toSanitation = Body(sanitationReceiver.Accepted.Single(r => Event(r).Order == garbage.Id)).GetProperty("data").Deserialize<Order>(WhistleApp.Json)!;
+        Assert.Equal((await sanitationClient.Get(garbage.Id)).AllowedActions, toSanitation.AllowedActions);
+        var toCommunity = Body(communityReceiver.Accepted.Single()).GetProperty("data").Deserialize<Order>(WhistleApp.Json)!;
+        Assert.Equal((await communityClient.Get(garbage.Id)).AllowedActions, toCommunity.AllowedActions);
+        Assert.NotEqual(toSanitation.AllowedActions, toCommunity.AllowedActions);
     }
 
-    private async Task SubscribeAs(Caller caller, WebhookReceiver receiver)
+    private static async Task SubscribeWith(HttpClient client, WebhookReceiver receiver)
     {
-        await using var scope = _app.Services.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<IMediator>().Send(new CreateWebhook.Command(caller, receiver.Url, ["*"]));
+        var response = await client.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "*" } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
     }
 }

@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using Mediator;
-using Microsoft.Extensions.DependencyInjection;
 using Whistle.Api.Features.Access;
-using Whistle.Api.Features.Webhooks;
 using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests.Webhooks;
@@ -83,32 +80,30 @@ public sealed class WebhookSubscriptionTests(WhistleApp app) : IClassFixture<Whi
     [Fact]
     public async Task A_department_sees_and_changes_only_its_own_subscriptions_and_other_roles_may_not_manage_any()
     {
-        var sanitation = new Caller("key-1", "sanitation system", Role.Department, DepartmentCode: "sanitation");
-        var sanitationAgain = new Caller("key-2", "sanitation's new key", Role.Department, DepartmentCode: "sanitation");
-        var housing = new Caller("key-3", "housing system", Role.Department, DepartmentCode: "housing");
-        var mine = await Send(new CreateWebhook.Command(sanitation, "https://sanitation.example/hooks", ["*"]));
+        var sanitation = app.ClientAs(Role.Department, department: "sanitation");
+        var sanitationAgain = app.ClientAs(Role.Department, department: "sanitation", name: "sanitation's second key");
+        var housing = app.ClientAs(Role.Department, department: "housing");
+        var response = await sanitation.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://sanitation.example/hooks", events = new[] { "*" } });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var mine = await response.Read<Webhook>();
+        Assert.Equal(("department", "sanitation", (string?)null), (mine.OwnerRole, mine.DepartmentCode, mine.CommunityCode));
 
-        Assert.Equal(("department", "sanitation"), (mine.OwnerRole.ToString().ToLowerInvariant(), mine.DepartmentCode));
-        Assert.Contains(await Send(new ListWebhooks.Query(sanitationAgain)), w => w.Id == mine.Id);
-        Assert.DoesNotContain(await Send(new ListWebhooks.Query(housing)), w => w.Id == mine.Id);
-        await Assert.ThrowsAsync<Whistle.Api.Infrastructure.NotFoundException>(async () => await Send(new GetWebhook.Query(housing, mine.Id.ToString())));
-        await Assert.ThrowsAsync<Whistle.Api.Infrastructure.NotFoundException>(async () => await Send(new DeleteWebhook.Command(housing, mine.Id.ToString())));
-        Assert.Equal(mine.Id, (await Send(new GetWebhook.Query(sanitationAgain, mine.Id.ToString()))).Id);
+        Assert.Contains(await (await sanitationAgain.GetAsync("/api/v1/webhooks")).Read<Webhook[]>(), w => w.Id == mine.Id);
+        Assert.DoesNotContain(await (await housing.GetAsync("/api/v1/webhooks")).Read<Webhook[]>(), w => w.Id == mine.Id);
+        Assert.Contains(await (await _client.GetAsync("/api/v1/webhooks")).Read<Webhook[]>(), w => w.Id == mine.Id); // the admin sees all
+        // Someone else's subscription does not exist for them.
+        Assert.Equal(HttpStatusCode.NotFound, (await housing.GetAsync($"/api/v1/webhooks/{mine.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await housing.PatchAsJsonAsync($"/api/v1/webhooks/{mine.Id}", new { enabled = false })).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await housing.DeleteAsync($"/api/v1/webhooks/{mine.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await housing.GetAsync($"/api/v1/webhooks/{mine.Id}/deliveries")).StatusCode);
+        Assert.True((await (await sanitationAgain.GetAsync($"/api/v1/webhooks/{mine.Id}")).Read<Webhook>()).Enabled);
 
-        var supervisor = new Caller("key-4", "st01 supervisor", Role.Supervisor, StreetCode: "ST01");
-        await Assert.ThrowsAsync<ForbiddenException>(async () => await Send(new ListWebhooks.Query(supervisor)));
-        await Assert.ThrowsAsync<ForbiddenException>(async () => await Send(new CreateWebhook.Command(supervisor, "https://x.example/", ["*"])));
-    }
-
-    private async Task<T> Send<T>(IQuery<T> query)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(query);
-    }
-
-    private async Task<T> Send<T>(ICommand<T> command)
-    {
-        await using var scope = app.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<IMediator>().Send(command);
+        foreach (var role in new[] { Role.Supervisor, Role.GridWorker, Role.Dashboard })
+        {
+            var other = app.ClientAs(role, street: role == Role.Supervisor ? "ST01" : null, community: role == Role.GridWorker ? "ST01-C01" : null);
+            Assert.Equal(HttpStatusCode.Forbidden, (await other.GetAsync("/api/v1/webhooks")).StatusCode);
+            Assert.Equal(HttpStatusCode.Forbidden, (await other.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://x.example/", events = new[] { "*" } })).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await app.AnonymousClient().GetAsync("/api/v1/webhooks")).StatusCode);
     }
 }

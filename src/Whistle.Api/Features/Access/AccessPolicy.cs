@@ -72,6 +72,30 @@ public static class AccessPolicy
         _ => false,
     };
 
+    /// <summary>The orders in the caller's scope, as a query: the same rule as <see cref="InScope"/>.</summary>
+    public static IQueryable<Order> Visible(this IQueryable<Order> orders, Caller caller)
+    {
+        var grids = caller.Grids.ToList();
+        return caller.Role switch
+        {
+            Role.GridWorker => orders.Where(o => grids.Contains(o.GridCode) || o.CommunityCode == caller.CommunityCode),
+            Role.Community => orders.Where(o => o.CommunityCode == caller.CommunityCode),
+            Role.Department => orders.Where(o => o.DepartmentCode == caller.DepartmentCode),
+            Role.Supervisor when caller.StreetCode is not null => orders.Where(o => o.StreetCode == caller.StreetCode),
+            Role.Supervisor or Role.Admin => orders,
+            _ => orders.Where(o => false),
+        };
+    }
+
+    /// <summary>Whether the caller files in this grid: its own grids or community (admin anywhere).</summary>
+    public static bool MayFileIn(Caller caller, string gridCode, string communityCode) => caller.Role switch
+    {
+        Role.GridWorker => caller.Grids.Contains(gridCode) || caller.CommunityCode == communityCode,
+        Role.Community => caller.CommunityCode == communityCode,
+        Role.Admin => true,
+        _ => false,
+    };
+
     /// <summary>Refuses an operation the role may never take (403), whatever it is asked of.</summary>
     public static void Ensure(Caller caller, Operation operation)
     {

@@ -29,7 +29,7 @@ public static class DashboardEndpoints
 
     public static void MapDashboard(this IEndpointRouteBuilder app)
     {
-        var dashboard = app.MapGroup("/dashboard").ExcludeFromDescription();
+        var dashboard = app.MapGroup("/dashboard").ExcludeFromDescription().AllowAnonymous();
 
         // The page shell carries no data, so it needs no credentials: the browser cannot attach an
         // API key to a navigation. Its script sends them with every API call instead.

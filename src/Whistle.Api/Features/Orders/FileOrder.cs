@@ -4,6 +4,7 @@ using FluentValidation.Results;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
@@ -27,7 +28,7 @@ public static class FileOrder
     /// <param name="Address">A street address people can read, up to 500 characters.</param>
     public sealed record LocationRequest(double? Latitude, double? Longitude, string? Address);
 
-    public sealed record Command(Request Order, string Actor) : ICommand<OrderResponse>;
+    public sealed record Command(Request Order, Caller Caller) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -69,29 +70,35 @@ public static class FileOrder
                 throw new ValidationException(unknown);
             }
 
+            if (!AccessPolicy.MayFileIn(command.Caller, placed!.Grid.Code, placed.Community.Code))
+            {
+                throw new ForbiddenException($"This credential files orders only in its own grids or community, not in grid '{placed.Grid.Code}'.");
+            }
+
             var location = request.Location!;
             var order = Order.File(
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
                 new Location(location.Latitude!.Value, location.Longitude!.Value, location.Address?.Trim()),
-                request.Priority ?? Priority.Normal, command.Actor, clock.Now());
+                request.Priority ?? Priority.Normal, command.Caller.Actor, clock.Now());
             return await OrderStore.SaveAsync(db, order, filed: true, cancellationToken);
         }
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
         orders.MapPost("/", async Task<Created<OrderResponse>> (
-                Request request,
-                [FromHeader(Name = "X-Actor"), Description(OrderEndpoints.ActorDescription)] string? actor,
-                IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
+                Request request, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var order = await mediator.Send(new Command(request, OrderEndpoints.Actor(actor)), cancellationToken);
+                var caller = http.GetCaller();
+                var order = await mediator.Send(new Command(request, caller), cancellationToken);
                 http.Response.Headers.ETag = ETags.For(order.Version);
-                return TypedResults.Created($"/api/v1/orders/{order.Id}", order);
+                return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderEndpoints.ForCaller(caller, order));
             })
             .WithName("FileOrder")
             .WithSummary("File an order")
             .WithDescription(
                 "A grid worker records a problem found in a grid. The order starts 'discovered': the community then " +
                 "whistles it to a department or handles it locally. Unknown category or grid codes are 400.")
-            .ProducesValidationProblem();
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireOperation(Operation.FileOrder);
 }

@@ -2,19 +2,20 @@ using System.ComponentModel;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Orders;
 
 public static class GetOrder
 {
-    public sealed record Query(string Id) : IQuery<OrderResponse>;
+    public sealed record Query(string Id, Caller Caller) : IQuery<OrderResponse>;
 
     public sealed class Handler(WhistleDbContext db, TimeProvider clock) : IQueryHandler<Query, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Query query, CancellationToken cancellationToken)
         {
-            var order = await db.Orders.AsNoTracking().WhereKey(query.Id).SingleOrDefaultAsync(cancellationToken)
+            var order = await db.Orders.AsNoTracking().WhereKey(query.Id).Visible(query.Caller).SingleOrDefaultAsync(cancellationToken)
                 ?? throw OrderStore.NotFound(query.Id);
             return OrderResponse.From(order, clock.GetUtcNow());
         }
@@ -24,9 +25,11 @@ public static class GetOrder
         orders.MapGet("/{id}", async Task<Ok<OrderResponse>> (
                 [Description("The order's id or its code (WS-0000042).")] string id,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                OrderEndpoints.Ok(http, await mediator.Send(new Query(id), cancellationToken)))
+                OrderEndpoints.Ok(http, await mediator.Send(new Query(id, http.GetCaller()), cancellationToken)))
             .WithName("GetOrder")
             .WithSummary("Get an order")
             .WithDescription("The order with its allowed actions; the ETag header carries its version for If-Match.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireOperation(Operation.ReadOrders);
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -18,13 +19,13 @@ public static class GetOrderHistory
         int Version, string Action, OrderState? FromState, OrderState ToState, string Actor, DateTimeOffset At,
         IReadOnlyDictionary<string, string?> Details);
 
-    public sealed record Query(string Id) : IQuery<IReadOnlyList<Entry>>;
+    public sealed record Query(string Id, Caller Caller) : IQuery<IReadOnlyList<Entry>>;
 
     public sealed class Handler(WhistleDbContext db) : IQueryHandler<Query, IReadOnlyList<Entry>>
     {
         public async ValueTask<IReadOnlyList<Entry>> Handle(Query query, CancellationToken cancellationToken)
         {
-            var orderId = await db.Orders.AsNoTracking().WhereKey(query.Id).Select(o => (Guid?)o.Id).SingleOrDefaultAsync(cancellationToken)
+            var orderId = await db.Orders.AsNoTracking().WhereKey(query.Id).Visible(query.Caller).Select(o => (Guid?)o.Id).SingleOrDefaultAsync(cancellationToken)
                 ?? throw OrderStore.NotFound(query.Id);
             var entries = await db.OrderHistory.AsNoTracking()
                 .Where(e => e.OrderId == orderId)
@@ -39,10 +40,12 @@ public static class GetOrderHistory
     internal static void Map(RouteGroupBuilder orders) =>
         orders.MapGet("/{id}/history", async Task<Ok<IReadOnlyList<Entry>>> (
                 [Description("The order's id or its code (WS-0000042).")] string id,
-                IMediator mediator, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await mediator.Send(new Query(id), cancellationToken)))
+                IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
+                TypedResults.Ok(await mediator.Send(new Query(id, http.GetCaller()), cancellationToken)))
             .WithName("GetOrderHistory")
             .WithSummary("Get an order's history")
             .WithDescription("Every change, oldest first, starting with the filing: who, when, which action, from which state to which, with the fields given.")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireOperation(Operation.ReadOrders);
 }

@@ -6,6 +6,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -26,7 +27,7 @@ public static class ListOrders
 
     public sealed record Query(
         string? State, string? DepartmentCode, string? CommunityCode, string? CategoryCode, string? StreetCode,
-        string? GridCode, string? Limit, string? Cursor, string? Overdue = null) : IQuery<Page>;
+        string? GridCode, string? Limit, string? Cursor, string? Overdue, Caller Caller) : IQuery<Page>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -58,7 +59,7 @@ public static class ListOrders
         {
             var now = clock.GetUtcNow();
             var limit = query.Limit is null ? DefaultLimit : ParseLimit(query.Limit)!.Value;
-            var orders = db.Orders.AsNoTracking();
+            var orders = db.Orders.AsNoTracking().Visible(query.Caller);
             if (States(query.State) is { Count: > 0 } states)
             {
                 orders = orders.Where(o => states.Contains(o.State));
@@ -104,7 +105,7 @@ public static class ListOrders
                 page.RemoveAt(page.Count - 1);
             }
             return new Page(
-                page.Select(order => OrderResponse.From(order, now)).ToList(),
+                page.Select(order => OrderEndpoints.ForCaller(query.Caller, OrderResponse.From(order, now))).ToList(),
                 more ? EncodeCursor(new Cursor(page[^1].Number, IsOverdue(query.Overdue) ? MissedDeadline(page[^1]) : null)) : null);
         }
 
@@ -149,14 +150,18 @@ public static class ListOrders
                 [Description("nextCursor from the previous page.")] string? cursor,
                 [Description("true: only orders past a running deadline now (whistled and not acknowledged by acknowledgeBy, " +
                     "or not resolved by resolveBy), the longest overdue first.")] string? overdue,
-                IMediator mediator, CancellationToken cancellationToken) =>
+                IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(
-                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue), cancellationToken)))
+                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue, http.GetCaller()),
+                    cancellationToken)))
             .WithName("ListOrders")
             .WithSummary("List orders")
             .WithDescription("Newest first, or with overdue=true the longest overdue first; keyset pagination: follow nextCursor " +
-                "until it is null. Filters combine with AND.")
-            .ProducesValidationProblem();
+                "until it is null. Filters combine with AND. Only the orders in the caller's scope: a department's queue, a " +
+                "community's or grid worker's own orders, a supervisor's street.")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireOperation(Operation.ReadOrders);
 
     private static int? ParseLimit(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit ? limit : null;

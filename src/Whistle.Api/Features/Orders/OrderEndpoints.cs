@@ -1,10 +1,10 @@
 using System.ComponentModel;
-using FluentValidation;
-using FluentValidation.Results;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -31,21 +31,22 @@ public static class OrderEndpoints
     }
 
     /// <summary>
-    /// Maps <c>POST /{id}/{action}</c>: reads <c>If-Match</c> and <c>X-Actor</c>, sends the command,
-    /// answers 200 with the order and its new ETag. Every action documents the same failures.
+    /// Maps <c>POST /{id}/{action}</c>: reads <c>If-Match</c> and the authenticated caller, sends the
+    /// command, answers 200 with the order and its new ETag. Every action documents the same failures.
     /// </summary>
     internal static RouteHandlerBuilder MapAction<TBody>(
         RouteGroupBuilder orders, string action, string summary, string description,
         Func<string, TBody?, ActionContext, ICommand<OrderResponse>> command)
-        where TBody : class =>
-        orders.MapPost($"/{{id}}/{action}", async Task<Ok<OrderResponse>> (
+        where TBody : class
+    {
+        var operation = AccessPolicy.For(WireName.Parse<OrderAction>(action));
+        return orders.MapPost($"/{{id}}/{action}", async Task<Ok<OrderResponse>> (
                 [Description("The order's id or its code (WS-0000042).")] string id,
                 [FromBody] TBody? body,
                 [FromHeader(Name = "If-Match"), Description("The order's ETag as last read; a stale one is refused with 412.")] string? ifMatch,
-                [FromHeader(Name = "X-Actor"), Description(ActorDescription)] string? actor,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var context = new ActionContext(ETags.ParseIfMatch(ifMatch), Actor(actor));
+                var context = new ActionContext(ETags.ParseIfMatch(ifMatch), http.GetCaller(), operation);
                 var order = await mediator.Send(command(id, body, context), cancellationToken);
                 return Ok(http, order);
             })
@@ -53,35 +54,28 @@ public static class OrderEndpoints
             .WithSummary(summary)
             .WithDescription(description)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status412PreconditionFailed);
-
-    internal const string ActorDescription =
-        "Who is acting, recorded in the order's history (until credentials arrive, a name the caller states). Defaults to 'anonymous'.";
-
-    internal static string Actor(string? header)
-    {
-        var actor = header?.Trim();
-        if (string.IsNullOrEmpty(actor))
-        {
-            return "anonymous";
-        }
-        if (actor.Length > 100)
-        {
-            throw new ValidationException([new ValidationFailure("X-Actor", "X-Actor must be 100 characters or fewer.")]);
-        }
-        return actor;
     }
 
+    /// <summary>200 with the order's ETag, and among its next actions only those this caller may take.</summary>
     internal static Ok<OrderResponse> Ok(HttpContext http, OrderResponse order)
     {
         http.Response.Headers.ETag = ETags.For(order.Version);
-        return TypedResults.Ok(order);
+        return TypedResults.Ok(ForCaller(http.GetCaller(), order));
     }
+
+    internal static OrderResponse ForCaller(Caller caller, OrderResponse order) =>
+        order with { AllowedActions = AccessPolicy.AllowedActions(caller, order.AllowedActions) };
 
     private static string Pascal(string kebab) => string.Concat(kebab.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 }
 
-/// <summary>What every action carries besides its body: the versions the caller accepts and who the caller is.</summary>
-public sealed record ActionContext(IReadOnlyCollection<int>? IfMatch, string Actor);
+/// <summary>What every action carries besides its body: the versions the caller accepts, who the caller is and what it asks.</summary>
+public sealed record ActionContext(IReadOnlyCollection<int>? IfMatch, Caller Caller, Operation Operation)
+{
+    /// <summary>Who history records as acting.</summary>
+    public string Actor => Caller.Actor;
+}

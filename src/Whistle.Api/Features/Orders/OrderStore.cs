@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Features.Webhooks;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
@@ -32,11 +33,15 @@ internal static class OrderStore
     private static readonly Func<WhistleDbContext, long, Task<Order?>> LockByNumber = EF.CompileAsyncQuery(
         (WhistleDbContext db, long number) => db.Orders.AsNoTracking().ForUpdate().SingleOrDefault(o => o.Number == number));
 
-    /// <summary>Locks the order, checks the caller's If-Match, applies the action and saves it with its history.</summary>
+    /// <summary>
+    /// Locks the order, checks that it is the caller's to act on (404 out of scope, 403 not the
+    /// role's to take) and the caller's If-Match, applies the action and saves it with its history.
+    /// </summary>
     public static async Task<OrderResponse> ActAsync(
         WhistleDbContext db, string key, ActionContext context, Func<Order, Task> act, CancellationToken cancellationToken)
     {
         var order = await LockAsync(db, key, cancellationToken);
+        AccessPolicy.Ensure(context.Caller, context.Operation, order, key);
         order.EnsureVersion(context.IfMatch);
         await act(order);
         return await SaveAsync(db, order, filed: false, cancellationToken);

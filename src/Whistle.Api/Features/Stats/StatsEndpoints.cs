@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Whistle.Api.Features.Access;
 
 namespace Whistle.Api.Features.Stats;
 
@@ -11,11 +12,28 @@ public static class StatsEndpoints
 {
     public static void MapStats(this IEndpointRouteBuilder app)
     {
-        var stats = app.MapGroup("/api/v1/stats").WithTags("Statistics");
+        var stats = app.MapGroup("/api/v1/stats").WithTags("Statistics")
+            .RequireOperation(Operation.ReadStatistics)
+            .AddEndpointFilter(ConfineToArea);
         foreach (var endpoint in new[] { GetSummary.Map(stats), GetBreakdown.Map(stats), GetTimeseries.Map(stats) })
         {
-            endpoint.ProducesValidationProblem().Produces(StatusCodes.Status304NotModified);
+            endpoint.ProducesValidationProblem().Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status403Forbidden);
         }
+    }
+
+    /// <summary>A street's supervisor reads its street's figures: the filter is set to it, another street is refused.</summary>
+    private static ValueTask<object?> ConfineToArea(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (context.HttpContext.GetCaller() is { Role: Role.Supervisor, StreetCode: { } street })
+        {
+            var filter = context.Arguments.OfType<StatsFilter>().Single();
+            if (filter.StreetCode is not null && filter.StreetCode != street)
+            {
+                throw new ForbiddenException($"This credential reads the figures of street '{street}' only.");
+            }
+            filter.StreetCode = street;
+        }
+        return next(context);
     }
 
     private sealed record Body(byte[] Json, string ETag);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Mediator;
 using Microsoft.Extensions.Options;
 using Prometheus;
+using Whistle.Api.Features.Access;
 
 namespace Whistle.Api.Features.Stats;
 
@@ -63,7 +64,8 @@ public static class StatsMetrics
             hours.WithLabels("resolve", "0.5").Set(figures.MedianHoursToResolve ?? double.NaN);
             hours.WithLabels("resolve", "0.9").Set(figures.P90HoursToResolve ?? double.NaN);
         });
-        app.MapMetrics("/metrics", registry);
+        // District-wide figures; scrapers send a dashboard key as a bearer token (Authorization: Bearer wk_…).
+        app.MapMetrics("/metrics", registry).RequireAuthorization(AccessSetup.WholeDistrictStatistics);
     }
 
     private static void Set(Gauge gauge, string label, double? value) => gauge.WithLabels(label).Set(value ?? double.NaN);

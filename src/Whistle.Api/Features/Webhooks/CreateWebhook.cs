@@ -57,7 +57,7 @@ public static class CreateWebhook
         webhooks.MapPost("/", async Task<Created<CreatedWebhookResponse>> (
                 Request request, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var created = await mediator.Send(new Command(WebhookEndpoints.CallerOf(http), request.Url, request.Events), cancellationToken);
+                var created = await mediator.Send(new Command(http.GetCaller(), request.Url, request.Events), cancellationToken);
                 return TypedResults.Created($"/api/v1/webhooks/{created.Id}", created);
             })
             .WithName("CreateWebhook")

@@ -26,7 +26,7 @@ public static class DeleteWebhook
         webhooks.MapDelete("/{id}", async Task<NoContent> (
                 [Description("The subscription's id.")] string id, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                await mediator.Send(new Command(WebhookEndpoints.CallerOf(http), id), cancellationToken);
+                await mediator.Send(new Command(http.GetCaller(), id), cancellationToken);
                 return TypedResults.NoContent();
             })
             .WithName("DeleteWebhook")

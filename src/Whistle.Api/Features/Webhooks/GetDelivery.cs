@@ -41,7 +41,7 @@ public static class GetDelivery
         webhooks.MapGet("/{id}/deliveries/{deliveryId}", async Task<Ok<DeliveryDetailResponse>> (
                 [Description("The subscription's id.")] string id, [Description("The delivery's id.")] string deliveryId,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await mediator.Send(new Query(WebhookEndpoints.CallerOf(http), id, deliveryId), cancellationToken)))
+                TypedResults.Ok(await mediator.Send(new Query(http.GetCaller(), id, deliveryId), cancellationToken)))
             .WithName("GetWebhookDelivery")
             .WithSummary("Get a delivery with its attempts")
             .WithDescription("The delivery, the body it sends, and each attempt: when, the receiver's status code or the error, how long.")

@@ -19,7 +19,7 @@ public static class GetWebhook
     internal static void Map(RouteGroupBuilder webhooks) =>
         webhooks.MapGet("/{id}", async Task<Ok<WebhookResponse>> (
                 [Description("The subscription's id.")] string id, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await mediator.Send(new Query(WebhookEndpoints.CallerOf(http), id), cancellationToken)))
+                TypedResults.Ok(await mediator.Send(new Query(http.GetCaller(), id), cancellationToken)))
             .WithName("GetWebhook")
             .WithSummary("Get a webhook subscription")
             .WithDescription("Without its secret. Another department's or community's subscription is 404.")

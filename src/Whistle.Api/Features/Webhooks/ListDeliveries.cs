@@ -79,7 +79,7 @@ public static class ListDeliveries
                 [Description("Page size, 1 to 200; 20 by default.")] string? limit,
                 [Description("nextCursor from the previous page.")] string? cursor,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await mediator.Send(new Query(WebhookEndpoints.CallerOf(http), id, status, limit, cursor), cancellationToken)))
+                TypedResults.Ok(await mediator.Send(new Query(http.GetCaller(), id, status, limit, cursor), cancellationToken)))
             .WithName("ListWebhookDeliveries")
             .WithSummary("List a subscription's deliveries")
             .WithDescription("Newest first; keyset pagination: follow nextCursor until it is null.")

@@ -23,7 +23,7 @@ public static class ListWebhooks
 
     internal static void Map(RouteGroupBuilder webhooks) =>
         webhooks.MapGet("/", async Task<Ok<IReadOnlyList<WebhookResponse>>> (IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await mediator.Send(new Query(WebhookEndpoints.CallerOf(http)), cancellationToken)))
+                TypedResults.Ok(await mediator.Send(new Query(http.GetCaller()), cancellationToken)))
             .WithName("ListWebhooks")
             .WithSummary("List webhook subscriptions")
             .WithDescription("The caller's department's or community's subscriptions, oldest first; an admin sees all. No secrets.")

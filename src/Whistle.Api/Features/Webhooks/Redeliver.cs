@@ -37,7 +37,7 @@ public static class Redeliver
                 [Description("The subscription's id.")] string id, [Description("The delivery's id.")] string deliveryId,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var delivery = await mediator.Send(new Command(WebhookEndpoints.CallerOf(http), id, deliveryId), cancellationToken);
+                var delivery = await mediator.Send(new Command(http.GetCaller(), id, deliveryId), cancellationToken);
                 return TypedResults.Accepted($"/api/v1/webhooks/{id}/deliveries/{delivery.Id}", delivery);
             })
             .WithName("RedeliverWebhookDelivery")

@@ -62,7 +62,7 @@ public static class UpdateWebhook
         webhooks.MapPatch("/{id}", async Task<Ok<WebhookResponse>> (
                 [Description("The subscription's id.")] string id, Request request,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await mediator.Send(new Command(WebhookEndpoints.CallerOf(http), id, request), cancellationToken)))
+                TypedResults.Ok(await mediator.Send(new Command(http.GetCaller(), id, request), cancellationToken)))
             .WithName("UpdateWebhook")
             .WithSummary("Change a webhook subscription")
             .WithDescription("Any of url, events and enabled; the others stay. The secret does not change.")

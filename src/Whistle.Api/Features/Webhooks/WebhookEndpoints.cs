@@ -10,7 +10,8 @@ public static class WebhookEndpoints
 {
     public static RouteGroupBuilder MapWebhooks(this IEndpointRouteBuilder app)
     {
-        var webhooks = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks");
+        // Departments, communities and admins only (403 for the other roles); each sees its own (404 for others').
+        var webhooks = app.MapGroup("/api/v1/webhooks").WithTags("Webhooks").RequireOperation(Operation.ManageWebhooks);
         CreateWebhook.Map(webhooks);
         ListWebhooks.Map(webhooks);
         GetWebhook.Map(webhooks);
@@ -21,13 +22,6 @@ public static class WebhookEndpoints
         Redeliver.Map(webhooks);
         return webhooks;
     }
-
-    /// <summary>
-    /// The authenticated caller. Until authentication is enforced, a request without credentials
-    /// acts as the district's admin named by <c>X-Actor</c>, as every other endpoint lets anyone do anything.
-    /// </summary>
-    internal static Caller CallerOf(HttpContext http) =>
-        Caller.From(http.User) ?? new Caller("anonymous", http.Request.Headers["X-Actor"].FirstOrDefault() ?? "anonymous", Role.Admin);
 
     /// <summary>
     /// The subscriptions the caller may see and change: an admin's every one; a department's or a

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Npgsql;
 using NpgsqlTypes;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Infrastructure;
 using Whistle.Domain.Orders;
@@ -66,7 +67,7 @@ public static class WebhookOutbox
     private const string FanOutSql = """
         WITH queued AS (
             INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
-            SELECT $1, s.id, $2, $3, $4, $5, 'pending', 0, $5
+            SELECT $1, s.id, $2, $3, CASE s.owner_role WHEN 'department' THEN $8 WHEN 'community' THEN $9 ELSE $4 END, $5, 'pending', 0, $5
             FROM webhook_subscriptions s
             WHERE (s.events @> ARRAY[$3]::varchar[] OR s.events @> ARRAY['*']::varchar[])
               AND (s.owner_role = 'admin'
@@ -75,6 +76,11 @@ public static class WebhookOutbox
             RETURNING 1)
         SELECT pg_notify('whistle_webhooks', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """;
+
+    // The order's next actions as each kind of owner would see them in GET /api/v1/orders/{id}.
+    private static readonly Caller Admin = new("webhooks", "webhooks", Role.Admin);
+    private static readonly Caller Department = new("webhooks", "webhooks", Role.Department);
+    private static readonly Caller Community = new("webhooks", "webhooks", Role.Community);
 
     /// <summary>The outbox statements for the order's new history entries, given the order as it is after them.</summary>
     public static IEnumerable<NpgsqlBatchCommand> For(Order order, OrderResponse after)
@@ -87,18 +93,32 @@ public static class WebhookOutbox
             }
             // A return leaves the order without a department: it is the returning department's event.
             var department = entry.Action == "return" ? order.ReturnedByDepartmentCode : order.DepartmentCode;
-            var payload = JsonSerializer.Serialize(new WebhookPayload(type, entry.At.ToUniversalTime(), after), Json);
+            // data is the order as its subscriber would GET it: allowedActions are those the owner's role may take.
+            var at = entry.At.ToUniversalTime();
+            var asAdmin = Payload(type, at, OrderEndpoints.ForCaller(Admin, after));
             var command = new NpgsqlBatchCommand(FanOutSql);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(entry.At) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = order.Id });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = type });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = payload });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = entry.At.ToUniversalTime() });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = asAdmin });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = at });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = (object?)department ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = order.CommunityCode });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = PayloadFor(Department, type, at, after, asAdmin) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = PayloadFor(Community, type, at, after, asAdmin) });
             yield return command;
         }
     }
+
+    private static string PayloadFor(Caller owner, string type, DateTimeOffset at, OrderResponse after, string asAdmin)
+    {
+        var seen = OrderEndpoints.ForCaller(owner, after);
+        // Often the same as the admin's (no next action at all): serialised once then.
+        return seen.AllowedActions.SequenceEqual(OrderEndpoints.ForCaller(Admin, after).AllowedActions) ? asAdmin : Payload(type, at, seen);
+    }
+
+    private static string Payload(string type, DateTimeOffset at, OrderResponse data) =>
+        JsonSerializer.Serialize(new WebhookPayload(type, at, data), Json);
 }
 
 /// <summary>The body of every delivery, Standard Webhooks' shape.</summary>

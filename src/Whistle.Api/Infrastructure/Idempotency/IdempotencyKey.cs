@@ -7,7 +7,7 @@ namespace Whistle.Api.Infrastructure.Idempotency;
 /// </summary>
 public sealed class IdempotencyKey
 {
-    /// <summary>Whose key it is: <see cref="ICallerIdentity.Credential"/>. Two callers' equal keys are unrelated.</summary>
+    /// <summary>Whose key it is: the credential that used it. Two callers' equal keys are unrelated.</summary>
     public string Scope { get; set; } = "";
 
     public string Key { get; set; } = "";

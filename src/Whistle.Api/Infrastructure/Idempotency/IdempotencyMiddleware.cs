@@ -23,7 +23,7 @@ namespace Whistle.Api.Infrastructure.Idempotency;
 /// failure (an exception, or any status outside 2xx) rolls back and releases the key: nothing
 /// happened, and the client may fix the request and retry with the same key.
 /// </remarks>
-public sealed class IdempotencyMiddleware(RequestDelegate next, ICallerIdentity caller, TimeProvider clock, ILogger<IdempotencyMiddleware> logger)
+public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider clock, ILogger<IdempotencyMiddleware> logger)
 {
     public const string Header = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
@@ -31,14 +31,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ICallerIdentity 
 
     public async Task InvokeAsync(HttpContext http)
     {
-        if (!HttpMethods.IsPost(http.Request.Method) || http.GetEndpoint() is null
+        var scope = Scope(http);
+        if (!HttpMethods.IsPost(http.Request.Method) || http.GetEndpoint() is null || scope is null
             || !http.Request.Headers.TryGetValue(Header, out var values))
         {
             await next(http);
             return;
         }
         var key = ValidKey(values);
-        var scope = caller.Credential(http);
         var fingerprint = await FingerprintAsync(http.Request, http.RequestAborted);
         var db = http.RequestServices.GetRequiredService<WhistleDbContext>();
         var token = Guid.NewGuid();
@@ -165,6 +165,14 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, ICallerIdentity 
     }
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();
+
+    /// <summary>
+    /// Whose keys these are: the authenticated credential (an API key's id, a token's subject and
+    /// how it was authenticated). Two callers' equal keys are unrelated. Anonymous requests (only
+    /// public endpoints, none of which is a POST) have none.
+    /// </summary>
+    private static string? Scope(HttpContext http) =>
+        Features.Access.Caller.From(http.User) is { } caller ? http.User.Identity!.AuthenticationType + ":" + caller.Id : null;
 }
 
 /// <summary>A key that cannot be honoured now: reused with another request (422) or still in progress (409).</summary>
@@ -173,4 +181,5 @@ public sealed class IdempotencyKeyException(int status, string title, string mes
     public int Status { get; } = status;
 
     public string Title { get; } = title;
+
 }

@@ -269,6 +269,11 @@
   }
 
   function renderOverdue(page, departments, communities) {
+    if (page === null) {
+      document.getElementById('overdue-rows').replaceChildren(
+        element('tr', {}, element('td', { colspan: '6', class: 'empty' }, '需督办权限 A supervisor key shows the overdue orders')));
+      return;
+    }
     const rows = page.items.map(order => {
       const deadline = missed(order);
       const escalated = order.escalationLevel && order.escalationLevel !== 'none' ? ` ↑${order.escalationLevel}` : '';
@@ -353,7 +358,9 @@
     tally.requests = 0;
     tally.unchanged = 0;
     try {
-      const [summary, series, breakdown, overdue] = await Promise.all(urls.map(api));
+      // A dashboard key reads statistics only: the overdue list needs a supervisor's (or admin's) key.
+      const [summary, series, breakdown, overdue] = await Promise.all(urls.map((url, i) => i < 3 ? api(url)
+        : api(url).catch(error => { if (error instanceof ApiError && error.status === 403) { return null; } throw error; })));
       if (run !== generation) {
         return; // the filters changed while this was in flight; the newer refresh draws
       }

@@ -1,0 +1,51 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Whistle.Api.Features.Access;
+
+/// <summary>
+/// Authenticates <c>X-Api-Key: wk_…</c> (or <c>Authorization: Bearer wk_…</c>, for tools that
+/// only send bearer tokens, such as Prometheus) against the stored key hashes.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, CredentialCache credentials)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var key = KeyOf(Request);
+        if (key is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+        var caller = ApiKeys.LooksLikeKey(key) ? await credentials.FindAsync(key, Context.RequestAborted) : null;
+        if (caller is null)
+        {
+            return AuthenticateResult.Fail("The API key is unknown or revoked.");
+        }
+        var identity = new ClaimsIdentity(caller.ToClaims(), SchemeName, Caller.NameClaim, Caller.RoleClaim);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "ApiKey header=\"X-Api-Key\", Bearer";
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The API key the request carries, if it carries one.</summary>
+    public static string? KeyOf(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue(ApiKeys.Header, out var header))
+        {
+            return header.ToString().Trim();
+        }
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer " + ApiKeys.Prefix, StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;
+    }
+}
