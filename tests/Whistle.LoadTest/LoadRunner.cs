@@ -30,7 +30,7 @@ internal sealed class LoadRunner
         _grids = grids;
     }
 
-    public static HttpClient CreateClient(Uri baseAddress)
+    public static HttpClient CreateClient(Uri baseAddress, string apiKey)
     {
         var handler = new SocketsHttpHandler
         {
@@ -40,7 +40,7 @@ internal sealed class LoadRunner
             ConnectTimeout = TimeSpan.FromSeconds(5),
         };
         var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
-        http.DefaultRequestHeaders.Add("X-Actor", "load-test");
+        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         return http;
     }
 

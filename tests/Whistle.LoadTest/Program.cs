@@ -3,7 +3,7 @@ using Whistle.LoadTest;
 
 // Whistle's load benchmark: the real service over loopback HTTP on its own PostgreSQL, then
 // pgbench on the same cluster for the raw write limit. See README.md for what each figure means.
-// The verb "stats" runs the statistics benchmark instead (StatsBench.cs).
+// The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs).
 var repository = RepositoryRoot();
 var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
 if (!File.Exists(apiDll))
@@ -20,6 +20,16 @@ if (args is ["stats", .. var statsArgs])
         cancel.Cancel();
     };
     return await StatsBench.RunAsync(statsArgs, apiDll, Log, cancel.Token);
+}
+if (args is ["webhooks", .. var webhookArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+    return await WebhookBench.RunAsync(webhookArgs, apiDll, Log, cancel.Token);
 }
 var options = BenchOptions.Parse(args);
 if (options is null)
@@ -43,7 +53,7 @@ await using var database = await BenchDatabase.OpenAsync(options.Connection, Log
 await database.PrepareAsync(ct);
 await using var api = await ApiProcess.StartAsync(apiDll, database.ConnectionString, Log, ct);
 
-using var http = LoadRunner.CreateClient(api.BaseAddress);
+using var http = LoadRunner.CreateClient(api.BaseAddress, await database.CreateKeyAsync(Whistle.Api.Features.Access.Role.Admin, "load-test", ct));
 var runner = await LoadRunner.CreateAsync(http, ct);
 var cpu = new CpuMeter(api.ProcessId, await database.PostmasterPidAsync(ct));
 

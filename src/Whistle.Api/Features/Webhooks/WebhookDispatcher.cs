@@ -183,23 +183,38 @@ public sealed class WebhookDispatcher(
         var now = clock.Now();
         await using var connection = new NpgsqlConnection(await ConnectionStringAsync(cancellationToken));
         await connection.OpenAsync(cancellationToken);
-        await using var claim = new NpgsqlCommand(ClaimSql, connection)
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // The claim need not wait for its WAL flush: it is visible to other dispatchers at commit all
+        // the same, and the outcome's (synchronous) commit flushes it. A crash that loses it loses the
+        // send's outcome too, and that delivery is sent again either way.
+        await using var batch = new NpgsqlBatch(connection, transaction)
         {
-            Parameters =
+            BatchCommands =
             {
-                new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = now },
-                new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = now + _options.Lease },
-                new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.BatchSize },
+                new NpgsqlBatchCommand("SET LOCAL synchronous_commit TO off"),
+                new NpgsqlBatchCommand(ClaimSql)
+                {
+                    Parameters =
+                    {
+                        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = now },
+                        new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = now + _options.Lease },
+                        new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = _options.BatchSize },
+                    },
+                },
             },
         };
         var claimed = new List<Claimed>();
-        await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            claimed.Add(new Claimed(
-                reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                claimed.Add(new Claimed(
+                    reader.GetInt64(0), reader.GetGuid(1), reader.GetInt32(2), reader.GetFieldValue<DateTimeOffset>(3),
+                    reader.GetString(4), reader.GetString(5), reader.GetString(6)));
+            }
         }
+        // Committed before anything is sent: from here no other dispatcher takes these until the lease ends.
+        await transaction.CommitAsync(cancellationToken);
         // In id order: the order events were committed in, which is the order receivers see them begin.
         claimed.Sort((a, b) => a.Id.CompareTo(b.Id));
         return claimed;
