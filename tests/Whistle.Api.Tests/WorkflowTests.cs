@@ -17,9 +17,10 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
         var workflow = await response.Read<Workflow>();
         Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled"], workflow.States);
         Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate", "close-unevaluated",
-            "request-extension", "approve-extension", "refuse-extension"], workflow.Actions);
+            "request-extension", "approve-extension", "refuse-extension", "reassign"], workflow.Actions);
         Assert.Equal("discovered", workflow.InitialState);
-        Assert.Equal(18, workflow.Transitions.Length);
+        Assert.Equal(21, workflow.Transitions.Length);
+        Assert.Contains(new Transition("returned", "reassign", "whistled", null), workflow.Transitions);
         Assert.Contains(new Transition("acknowledged", "approve-extension", "acknowledged", "an extension request pending"), workflow.Transitions);
         Assert.Contains(new Transition("resolved", "close-unevaluated", "closed", "by the scheduler only, when the evaluation period has passed"), workflow.Transitions);
         Assert.Contains(new Transition("acknowledged", "escalate", "acknowledged", null), workflow.Transitions);
