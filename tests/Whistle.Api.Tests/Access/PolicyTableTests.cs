@@ -169,6 +169,17 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
     }
 
     [Fact]
+    public async Task A_409_names_the_actions_this_caller_may_take_in_the_state()
+    {
+        var order = await app.Prepare("acknowledge");
+
+        var response = await app.InScope(Role.Department).Post($"/api/v1/orders/{order.Id}/resolve", Body("resolve"));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(["acknowledge", "return"], (await response.Read<Problem>()).AllowedActions!);
+    }
+
+    [Fact]
     public async Task A_department_loses_an_order_it_returned_or_that_was_reassigned()
     {
         var returned = await app.Prepare("acknowledge");

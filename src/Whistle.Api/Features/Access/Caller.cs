@@ -53,9 +53,6 @@ public sealed record Caller(
     /// <summary>The name recorded in an order's history for this caller's changes.</summary>
     public string Actor => Name;
 
-    /// <summary>The background scheduler, acting for the district.</summary>
-    public static readonly Caller Scheduler = new("scheduler", "scheduler", Role.Admin);
-
     /// <summary>The caller an authenticated principal stands for; null when it carries no valid role.</summary>
     public static Caller? From(ClaimsPrincipal user)
     {
