@@ -6,7 +6,7 @@ namespace Whistle.Api.Tests;
 public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
 {
     public sealed record Transition(string From, string Action, string To, string? Guard);
-    public sealed record Workflow(string[] States, string[] Actions, string InitialState, Transition[] Transitions, string Mermaid, string Dot);
+    public sealed record Workflow(string[] States, string[] Actions, string InitialState, Transition[] Transitions, Dictionary<string, string[]> Roles, string Mermaid, string Dot);
 
     [Fact]
     public async Task The_workflow_lists_the_lifecycle_as_the_api_names_it_with_both_graphs()
@@ -17,14 +17,18 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
         var workflow = await response.Read<Workflow>();
         Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled"], workflow.States);
         Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate", "close-unevaluated",
-            "request-extension", "approve-extension", "refuse-extension"], workflow.Actions);
+            "request-extension", "approve-extension", "refuse-extension", "reassign"], workflow.Actions);
         Assert.Equal("discovered", workflow.InitialState);
-        Assert.Equal(18, workflow.Transitions.Length);
+        Assert.Equal(21, workflow.Transitions.Length);
+        Assert.Contains(new Transition("returned", "reassign", "whistled", null), workflow.Transitions);
         Assert.Contains(new Transition("acknowledged", "approve-extension", "acknowledged", "an extension request pending"), workflow.Transitions);
         Assert.Contains(new Transition("resolved", "close-unevaluated", "closed", "by the scheduler only, when the evaluation period has passed"), workflow.Transitions);
         Assert.Contains(new Transition("acknowledged", "escalate", "acknowledged", null), workflow.Transitions);
         Assert.Contains(new Transition("returned", "whistle", "whistled", null), workflow.Transitions);
         Assert.Contains(workflow.Transitions, t => t is { From: "resolved", Action: "evaluate", To: "acknowledged", Guard: not null });
+        Assert.Equal(["department", "admin"], workflow.Roles["acknowledge"]);
+        Assert.Equal(["supervisor", "admin"], workflow.Roles["reassign"]);
+        Assert.DoesNotContain("close-unevaluated", workflow.Roles.Keys);
         Assert.StartsWith("stateDiagram-v2", workflow.Mermaid);
         Assert.StartsWith("digraph", workflow.Dot.TrimStart());
     }

@@ -28,12 +28,15 @@ public class LifecycleTableTests
         [(Returned, "cancel")] = Cancelled,
         [(Whistled, "escalate")] = Whistled,
         [(Acknowledged, "escalate")] = Acknowledged,
+        [(Whistled, "reassign")] = Whistled,
+        [(Acknowledged, "reassign")] = Whistled,
+        [(Returned, "reassign")] = Whistled,
     };
 
     private static readonly string[] Performed =
     [
         "whistle", "handle-locally", "acknowledge", "return", "resolve",
-        "evaluate:satisfied", "evaluate:basically-satisfied", "evaluate:unsatisfied", "cancel", "escalate",
+        "evaluate:satisfied", "evaluate:basically-satisfied", "evaluate:unsatisfied", "cancel", "escalate", "reassign",
     ];
 
     public static TheoryData<OrderState, string> EveryPair()
@@ -82,9 +85,9 @@ public class LifecycleTableTests
 
     [Theory]
     [InlineData(Discovered, new[] { "whistle", "handle-locally", "cancel" })]
-    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate" })]
-    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate", "request-extension" })]
-    [InlineData(Returned, new[] { "whistle", "cancel" })]
+    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate", "reassign" })]
+    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate", "request-extension", "reassign" })]
+    [InlineData(Returned, new[] { "whistle", "cancel", "reassign" })]
     [InlineData(Resolved, new[] { "evaluate" })]
     [InlineData(Closed, new string[0])]
     [InlineData(HandledLocally, new string[0])]
@@ -122,6 +125,9 @@ public class LifecycleTableTests
                 break;
             case "escalate":
                 order.Escalate("Two days past the deadline", "supervisor", at);
+                break;
+            case "reassign":
+                order.Reassign("housing", limits, "The building belongs to the housing bureau", "supervisor", at);
                 break;
             default:
                 var rating = WireName.Parse<Rating>(action["evaluate:".Length..]);

@@ -91,7 +91,7 @@ public class OrderRulesTests
         Assert.Null(order.ResolvedAt);
         Assert.Null(order.Result);
         Assert.Equal(Rating.Unsatisfied, order.Rating);
-        Assert.Equal([OrderAction.Return, OrderAction.Resolve, OrderAction.Escalate, OrderAction.RequestExtension], order.AllowedActions());
+        Assert.Equal([OrderAction.Return, OrderAction.Resolve, OrderAction.Escalate, OrderAction.RequestExtension, OrderAction.Reassign], order.AllowedActions());
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class OrderRulesTests
         var refused = Assert.Throws<ActionNotPermittedException>(() => order.Resolve("Done", "x", OrderFactory.T0));
 
         Assert.Equal(OrderAction.Resolve, refused.Action);
-        Assert.Equal([OrderAction.Acknowledge, OrderAction.Return, OrderAction.Cancel, OrderAction.Escalate], refused.AllowedActions);
+        Assert.Equal([OrderAction.Acknowledge, OrderAction.Return, OrderAction.Cancel, OrderAction.Escalate, OrderAction.Reassign], refused.AllowedActions);
         Assert.Contains("whistled", refused.Message);
     }
 
@@ -191,5 +191,26 @@ public class OrderRulesTests
         Assert.Equal(t.AddHours(1), order.FirstAcknowledgedAt);
         Assert.Equal(t + Normal.AcknowledgeWithin, order.FirstAcknowledgeBy);
         Assert.Equal(t.AddHours(4), order.AcknowledgedAt);
+    }
+
+    [Fact]
+    public void Reassignment_whistles_the_order_afresh_to_the_new_department_and_drops_a_pending_extension()
+    {
+        var order = OrderFactory.Filed();
+        var t = OrderFactory.T0;
+        order.Whistle("sanitation", Normal, "community", t);
+        order.Acknowledge(null, "sanitation", t.AddHours(1));
+        order.RequestExtension(t.AddDays(30), "Waiting for parts", "sanitation", t.AddHours(2));
+
+        order.Reassign("housing", Normal, "The courtyard belongs to the housing bureau", "supervisor-st01", t.AddDays(1));
+
+        Assert.Equal((OrderState.Whistled, "housing", 2), (order.State, order.DepartmentCode, order.WhistleCount));
+        Assert.Equal((t.AddDays(1), (DateTimeOffset?)null), (order.WhistledAt, order.AcknowledgedAt));
+        Assert.Equal(t.AddDays(1) + Normal.AcknowledgeWithin, order.AcknowledgeBy);
+        Assert.Equal(t, order.FirstWhistledAt);
+        Assert.False(order.ExtensionPending);
+        var entry = order.NewHistory[^1];
+        Assert.Equal(("reassign", "housing", "sanitation"), (entry.Action, entry.Details["departmentCode"], entry.Details["previousDepartmentCode"]));
+        Assert.Throws<ArgumentException>(() => order.Reassign("housing", Normal, "again", "supervisor-st01", t.AddDays(2)));
     }
 }

@@ -10,8 +10,12 @@ public class WorkflowDescriptionTests
         var workflow = Lifecycle.Describe();
 
         Assert.Equal(OrderState.Discovered, workflow.InitialState);
-        // The table's 15 rows, the three ratings folded into two guarded transitions, the scheduler's close and the extensions.
-        Assert.Equal(18, workflow.Transitions.Count);
+        // The table's 15 rows, the three ratings folded into two guarded transitions, the scheduler's close, the extensions
+        // and the three reassignments.
+        Assert.Equal(21, workflow.Transitions.Count);
+        Assert.Equal(
+            [(OrderState.Whistled, OrderState.Whistled), (OrderState.Acknowledged, OrderState.Whistled), (OrderState.Returned, OrderState.Whistled)],
+            workflow.Transitions.Where(t => t.Action == OrderAction.Reassign).Select(t => (t.From, t.To)));
         var evaluations = workflow.Transitions.Where(t => t.Action == OrderAction.Evaluate).ToList();
         Assert.Equal(2, evaluations.Count);
         Assert.Contains(evaluations, t => t.To == OrderState.Closed && t.Guard == Lifecycle.SatisfiedGuard);

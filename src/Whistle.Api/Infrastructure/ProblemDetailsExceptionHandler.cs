@@ -33,7 +33,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "Forbidden",
                 Detail = forbidden.Message,
             },
-            ActionNotPermittedException refused => NotPermitted(refused),
+            ActionNotPermittedException refused => NotPermitted(refused, Features.Access.Caller.From(context.User)),
             StaleOrderVersionException stale => Stale(stale),
             IdempotencyKeyException idempotency => new ProblemDetails
             {
@@ -112,7 +112,8 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         };
     }
 
-    private static ProblemDetails NotPermitted(ActionNotPermittedException exception) => new()
+    // The actions the state permits, as far as this caller may take them (as on the order itself).
+    private static ProblemDetails NotPermitted(ActionNotPermittedException exception, Features.Access.Caller? caller) => new()
     {
         Status = StatusCodes.Status409Conflict,
         Title = "Action not permitted in the order's state",
@@ -120,7 +121,8 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         Extensions =
         {
             ["state"] = WireName.Of(exception.State),
-            ["allowedActions"] = exception.AllowedActions.Select(WireName.Of).ToArray(),
+            ["allowedActions"] = (caller is null ? exception.AllowedActions : Features.Access.AccessPolicy.AllowedActions(caller, exception.AllowedActions))
+                .Select(WireName.Of).ToArray(),
         },
     };
 

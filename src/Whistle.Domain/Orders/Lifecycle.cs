@@ -42,6 +42,7 @@ public static class Lifecycle
             _machine.Configure(OrderState.Whistled)
                 .Permit(OrderAction.Acknowledge, OrderState.Acknowledged)
                 .PermitReentry(OrderAction.Escalate)
+                .PermitReentry(OrderAction.Reassign)
                 .Permit(OrderAction.Return, OrderState.Returned)
                 .Permit(OrderAction.Cancel, OrderState.Cancelled);
 
@@ -49,6 +50,7 @@ public static class Lifecycle
                 .Permit(OrderAction.Return, OrderState.Returned)
                 .Permit(OrderAction.Resolve, OrderState.Resolved)
                 .PermitReentry(OrderAction.Escalate)
+                .Permit(OrderAction.Reassign, OrderState.Whistled)
                 // Extensions only move the resolve deadline: re-entries, guarded by the order's own (synchronous) flag.
                 .PermitReentryIf(OrderAction.RequestExtension, () => !extensionPending(), NoExtensionPendingGuard)
                 .PermitReentryIf(OrderAction.ApproveExtension, extensionPending, ExtensionPendingGuard)
@@ -56,6 +58,7 @@ public static class Lifecycle
 
             _machine.Configure(OrderState.Returned)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)
+                .Permit(OrderAction.Reassign, OrderState.Whistled)
                 .Permit(OrderAction.Cancel, OrderState.Cancelled);
 
             _machine.Configure(OrderState.Resolved)

@@ -155,6 +155,36 @@ public sealed class Order
         });
     }
 
+    /// <summary>
+    /// 改派: a supervisor sends the order to another department, which receives it as a fresh
+    /// whistle (new deadlines, not yet acknowledged); the department it leaves loses it.
+    /// </summary>
+    public void Reassign(string departmentCode, DeadlineLimits limits, string reason, string actor, DateTimeOffset at)
+    {
+        if (departmentCode == DepartmentCode)
+        {
+            throw new ArgumentException($"The order is already with '{departmentCode}'.", nameof(departmentCode));
+        }
+        var from = Transition(OrderAction.Reassign);
+        ClearExtension();
+        var previous = DepartmentCode ?? ReturnedByDepartmentCode;
+        DepartmentCode = departmentCode;
+        FirstWhistledAt ??= at;
+        WhistledAt = at;
+        AcknowledgedAt = null;
+        WhistleCount++;
+        AcknowledgeBy = at + limits.AcknowledgeWithin;
+        ResolveBy = limits.ResolveByFrom(at);
+        Record(OrderAction.Reassign, from, actor, at, new()
+        {
+            ["departmentCode"] = departmentCode,
+            ["previousDepartmentCode"] = previous,
+            ["reason"] = reason,
+            ["acknowledgeBy"] = Stamp(AcknowledgeBy),
+            ["resolveBy"] = Stamp(ResolveBy),
+        });
+    }
+
     public void HandleLocally(string result, string actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.HandleLocally);

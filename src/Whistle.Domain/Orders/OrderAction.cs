@@ -23,4 +23,9 @@ public enum OrderAction
     ApproveExtension,
     /// <summary>A supervisor refuses the pending request, with a reason; the deadline stands.</summary>
     RefuseExtension,
+    /// <summary>
+    /// A supervisor sends the order to another department (改派): from whistled, acknowledged or
+    /// returned (settling a dispute over whose duty it is); it is whistled afresh there.
+    /// </summary>
+    Reassign,
 }

@@ -372,17 +372,23 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
         await _client.Whistle(elsewhere.Id, "housing");    // to housing, another community
         await _client.Return(elsewhere.Id);                // housing's return: housing's event, though it has no department now
         await _client.Whistle(elsewhere.Id, "sanitation");
+        await _client.Act(garbage.Id, "reassign", new { departmentCode = "housing", reason = "Bulky waste from a renovation" });
 
         await Dispatcher().RunOnceAsync(default);
 
         Assert.Equal([("order.whistled", garbage.Id), ("order.whistled", elsewhere.Id)], sanitationReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)).Order());
-        Assert.Equal([("order.returned", elsewhere.Id), ("order.whistled", elsewhere.Id)], housingReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)).Order());
-        Assert.Equal([("order.whistled", garbage.Id)], communityReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)));
+        // Housing: its return, its whistle, and the reassignment of sanitation's order to it (a whistle to housing).
+        Assert.Equal(
+            [("order.returned", elsewhere.Id), ("order.whistled", garbage.Id), ("order.whistled", elsewhere.Id)],
+            housingReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)).Order());
+        Assert.Equal([("order.whistled", garbage.Id), ("order.whistled", garbage.Id)], communityReceiver.Accepted.Select(Event).Select(e => (e.Type, e.Order)));
         // allowedActions as each would GET the order: the department's acknowledge and return, the community's cancel.
-        var toSanitation = Body(sanitationReceiver.Accepted.Single(r => Event(r).Order == garbage.Id)).GetProperty("data").Deserialize<Order>(WhistleApp.Json)!;
-        Assert.Equal((await sanitationClient.Get(garbage.Id)).AllowedActions, toSanitation.AllowedActions);
-        var toCommunity = Body(communityReceiver.Accepted.Single()).GetProperty("data").Deserialize<Order>(WhistleApp.Json)!;
+        var toHousing = Body(housingReceiver.Accepted.Single(r => Event(r).Order == garbage.Id)).GetProperty("data").Deserialize<Order>(WhistleApp.Json)!;
+        Assert.Equal((await housingClient.Get(garbage.Id)).AllowedActions, toHousing.AllowedActions);
+        var toCommunity = Body(communityReceiver.Accepted.Last()).GetProperty("data").Deserialize<Order>(WhistleApp.Json)!;
         Assert.Equal((await communityClient.Get(garbage.Id)).AllowedActions, toCommunity.AllowedActions);
+        var toSanitation = Body(sanitationReceiver.Accepted.Single(r => Event(r).Order == elsewhere.Id)).GetProperty("data").Deserialize<Order>(WhistleApp.Json)!;
+        Assert.Equal((await sanitationClient.Get(elsewhere.Id)).AllowedActions, toSanitation.AllowedActions);
         Assert.NotEqual(toSanitation.AllowedActions, toCommunity.AllowedActions);
     }
 

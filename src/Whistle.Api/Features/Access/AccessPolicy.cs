@@ -128,6 +128,7 @@ public static class AccessPolicy
         OrderAction.RequestExtension => Operation.RequestExtension,
         OrderAction.ApproveExtension => Operation.ApproveExtension,
         OrderAction.RefuseExtension => Operation.RefuseExtension,
+        OrderAction.Reassign => Operation.Reassign,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not an action callers take."),
     };
 

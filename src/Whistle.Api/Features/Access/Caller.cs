@@ -53,18 +53,18 @@ public sealed record Caller(
     /// <summary>The name recorded in an order's history for this caller's changes.</summary>
     public string Actor => Name;
 
-    /// <summary>The background scheduler, acting for the district.</summary>
-    public static readonly Caller Scheduler = new("scheduler", "scheduler", Role.Admin);
-
-    /// <summary>The caller an authenticated principal stands for; null when it carries no valid role.</summary>
+    /// <summary>
+    /// The caller an authenticated principal stands for; null when it carries no valid role or no
+    /// subject (idempotency keys and history need to know who it is).
+    /// </summary>
     public static Caller? From(ClaimsPrincipal user)
     {
         if (user.Identity?.IsAuthenticated != true
-            || !WireName.TryParse<Role>(user.FindFirst(RoleClaim)?.Value, out var role))
+            || !WireName.TryParse<Role>(user.FindFirst(RoleClaim)?.Value, out var role)
+            || user.FindFirst(IdClaim)?.Value is not { Length: > 0 } id)
         {
             return null;
         }
-        var id = user.FindFirst(IdClaim)?.Value ?? "";
         var name = user.FindFirst(NameClaim)?.Value ?? user.FindFirst("preferred_username")?.Value ?? id;
         return new Caller(
             id,

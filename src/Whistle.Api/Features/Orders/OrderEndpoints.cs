@@ -26,6 +26,7 @@ public static class OrderEndpoints
         EvaluateOrder.Map(orders);
         CancelOrder.Map(orders);
         EscalateOrder.Map(orders);
+        ReassignOrder.Map(orders);
         DeadlineExtensions.Map(orders);
         return orders;
     }

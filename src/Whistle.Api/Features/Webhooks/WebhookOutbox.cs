@@ -30,6 +30,8 @@ public static class WebhookEvents
     public static string? For(OrderHistoryEntry entry) => entry.Action switch
     {
         "whistle" => Whistled,
+        // A supervisor's reassignment (改派) whistles the order afresh to the new department.
+        "reassign" => Whistled,
         "return" => Returned,
         "evaluate" => entry.ToState == OrderState.Closed ? Closed : Reopened,
         "escalate" => Escalated,

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Whistle.Api.Features.Access;
 using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Workflow;
@@ -9,11 +10,12 @@ public static class GetWorkflow
     /// <param name="Guard">The condition on the body, where one action leads to different states (evaluate).</param>
     public sealed record Transition(OrderState From, OrderAction Action, OrderState To, string? Guard);
 
+    /// <param name="Roles">Who may take each action (on orders in their scope), from the policy table.</param>
     /// <param name="Mermaid">A Mermaid stateDiagram of the lifecycle (state and action names in PascalCase).</param>
     /// <param name="Dot">The same graph in Graphviz DOT.</param>
     public sealed record Response(
         IReadOnlyList<OrderState> States, IReadOnlyList<OrderAction> Actions, OrderState InitialState,
-        IReadOnlyList<Transition> Transitions, string Mermaid, string Dot);
+        IReadOnlyList<Transition> Transitions, IReadOnlyDictionary<string, IReadOnlyList<Role>> Roles, string Mermaid, string Dot);
 
     // The definition never changes while the service runs, so it is described once.
     private static readonly Lazy<Response> Described = new(() =>
@@ -22,6 +24,8 @@ public static class GetWorkflow
         return new Response(
             workflow.States, workflow.Actions, workflow.InitialState,
             workflow.Transitions.Select(t => new Transition(t.From, t.Action, t.To, t.Guard)).ToList(),
+            workflow.Actions.Where(a => a != OrderAction.CloseUnevaluated).ToDictionary(
+                WireName.Of, a => (IReadOnlyList<Role>)Enum.GetValues<Role>().Where(r => AccessPolicy.Permits(r, AccessPolicy.For(a))).ToList()),
             workflow.Mermaid, workflow.Dot);
     });
 
@@ -30,5 +34,5 @@ public static class GetWorkflow
             .WithTags("Workflow")
             .WithName("GetWorkflow")
             .WithSummary("Describe the order lifecycle")
-            .WithDescription("States, actions and every permitted transition, plus the graph as Mermaid and DOT text.");
+            .WithDescription("States, actions and every permitted transition, which roles may take each action, plus the graph as Mermaid and DOT text.");
 }

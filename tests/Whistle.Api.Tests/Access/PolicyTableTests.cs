@@ -1,0 +1,304 @@
+using System.Net;
+using Whistle.Api.Features.Access;
+using Whistle.Api.Tests.Infrastructure;
+
+namespace Whistle.Api.Tests.Access;
+
+/// <summary>
+/// Who may do what, every cell: each role with a credential in the order's scope gets what the
+/// table below says (200 done, 403 forbidden, 404 not theirs to see), with a credential bound
+/// elsewhere always 404, and without one 401. The table is written out here, independently of
+/// <see cref="AccessPolicy"/>.
+/// </summary>
+public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTableTests.App>
+{
+    // The order under test is filed in grid ST01-C01-G01 (community ST01-C01, street ST01) and the
+    // garbage category routes it to sanitation.
+    private const string Grid = "ST01-C01-G01";
+
+    //                                        grid-worker community department supervisor admin dashboard
+    private static readonly Dictionary<string, string> Expected = new()
+    {
+        ["read"] = /*                      */ "200 200 200 200 200 404",
+        ["history"] = /*                   */ "200 200 200 200 200 404",
+        ["whistle"] = /*                   */ "200 200 404 403 200 404",
+        ["handle-locally"] = /*            */ "200 200 404 403 200 404",
+        ["cancel"] = /*                    */ "200 200 404 403 200 404",
+        ["acknowledge"] = /*               */ "403 403 200 403 200 404",
+        ["return"] = /*                    */ "403 403 200 403 200 404",
+        ["resolve"] = /*                   */ "403 403 200 403 200 404",
+        ["evaluate"] = /*                  */ "200 200 403 403 200 404",
+        ["escalate"] = /*                  */ "403 403 403 200 200 404",
+        ["reassign"] = /*                  */ "403 403 403 200 200 404",
+        ["request-extension"] = /*         */ "403 403 200 403 200 404",
+        ["approve-extension"] = /*         */ "403 403 403 200 200 404",
+        ["refuse-extension"] = /*          */ "403 403 403 200 200 404",
+    };
+
+    // Calls that are not about one order: the status for a credential of each role.
+    private static readonly Dictionary<string, string> ExpectedElsewhere = new()
+    {
+        ["file in own grid"] = /*          */ "201 201 403 403 201 403",
+        ["list orders"] = /*               */ "200 200 200 200 200 403",
+        ["statistics"] = /*                */ "403 403 403 200 200 200",
+        ["reference data"] = /*            */ "200 200 200 200 200 200",
+        ["workflow"] = /*                  */ "200 200 200 200 200 200",
+        ["metrics"] = /*                   */ "403 403 403 403 200 200",
+    };
+
+    private static readonly Role[] Roles = [Role.GridWorker, Role.Community, Role.Department, Role.Supervisor, Role.Admin, Role.Dashboard];
+
+    public static TheoryData<string, Role> OrderCells()
+    {
+        var data = new TheoryData<string, Role>();
+        foreach (var operation in Expected.Keys)
+        {
+            foreach (var role in Roles)
+            {
+                data.Add(operation, role);
+            }
+        }
+        return data;
+    }
+
+    public static TheoryData<string, Role> OtherCells()
+    {
+        var data = new TheoryData<string, Role>();
+        foreach (var operation in ExpectedElsewhere.Keys)
+        {
+            foreach (var role in Roles)
+            {
+                data.Add(operation, role);
+            }
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(OrderCells))]
+    public async Task A_credential_in_scope_gets_what_the_table_says(string operation, Role role)
+    {
+        var expected = (HttpStatusCode)int.Parse(Expected[operation].Split(' ')[Array.IndexOf(Roles, role)]);
+        var order = await app.Prepare(operation);
+
+        var response = await Call(app.InScope(role), operation, order);
+
+        Assert.True(expected == response.StatusCode, $"{operation} as {role}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        await AssertOutcome(response, order, operation);
+    }
+
+    [Theory]
+    [MemberData(nameof(OrderCells))]
+    public async Task A_credential_bound_elsewhere_never_sees_the_order(string operation, Role role)
+    {
+        if (app.OutOfScope(role) is not { } client)
+        {
+            return; // admin and district-wide roles have no "elsewhere"; the dashboard's in-scope row is already all 404
+        }
+        var order = await app.Prepare(operation);
+
+        var response = await Call(client, operation, order);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        await AssertOutcome(response, order, operation);
+    }
+
+    [Theory]
+    [MemberData(nameof(OtherCells))]
+    public async Task Calls_beyond_one_order_get_what_the_table_says(string operation, Role role)
+    {
+        var expected = (HttpStatusCode)int.Parse(ExpectedElsewhere[operation].Split(' ')[Array.IndexOf(Roles, role)]);
+
+        var response = await CallElsewhere(app.InScope(role), operation);
+
+        Assert.True(expected == response.StatusCode, $"{operation} as {role}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        if (response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Theory]
+    [InlineData("read")]
+    [InlineData("whistle")]
+    [InlineData("acknowledge")]
+    public async Task No_credential_is_401_and_an_unknown_key_too(string operation)
+    {
+        var order = await app.Prepare(operation);
+
+        var anonymous = await Call(app.AnonymousClient(), operation, order);
+        var unknown = await Call(app.ClientWithKey(ApiKeys.NewKey()), operation, order);
+
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized), (anonymous.StatusCode, unknown.StatusCode));
+        Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+        Assert.NotEmpty(anonymous.Headers.WwwAuthenticate);
+        Assert.Equal(order.Version, (await app.Admin.Get(order.Id)).Version);
+    }
+
+    [Fact]
+    public async Task Out_of_scope_orders_are_left_out_of_lists_and_a_department_sees_its_queue_only()
+    {
+        var ours = await app.Prepare("acknowledge");
+        var theirs = await app.Admin.File(grid: "ST02-C01-G01");
+        await app.Admin.Whistle(theirs.Id, "water");
+
+        var department = await app.InScope(Role.Department).GetAsync("/api/v1/orders?limit=200");
+        var otherStreet = await app.OutOfScope(Role.Supervisor)!.GetAsync("/api/v1/orders?limit=200");
+
+        var queue = (await department.Read<OrderPage>()).Items;
+        Assert.Contains(queue, o => o.Id == ours.Id);
+        Assert.DoesNotContain(queue, o => o.Id == theirs.Id);
+        Assert.All(queue, o => Assert.Equal("sanitation", o.DepartmentCode));
+        var street = (await otherStreet.Read<OrderPage>()).Items;
+        Assert.Contains(street, o => o.Id == theirs.Id);
+        Assert.All(street, o => Assert.Equal("ST02", o.StreetCode));
+    }
+
+    [Fact]
+    public async Task An_order_shows_only_the_next_actions_this_caller_may_take()
+    {
+        var order = await app.Prepare("acknowledge");
+
+        var asDepartment = await app.InScope(Role.Department).Get(order.Id);
+        var asSupervisor = await app.InScope(Role.Supervisor).Get(order.Id);
+        var asCommunity = await app.InScope(Role.Community).Get(order.Id);
+
+        Assert.Equal(["acknowledge", "return"], asDepartment.AllowedActions);
+        Assert.Equal(["escalate", "reassign"], asSupervisor.AllowedActions);
+        Assert.Equal(["cancel"], asCommunity.AllowedActions);
+    }
+
+    [Fact]
+    public async Task A_409_names_the_actions_this_caller_may_take_in_the_state()
+    {
+        var order = await app.Prepare("acknowledge");
+
+        var response = await app.InScope(Role.Department).Post($"/api/v1/orders/{order.Id}/resolve", Body("resolve"));
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal(["acknowledge", "return"], (await response.Read<Problem>()).AllowedActions!);
+    }
+
+    [Fact]
+    public async Task A_department_loses_an_order_it_returned_or_that_was_reassigned()
+    {
+        var returned = await app.Prepare("acknowledge");
+        var reassigned = await app.Prepare("acknowledge");
+        var department = app.InScope(Role.Department);
+        await department.Act(returned.Id, "return", new { reason = "Not ours" });
+        await app.InScope(Role.Supervisor).Act(reassigned.Id, "reassign", new { departmentCode = "water", reason = "A burst pipe" });
+
+        Assert.Equal(HttpStatusCode.NotFound, (await department.GetAsync($"/api/v1/orders/{returned.Id}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await department.GetAsync($"/api/v1/orders/{reassigned.Id}")).StatusCode);
+        var water = app.ClientAs(Role.Department, department: "water");
+        Assert.Equal("whistled", (await water.Get(reassigned.Id)).State);
+    }
+
+    private async Task AssertOutcome(HttpResponseMessage response, Order before, string operation)
+    {
+        var after = await app.Admin.Get(before.Id);
+        if (response.StatusCode == HttpStatusCode.OK && operation is not ("read" or "history"))
+        {
+            Assert.Equal(before.Version + 1, after.Version);
+            return;
+        }
+        // Refused: nothing changed, and a 404 says nothing about the order.
+        Assert.Equal(before.Version, after.Version);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.DoesNotContain(before.Title, body);
+            Assert.DoesNotContain(before.Code, body);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    private static Task<HttpResponseMessage> Call(HttpClient client, string operation, Order order) => operation switch
+    {
+        "read" => client.GetAsync($"/api/v1/orders/{order.Id}"),
+        "history" => client.GetAsync($"/api/v1/orders/{order.Id}/history"),
+        _ => client.Post($"/api/v1/orders/{order.Id}/{operation}", Body(operation)),
+    };
+
+    private static object? Body(string operation) => operation switch
+    {
+        "handle-locally" => new { result = "Swept on the spot" },
+        "cancel" => new { reason = "withdrawn" },
+        "return" => new { reason = "Not our duty" },
+        "resolve" => new { result = "Emptied" },
+        "evaluate" => new { rating = "satisfied" },
+        "escalate" => new { reason = "Two days late" },
+        "reassign" => new { departmentCode = "municipal", reason = "The bins belong to the market" },
+        "request-extension" => new { resolveBy = WhistleApp.Start.AddDays(20), reason = "A new truck is on order" },
+        "approve-extension" => new { note = "Granted" },
+        "refuse-extension" => new { reason = "Borrow a truck" },
+        _ => null,
+    };
+
+    private static Task<HttpResponseMessage> CallElsewhere(HttpClient client, string operation) => operation switch
+    {
+        "file in own grid" => client.Post("/api/v1/orders", Filing.Valid(grid: Grid)),
+        "list orders" => client.GetAsync("/api/v1/orders"),
+        "statistics" => client.GetAsync("/api/v1/stats/summary"),
+        "reference data" => client.GetAsync("/api/v1/departments"),
+        "workflow" => client.GetAsync("/api/v1/workflow"),
+        "metrics" => client.GetAsync("/metrics"),
+        _ => throw new ArgumentOutOfRangeException(nameof(operation)),
+    };
+
+    public sealed class App : WhistleApp
+    {
+        private readonly Dictionary<Role, HttpClient> _inScope = [];
+        private readonly Dictionary<Role, HttpClient?> _outOfScope = [];
+
+        public HttpClient Admin { get; private set; } = null!;
+
+        public override async Task InitializeAsync()
+        {
+            await base.InitializeAsync();
+            Admin = CreateClient();
+            _inScope[Role.GridWorker] = ClientAs(Role.GridWorker, grids: [Grid], name: "grid worker G01");
+            _inScope[Role.Community] = ClientAs(Role.Community, community: "ST01-C01", name: "community C01");
+            _inScope[Role.Department] = ClientAs(Role.Department, department: "sanitation", name: "sanitation desk");
+            _inScope[Role.Supervisor] = ClientAs(Role.Supervisor, street: "ST01", name: "supervisor ST01");
+            _inScope[Role.Admin] = ClientAs(Role.Admin, name: "operations desk");
+            _inScope[Role.Dashboard] = ClientAs(Role.Dashboard, name: "wall screen");
+            _outOfScope[Role.GridWorker] = ClientAs(Role.GridWorker, grids: ["ST01-C01-G02"], name: "grid worker G02");
+            _outOfScope[Role.Community] = ClientAs(Role.Community, community: "ST01-C02", name: "community C02");
+            _outOfScope[Role.Department] = ClientAs(Role.Department, department: "water", name: "water desk");
+            _outOfScope[Role.Supervisor] = ClientAs(Role.Supervisor, street: "ST02", name: "supervisor ST02");
+            _outOfScope[Role.Admin] = null;
+            _outOfScope[Role.Dashboard] = null;
+        }
+
+        public HttpClient InScope(Role role) => _inScope[role];
+
+        public HttpClient? OutOfScope(Role role) => _outOfScope[role];
+
+        /// <summary>A new order, brought by the admin to the state where the operation is permitted.</summary>
+        public async Task<Order> Prepare(string operation)
+        {
+            var order = await Admin.File(grid: Grid);
+            switch (operation)
+            {
+                case "whistle" or "handle-locally" or "cancel":
+                    return order;
+                case "read" or "history" or "acknowledge" or "return" or "escalate" or "reassign":
+                    return await Admin.Whistle(order.Id);
+                case "resolve" or "request-extension":
+                    await Admin.Whistle(order.Id);
+                    return await Admin.Acknowledge(order.Id);
+                case "evaluate":
+                    await Admin.Whistle(order.Id);
+                    await Admin.Acknowledge(order.Id);
+                    return await Admin.Resolve(order.Id);
+                case "approve-extension" or "refuse-extension":
+                    await Admin.Whistle(order.Id);
+                    await Admin.Acknowledge(order.Id);
+                    return await Admin.Act(order.Id, "request-extension", Body("request-extension"));
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(operation));
+            }
+        }
+    }
+}
