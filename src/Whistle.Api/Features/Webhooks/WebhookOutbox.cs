@@ -69,7 +69,7 @@ public static class WebhookOutbox
     private const string FanOutSql = """
         WITH queued AS (
             INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
-            SELECT $1, s.id, $2, $3, CASE s.owner_role WHEN 'department' THEN $8 WHEN 'community' THEN $9 ELSE $4 END, $5, 'pending', 0, $5
+            SELECT $1, s.id, $2, $3, CASE s.owner_role WHEN 'department' THEN replace($4, $8, $9) WHEN 'community' THEN replace($4, $8, $10) ELSE $4 END, $5, 'pending', 0, $5
             FROM webhook_subscriptions s
             WHERE (s.events @> ARRAY[$3]::varchar[] OR s.events @> ARRAY['*']::varchar[])
               AND (s.owner_role = 'admin'
@@ -95,32 +95,33 @@ public static class WebhookOutbox
             }
             // A return leaves the order without a department: it is the returning department's event.
             var department = entry.Action == "return" ? order.ReturnedByDepartmentCode : order.DepartmentCode;
-            // data is the order as its subscriber would GET it: allowedActions are those the owner's role may take.
+            // data is the order as its subscriber would GET it: allowedActions are those the owner's role
+            // may take. The body is serialised once, as an admin sees it; the database swaps in the other
+            // roles' allowedActions for the rows it writes (none when nobody listens), so a change nobody
+            // subscribed to costs one serialisation.
             var at = entry.At.ToUniversalTime();
-            var asAdmin = Payload(type, at, OrderEndpoints.ForCaller(Admin, after));
+            var admin = OrderEndpoints.ForCaller(Admin, after);
             var command = new NpgsqlBatchCommand(FanOutSql);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(entry.At) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = order.Id });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = type });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = asAdmin });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = JsonSerializer.Serialize(new WebhookPayload(type, at, admin), Json) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = at });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = (object?)department ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = order.CommunityCode });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = PayloadFor(Department, type, at, after, asAdmin) });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = PayloadFor(Community, type, at, after, asAdmin) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = AllowedActionsJson(admin.AllowedActions) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = AllowedActionsJson(OrderEndpoints.ForCaller(Department, after).AllowedActions) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = AllowedActionsJson(OrderEndpoints.ForCaller(Community, after).AllowedActions) });
             yield return command;
         }
     }
 
-    private static string PayloadFor(Caller owner, string type, DateTimeOffset at, OrderResponse after, string asAdmin)
-    {
-        var seen = OrderEndpoints.ForCaller(owner, after);
-        // Often the same as the admin's (no next action at all): serialised once then.
-        return seen.AllowedActions.SequenceEqual(OrderEndpoints.ForCaller(Admin, after).AllowedActions) ? asAdmin : Payload(type, at, seen);
-    }
-
-    private static string Payload(string type, DateTimeOffset at, OrderResponse data) =>
-        JsonSerializer.Serialize(new WebhookPayload(type, at, data), Json);
+    /// <summary>
+    /// The member exactly as the serialiser writes it in the body (kebab-case names need no escaping).
+    /// It cannot occur inside a string value, where the serialiser escapes every quote.
+    /// </summary>
+    internal static string AllowedActionsJson(IReadOnlyList<OrderAction> actions) =>
+        "\"allowedActions\":[" + string.Join(',', actions.Select(a => "\"" + WireName.Of(a) + "\"")) + "]";
 }
 
 /// <summary>The body of every delivery, Standard Webhooks' shape.</summary>
