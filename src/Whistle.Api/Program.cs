@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using FluentValidation;
 using Whistle.Api;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Orders;
@@ -101,6 +102,7 @@ try
     app.MapWorkflow();
     app.MapStats();
     app.MapDashboard();
+    app.MapCredentials();
 
     await app.RunAsync();
     return 0;
