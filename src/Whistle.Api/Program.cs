@@ -37,6 +37,7 @@ builder.Services.AddSingleton<OrderFacts>();
 builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();
 builder.Services.AddWhistleAccess(builder.Configuration);
+builder.Services.AddWhistleRateLimits(builder.Configuration);
 builder.Services.AddHostedService<IdempotencySweep>();
 builder.Services.AddSingleton<DeadlineScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
@@ -86,6 +87,8 @@ try
         options.DocumentTitle = "Whistle API";
     });
     app.UseAuthentication();
+    // Right after authentication, which tells whose bucket a request takes from; before anything that costs work.
+    app.UseWhistleRateLimits();
     app.UseAuthorization();
     // After authentication (keys are scoped to the credential) and inside the exception handler, so a
     // failed request's exception passes through it (rolling back and releasing its key) before it
