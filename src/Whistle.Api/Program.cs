@@ -22,6 +22,11 @@ if (args is ["seed", .. var seedArgs])
 {
     return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
 }
+// Or: create, list or revoke API keys and exit.
+if (args is ["credentials", .. var credentialArgs])
+{
+    return await CredentialsCommand.RunAsync(credentialArgs, builder.Configuration, Console.Out, Console.Error);
+}
 
 builder.Services.AddOptions<WhistleOptions>()
     .Bind(builder.Configuration.GetSection(WhistleOptions.Section))
