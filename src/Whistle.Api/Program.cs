@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using FluentValidation;
 using Whistle.Api;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Orders;
@@ -22,6 +23,11 @@ if (args is ["seed", .. var seedArgs])
 {
     return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
 }
+// Or: create, list or revoke API keys and exit.
+if (args is ["credentials", .. var credentialArgs])
+{
+    return await CredentialsCommand.RunAsync(credentialArgs, builder.Configuration, Console.Out, Console.Error);
+}
 
 builder.Services.AddOptions<WhistleOptions>()
     .Bind(builder.Configuration.GetSection(WhistleOptions.Section))
@@ -37,6 +43,7 @@ builder.Services.AddSingleton<OrderFacts>();
 builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();
 builder.Services.AddWhistleAccess(builder.Configuration);
+builder.Services.AddWhistleRateLimits(builder.Configuration);
 builder.Services.AddHostedService<IdempotencySweep>();
 builder.Services.AddSingleton<DeadlineScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
@@ -96,6 +103,8 @@ try
         options.DocumentTitle = "Whistle API";
     });
     app.UseAuthentication();
+    // Right after authentication, which tells whose bucket a request takes from; before anything that costs work.
+    app.UseWhistleRateLimits();
     app.UseAuthorization();
     // After authentication (keys are scoped to the credential) and inside the exception handler, so a
     // failed request's exception passes through it (rolling back and releasing its key) before it
@@ -113,6 +122,7 @@ try
     app.MapStats();
     app.MapDashboard();
     app.MapWebhooks();
+    app.MapCredentials();
 
     await app.RunAsync();
     return 0;

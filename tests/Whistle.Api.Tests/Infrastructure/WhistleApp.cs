@@ -47,6 +47,8 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Whistle:SchedulerEnabled", SchedulerEnabled ? "true" : "false");
         // Likewise the webhook dispatcher: tests that need it run it themselves (RunOnceAsync).
         builder.UseSetting("Whistle:Webhooks:Enabled", WebhooksEnabled ? "true" : "false");
+        // Tests send bursts far beyond a credential's production limit; RateLimitTests turns limits on.
+        builder.UseSetting("Whistle:RateLimit:Enabled", "false");
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
     }
 

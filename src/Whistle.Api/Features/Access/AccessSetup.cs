@@ -68,6 +68,7 @@ public static class AccessSetup
     public static IServiceCollection AddWhistleAccess(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton<CredentialCache>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, AccessProblems>();
         var jwt = configuration.GetSection(JwtOptions.Section).Get<JwtOptions>() ?? new JwtOptions();
 
         var authentication = services.AddAuthentication(Selector)

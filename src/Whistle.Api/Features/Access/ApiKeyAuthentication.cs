@@ -10,7 +10,7 @@ namespace Whistle.Api.Features.Access;
 /// only send bearer tokens, such as Prometheus) against the stored key hashes.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, CredentialCache credentials)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, CredentialCache credentials, RateLimits limits)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -22,7 +22,19 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
-        var caller = ApiKeys.LooksLikeKey(key) ? await credentials.FindAsync(key, Context.RequestAborted) : null;
+        if (!ApiKeys.LooksLikeKey(key))
+        {
+            return AuthenticateResult.Fail("The API key is unknown or revoked.");
+        }
+        if (!credentials.TryRecall(key, out var caller))
+        {
+            // A key this instance has not seen lately: its address pays a token before the store is asked.
+            if (!limits.MayLookUpKey(Context))
+            {
+                return AuthenticateResult.Fail("Too many unknown API keys from this address.");
+            }
+            caller = await credentials.LookUpAsync(key, Context.RequestAborted);
+        }
         if (caller is null)
         {
             return AuthenticateResult.Fail("The API key is unknown or revoked.");

@@ -59,34 +59,42 @@ public sealed class CredentialCache(IServiceScopeFactory scopes, TimeProvider cl
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
     private const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<string, (Caller Caller, DateTimeOffset Until)> _known = new(StringComparer.Ordinal);
+    // A key found unknown is remembered too (Caller null): keys are random, so an unknown one never becomes known.
+    private readonly ConcurrentDictionary<string, (Caller? Caller, DateTimeOffset Until)> _known = new(StringComparer.Ordinal);
 
-    public async ValueTask<Caller?> FindAsync(string key, CancellationToken cancellationToken)
+    public async ValueTask<Caller?> FindAsync(string key, CancellationToken cancellationToken) =>
+        TryRecall(key, out var caller) ? caller : await LookUpAsync(key, cancellationToken);
+
+    /// <summary>What this instance knows of the key without asking the store: true with its caller, or with null for a key known not to work.</summary>
+    public bool TryRecall(string key, out Caller? caller)
+    {
+        if (_known.TryGetValue(Id(key), out var entry) && entry.Until > clock.GetUtcNow())
+        {
+            caller = entry.Caller;
+            return true;
+        }
+        caller = null;
+        return false;
+    }
+
+    /// <summary>Asks the store for the key's working credential, and remembers the answer for <see cref="Lifetime"/>.</summary>
+    public async ValueTask<Caller?> LookUpAsync(string key, CancellationToken cancellationToken)
     {
         var hash = ApiKeys.Hash(key);
-        var id = Convert.ToBase64String(hash);
-        var now = clock.GetUtcNow();
-        if (_known.TryGetValue(id, out var entry) && entry.Until > now)
-        {
-            return entry.Caller;
-        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
         var credential = await db.Credentials.AsNoTracking()
             .SingleOrDefaultAsync(c => c.KeyHash == hash && c.RevokedAt == null, cancellationToken);
-        if (credential is null)
-        {
-            _known.TryRemove(id, out _);
-            return null;
-        }
         if (_known.Count >= MaxEntries)
         {
             _known.Clear();
         }
-        var caller = credential.ToCaller();
-        _known[id] = (caller, now + Lifetime);
+        var caller = credential?.ToCaller();
+        _known[Convert.ToBase64String(hash)] = (caller, clock.GetUtcNow() + Lifetime);
         return caller;
     }
+
+    private static string Id(string key) => Convert.ToBase64String(ApiKeys.Hash(key));
 
     /// <summary>Forgets a revoked credential here at once.</summary>
     public void Forget(Guid credentialId)
@@ -94,7 +102,7 @@ public sealed class CredentialCache(IServiceScopeFactory scopes, TimeProvider cl
         var id = credentialId.ToString();
         foreach (var (hash, entry) in _known)
         {
-            if (entry.Caller.Id == id)
+            if (entry.Caller?.Id == id)
             {
                 _known.TryRemove(hash, out _);
             }
