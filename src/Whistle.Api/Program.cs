@@ -49,7 +49,7 @@ builder.Services.AddSingleton<DeadlineScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
 builder.Services.AddOptions<WebhookOptions>()
     .Bind(builder.Configuration.GetSection(WebhookOptions.Section))
-    .Validate(o => o.IsValid(), "Whistle:Webhooks: BatchSize 1 to 1000, Concurrency 1 to 256, Timeout and PollInterval positive, RetryWindow at least 24 hours.")
+    .Validate(o => o.IsValid(), "Whistle:Webhooks: BatchSize 1 to 1000, Concurrency 1 to 256, Timeout and PollInterval positive, RetryWindow at least 24 hours, RetainFor at least a day.")
     .ValidateOnStart();
 builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
     // Each attempt has its own deadline (Whistle:Webhooks:Timeout); a redirect is the receiver's answer, not followed.

@@ -206,6 +206,27 @@ public sealed class WebhookDeliveryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Finished_deliveries_are_deleted_after_the_retention_period_and_pending_ones_are_kept()
+    {
+        var webhook = await Subscribe("*");
+        var delivered = await _client.File();
+        await _client.Whistle(delivered.Id);
+        await Dispatcher().RunOnceAsync(default);
+        _receiver.Status = 500;
+        var pending = await _client.File();
+        await _client.Whistle(pending.Id);
+        await Dispatcher().RunOnceAsync(default);
+
+        _app.Clock.Advance(TimeSpan.FromDays(29));
+        Assert.Equal(0, await Dispatcher().SweepAsync(default));
+        _app.Clock.Advance(TimeSpan.FromDays(2));
+        Assert.Equal(1, await Dispatcher().SweepAsync(default));
+
+        var left = Assert.Single(await Deliveries(webhook));
+        Assert.Equal((pending.Id, "pending"), (left.OrderId, left.Status));
+    }
+
+    [Fact]
     public async Task A_refused_connection_is_retried_and_recorded_as_an_attempt_with_its_error()
     {
         // A port nothing listens on: the receiver refuses the connection.

@@ -78,11 +78,17 @@ public sealed class WebhookDispatcher(
             return;
         }
         var listening = ListenAsync(stoppingToken);
+        var swept = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await RunOnceAsync(stoppingToken);
+                if (clock.GetUtcNow() - swept >= TimeSpan.FromHours(1))
+                {
+                    await SweepAsync(stoppingToken);
+                    swept = clock.GetUtcNow();
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -165,6 +171,26 @@ public sealed class WebhookDispatcher(
                 async (delivery, ct) => run.Count(await DeliverAsync(delivery, ct)));
         }
     }
+
+    /// <summary>Deletes deliveries delivered or failed longer than <see cref="WebhookOptions.RetainFor"/> ago, with their attempts.</summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(await ConnectionStringAsync(cancellationToken));
+        await connection.OpenAsync(cancellationToken);
+        await using var sweep = new NpgsqlCommand(SweepSql, connection)
+        {
+            Parameters = { new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = clock.Now() - _options.RetainFor } },
+        };
+        var deleted = await sweep.ExecuteNonQueryAsync(cancellationToken);
+        if (deleted > 0)
+        {
+            logger.LogInformation("Webhook dispatcher: {Deleted} finished deliveries past their retention deleted", deleted);
+        }
+        return deleted;
+    }
+
+    private const string SweepSql =
+        "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND coalesce(delivered_at, failed_at) < $1";
 
     private async Task<string> ConnectionStringAsync(CancellationToken cancellationToken)
     {

@@ -23,10 +23,13 @@ public sealed class WebhookOptions
     /// <summary>How often the dispatcher looks for due retries when no notification wakes it first.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Delivered and failed deliveries (with their attempts) are deleted this long after they ended.</summary>
+    public TimeSpan RetainFor { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>While a dispatcher sends a claimed delivery, nobody else may claim it; a dispatcher that dies frees it after this.</summary>
     public TimeSpan Lease => Timeout + TimeSpan.FromSeconds(30);
 
     public bool IsValid() =>
         BatchSize is >= 1 and <= 1000 && Concurrency is >= 1 and <= 256 && Timeout > TimeSpan.Zero
-        && RetryWindow >= TimeSpan.FromHours(24) && PollInterval > TimeSpan.Zero;
+        && RetryWindow >= TimeSpan.FromHours(24) && PollInterval > TimeSpan.Zero && RetainFor >= TimeSpan.FromDays(1);
 }
