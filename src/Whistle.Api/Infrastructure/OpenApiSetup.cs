@@ -88,7 +88,8 @@ public static class OpenApiSetup
             Scheme = "bearer",
             BearerFormat = "JWT",
             Description = "A JWT from the identity provider configured under Whistle:Jwt (issuer, audience, HS256 secrets or RS256/ES256 " +
-                "public keys). Claims: sub, name (recorded in history), role, and the scope: department, community, street, grid (repeatable).",
+                "public keys). Claims: sub, name (recorded in history), role, and the scope: department, community, street, grid (repeatable). " +
+                "An invalid or expired token is 401; a valid one without a known role is 403.",
         };
         document.Security =
         [
