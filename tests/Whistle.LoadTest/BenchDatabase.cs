@@ -88,17 +88,6 @@ internal sealed class BenchDatabase : IAsyncDisposable
         };
     }
 
-    /// <summary>A new API key for this role, stored as the service stores keys (every endpoint needs one).</summary>
-    public async Task<string> CreateKeyAsync(Whistle.Api.Features.Access.Role role, string name, CancellationToken ct)
-    {
-        var options = new DbContextOptionsBuilder<WhistleDbContext>();
-        options.UseWhistleStore(ConnectionString);
-        await using var db = new WhistleDbContext(options.Options);
-        var (_, key) = await Whistle.Api.Features.Access.CredentialStore.CreateAsync(
-            db, new Whistle.Api.Features.Access.NewCredential(role, name), "load-test", DateTimeOffset.UtcNow, ct);
-        return key;
-    }
-
     private async Task<T> ScalarAsync<T>(string sql, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);

@@ -22,15 +22,17 @@ internal sealed class LoadRunner
     private readonly HttpClient _http;
     private readonly string[] _categories;
     private readonly string[] _grids;
+    private readonly string[] _keys;
 
-    private LoadRunner(HttpClient http, string[] categories, string[] grids)
+    private LoadRunner(HttpClient http, string[] categories, string[] grids, string[] keys)
     {
         _http = http;
         _categories = categories;
         _grids = grids;
+        _keys = keys;
     }
 
-    public static HttpClient CreateClient(Uri baseAddress, string apiKey)
+    public static HttpClient CreateClient(Uri baseAddress)
     {
         var handler = new SocketsHttpHandler
         {
@@ -40,16 +42,18 @@ internal sealed class LoadRunner
             ConnectTimeout = TimeSpan.FromSeconds(5),
         };
         var http = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
-        http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
         return http;
     }
 
-    /// <summary>Reads the codes filings pick from, once.</summary>
-    public static async Task<LoadRunner> CreateAsync(HttpClient http, CancellationToken ct)
+    /// <summary>Reads the codes filings pick from, once. Each client sends its own key (client i the i-th, round the list).</summary>
+    public static async Task<LoadRunner> CreateAsync(HttpClient http, string[] keys, CancellationToken ct)
     {
         async Task<string[]> Codes(string path)
         {
-            using var document = JsonDocument.Parse(await http.GetStringAsync(path, ct));
+            using var request = new HttpRequestMessage(HttpMethod.Get, path) { Headers = { { BenchKeys.Header, keys[0] } } };
+            using var response = await http.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
             return [.. document.RootElement.EnumerateArray().Select(e => e.GetProperty("code").GetString()!)];
         }
         var categories = await Codes("/api/v1/categories");
@@ -58,7 +62,7 @@ internal sealed class LoadRunner
         {
             throw new InvalidOperationException("The service has no categories or grids to file against.");
         }
-        return new LoadRunner(http, categories, grids);
+        return new LoadRunner(http, categories, grids, keys);
     }
 
     public async Task<PhaseResult> RunClosedAsync(int clients, TimeSpan duration, CancellationToken ct)
@@ -67,7 +71,7 @@ internal sealed class LoadRunner
         var end = start + Ticks(duration);
         var workers = Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
         {
-            var order = new OrderDriver(this, new Random(i));
+            var order = new OrderDriver(this, new Random(i), _keys[i % _keys.Length]);
             while (Stopwatch.GetTimestamp() < end)
             {
                 await order.StepAsync(Stopwatch.GetTimestamp(), ct);
@@ -90,7 +94,7 @@ internal sealed class LoadRunner
         var interval = streams / rate * Stopwatch.Frequency;
         var workers = Enumerable.Range(0, streams).Select(i => Task.Run(async () =>
         {
-            var order = new OrderDriver(this, new Random(1000 + i));
+            var order = new OrderDriver(this, new Random(1000 + i), _keys[i % _keys.Length]);
             for (var k = 0L; ; k++)
             {
                 // Streams start staggered so the sends are evenly spread, not in bursts.
@@ -143,7 +147,7 @@ internal sealed class LoadRunner
     }
 
     /// <summary>One client's current order and where it is in its life; not shared between tasks.</summary>
-    private sealed class OrderDriver(LoadRunner runner, Random random)
+    private sealed class OrderDriver(LoadRunner runner, Random random, string key)
     {
         private Operation _next = Operation.File;
         private string? _orderId;
@@ -160,6 +164,7 @@ internal sealed class LoadRunner
             try
             {
                 using var request = runner.Request(operation, _orderId, random);
+                request.Headers.Add(BenchKeys.Header, key);
                 using var response = await runner._http.SendAsync(request, ct);
                 var body = await response.Content.ReadAsByteArrayAsync(ct);
                 ok = response.IsSuccessStatusCode;

@@ -51,10 +51,12 @@ Log($"Service under test: {apiDll} (built {File.GetLastWriteTime(apiDll):yyyy-MM
 
 await using var database = await BenchDatabase.OpenAsync(options.Connection, Log, ct);
 await database.PrepareAsync(ct);
+// Every request needs a credential: each client gets an admin key of its own (admins take every step of an order's life).
+var keys = await BenchKeys.CreateAsync(database.ConnectionString, options.Clients, "load client", ct);
 await using var api = await ApiProcess.StartAsync(apiDll, database.ConnectionString, Log, ct);
 
-using var http = LoadRunner.CreateClient(api.BaseAddress, await database.CreateKeyAsync(Whistle.Api.Features.Access.Role.Admin, "load-test", ct));
-var runner = await LoadRunner.CreateAsync(http, ct);
+using var http = LoadRunner.CreateClient(api.BaseAddress);
+var runner = await LoadRunner.CreateAsync(http, keys, ct);
 var cpu = new CpuMeter(api.ProcessId, await database.PostmasterPidAsync(ct));
 
 Log($"Warm-up: {options.Clients} clients for {options.WarmupSeconds} s (not measured)");

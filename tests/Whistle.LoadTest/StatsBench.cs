@@ -88,8 +88,10 @@ internal static class StatsBench
                     message => { }, ct);
                 log($"  seeded in {clock.Elapsed.TotalSeconds:F0} s");
             }
+            var key = (await BenchKeys.CreateAsync(connection, 1, "stats bench", ct))[0];
             await using var api = await ApiProcess.StartAsync(apiDll, connection, log, ct);
             using var http = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+            http.DefaultRequestHeaders.Add(BenchKeys.Header, key);
             var reference = await ReferenceAsync(connection, ct);
             var questions = Questions(reference);
 

@@ -13,7 +13,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Whistle.Api.Features.Access;
 
 namespace Whistle.LoadTest;
 
@@ -76,14 +75,17 @@ internal static class WebhookBench
 
         await using var database = await BenchDatabase.OpenAsync(null, log, ct);
         await database.PrepareAsync(ct);
-        var key = await database.CreateKeyAsync(Role.Admin, "webhook bench", ct);
+        // Every request needs a credential: an admin key per client, the first also subscribes.
+        var keys = await BenchKeys.CreateAsync(database.ConnectionString, clients, "webhook bench", ct);
         await using var receiver = await Receiver.StartAsync();
         log($"Receiver on {receiver.Url}");
 
         var rows = new List<Row>();
         await using var first = await ApiProcess.StartAsync(apiDll, database.ConnectionString, log, ct);
-        using var http = LoadRunner.CreateClient(first.BaseAddress, key);
-        var runner = await LoadRunner.CreateAsync(http, ct);
+        using var load = LoadRunner.CreateClient(first.BaseAddress);
+        var runner = await LoadRunner.CreateAsync(load, keys, ct);
+        using var http = LoadRunner.CreateClient(first.BaseAddress);
+        http.DefaultRequestHeaders.Add(BenchKeys.Header, keys[0]);
         var created = await http.PostAsJsonAsync("/api/v1/webhooks", new { url = receiver.Url, events = new[] { "*" } }, ct);
         created.EnsureSuccessStatusCode();
         using (var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync(ct)))

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Whistle.Api.Features.Orders;
@@ -32,11 +33,21 @@ public static class OpenApiSetup
             };
             // The document must not depend on the host it was fetched from: it is committed and compared.
             document.Servers = [];
+            DeclareSecurity(document);
             return Task.CompletedTask;
         });
 
         options.AddOperationTransformer((operation, context, _) =>
         {
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any())
+            {
+                // Public: no credential needed, whatever the document's default says.
+                operation.Security = [];
+            }
+            else
+            {
+                DescribeAccessFailures(operation, context.Document);
+            }
             if (HttpMethods.IsPost(context.Description.HttpMethod ?? ""))
             {
                 DescribeIdempotency(operation, context.Document);
@@ -53,6 +64,51 @@ public static class OpenApiSetup
             }
             return Task.CompletedTask;
         });
+    }
+
+    private const string ApiKeyScheme = "ApiKey";
+    private const string BearerScheme = "Bearer";
+
+    /// <summary>Two ways in, either one on every endpoint that is not public: an API key, or a JWT from the district's identity provider.</summary>
+    private static void DeclareSecurity(OpenApiDocument document)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = Features.Access.ApiKeys.Header,
+            Description = "An API key (wk_ and 43 characters), bound to a role and a scope; created by an admin " +
+                "(POST /api/v1/credentials) or on the server (credentials create). Also accepted as Authorization: Bearer wk_….",
+        };
+        document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            BearerFormat = "JWT",
+            Description = "A JWT from the identity provider configured under Whistle:Jwt (issuer, audience, HS256 secrets or RS256/ES256 " +
+                "public keys). Claims: sub, name (recorded in history), role, and the scope: department, community, street, grid (repeatable). " +
+                "An invalid or expired token is 401; a valid one without a known role is 403.",
+        };
+        document.Security =
+        [
+            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, document)] = [] },
+            new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] },
+        ];
+    }
+
+    /// <summary>Any call may be unauthenticated (401) or over its credential's rate limit (429).</summary>
+    private static void DescribeAccessFailures(OpenApiOperation operation, OpenApiDocument? document)
+    {
+        operation.Responses ??= [];
+        operation.Responses.TryAdd("401", Problem("No credential, or an unknown or revoked API key, or an invalid token (WWW-Authenticate says how to authenticate).", document));
+        var tooMany = Problem("Over the credential's rate limit: retry after the seconds in Retry-After.", document);
+        tooMany.Headers = new Dictionary<string, IOpenApiHeader>
+        {
+            ["Retry-After"] = new OpenApiHeader { Description = "Seconds to wait before retrying.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
+        };
+        operation.Responses.TryAdd("429", tooMany);
     }
 
     /// <summary>Every POST takes an Idempotency-Key (<see cref="IdempotencyMiddleware"/> honours it on all of them).</summary>

@@ -57,6 +57,19 @@ public class AccessProblemTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Contains("whole district", (await AssertProblem(response, HttpStatusCode.Forbidden)).Detail);
     }
 
+    [Fact]
+    public async Task The_openapi_document_declares_both_ways_in_and_requires_one()
+    {
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await app.AnonymousClient().GetStringAsync("/openapi/v1.json"))!;
+
+        var schemes = document["components"]!["securitySchemes"]!;
+        Assert.Equal(("apiKey", "header", "X-Api-Key"), ((string?)schemes["ApiKey"]!["type"], (string?)schemes["ApiKey"]!["in"], (string?)schemes["ApiKey"]!["name"]));
+        Assert.Equal(("http", "bearer", "JWT"), ((string?)schemes["Bearer"]!["type"], (string?)schemes["Bearer"]!["scheme"], (string?)schemes["Bearer"]!["bearerFormat"]));
+        Assert.Equal(["ApiKey", "Bearer"], document["security"]!.AsArray().Select(r => r!.AsObject().Single().Key));
+        var listOrders = document["paths"]!["/api/v1/orders"]!["get"]!["responses"]!.AsObject();
+        Assert.True(listOrders.ContainsKey("401") && listOrders.ContainsKey("429"));
+    }
+
     internal static async Task<Problem> AssertProblem(HttpResponseMessage response, HttpStatusCode status)
     {
         Assert.Equal(status, response.StatusCode);
