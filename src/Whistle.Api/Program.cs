@@ -112,9 +112,10 @@ try
     app.UseMiddleware<IdempotencyMiddleware>();
     app.MapStatsMetrics();
 
-    app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-    app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous();
-    app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+    // Public, and never rate limited: probes behind one proxy share an address.
+    app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().DisableRateLimiting();
+    app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous().DisableRateLimiting();
+    app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous().DisableRateLimiting();
 
     app.MapOrders();
     app.MapReference();

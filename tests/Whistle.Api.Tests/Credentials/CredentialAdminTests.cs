@@ -17,6 +17,35 @@ public class CredentialAdminTests(WhistleApp app) : IClassFixture<WhistleApp>
     private readonly HttpClient _admin = app.ClientAs(Role.Admin, name: "desk admin");
 
     [Fact]
+    public async Task A_retried_creation_replays_the_credential_without_its_key_which_is_never_stored()
+    {
+        var request = () =>
+        {
+            var message = new HttpRequestMessage(HttpMethod.Post, "/api/v1/credentials")
+            {
+                Content = JsonContent.Create(new { role = "dashboard", name = "screen, retried" }),
+            };
+            message.Headers.Add("Idempotency-Key", "create-screen-key-1");
+            return message;
+        };
+
+        var first = await _admin.SendAsync(request());
+        var replay = await _admin.SendAsync(request());
+
+        var created = await first.Read<CredentialRecord>();
+        var replayed = await replay.Read<CredentialRecord>();
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, replay.StatusCode));
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal("no-store", replay.Headers.CacheControl?.ToString());
+        Assert.Equal((created.Id, (string?)null), (replayed.Id, replayed.Key));
+        Assert.NotNull(created.Key);
+        await using var db = app.Db();
+        var stored = await db.Database.SqlQuery<byte[]>($"SELECT body AS \"Value\" FROM idempotency_keys WHERE key = 'create-screen-key-1'").SingleAsync();
+        Assert.DoesNotContain(created.Key, System.Text.Encoding.UTF8.GetString(stored));
+        Assert.Equal(HttpStatusCode.OK, (await app.ClientWithKey(created.Key!).GetAsync("/api/v1/stats/summary")).StatusCode);
+    }
+
+    [Fact]
     public async Task An_admin_creates_a_department_key_that_is_shown_once_and_works_at_once()
     {
         var response = await _admin.Post("/api/v1/credentials", new { role = "department", departmentCode = "sanitation", name = "sanitation case system" });

@@ -138,4 +138,20 @@ public class JwtTests(JwtTests.JwtApp app) : IClassFixture<JwtTests.JwtApp>
         Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().GetAsync("/api/v1/streets")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await app.AnonymousClient().GetAsync("/api/v1/streets")).StatusCode);
     }
+
+    [Fact]
+    public async Task A_token_whose_scope_does_not_fit_its_role_is_refused_rather_than_failing_open()
+    {
+        var unassigned = await app.CreateClient().File();
+        var department = app.ClientWithToken(Token(new() { ["sub"] = "u-2001", ["name"] = "No department", ["role"] = "department" }));
+        var supervisor = app.ClientWithToken(Token(new() { ["sub"] = "u-2002", ["name"] = "No street", ["role"] = "supervisor" }));
+        var district = app.ClientWithToken(Token(new() { ["sub"] = "u-2003", ["name"] = "District", ["role"] = "supervisor", ["street"] = "*" }));
+
+        // A department token without its department must not read the orders no department has yet.
+        Assert.Equal(HttpStatusCode.Forbidden, (await department.GetAsync("/api/v1/orders")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await department.GetAsync($"/api/v1/orders/{unassigned.Id}")).StatusCode);
+        // A supervisor token names its street, or "*" for the whole district; none is not the whole district.
+        Assert.Equal(HttpStatusCode.Forbidden, (await supervisor.GetAsync($"/api/v1/orders/{unassigned.Id}")).StatusCode);
+        Assert.Equal(unassigned.Id, (await district.Get(unassigned.Id)).Id);
+    }
 }

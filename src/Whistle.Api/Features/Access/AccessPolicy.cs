@@ -63,8 +63,8 @@ public static class AccessPolicy
     /// <summary>Whether the order lies in the part of the district the caller is bound to.</summary>
     public static bool InScope(Caller caller, Order order) => caller.Role switch
     {
-        Role.GridWorker => caller.Grids.Contains(order.GridCode) || caller.CommunityCode == order.CommunityCode,
-        Role.Community => caller.CommunityCode == order.CommunityCode,
+        Role.GridWorker => caller.Grids.Contains(order.GridCode) || (caller.CommunityCode is not null && caller.CommunityCode == order.CommunityCode),
+        Role.Community => caller.CommunityCode is not null && caller.CommunityCode == order.CommunityCode,
         // A department sees the orders assigned to it now: one it returned or lost to a reassignment is no longer its own.
         Role.Department => caller.DepartmentCode is not null && caller.DepartmentCode == order.DepartmentCode,
         Role.Supervisor => caller.StreetCode is null || caller.StreetCode == order.StreetCode,
@@ -78,9 +78,11 @@ public static class AccessPolicy
         var grids = caller.Grids.ToList();
         return caller.Role switch
         {
-            Role.GridWorker => orders.Where(o => grids.Contains(o.GridCode) || o.CommunityCode == caller.CommunityCode),
-            Role.Community => orders.Where(o => o.CommunityCode == caller.CommunityCode),
-            Role.Department => orders.Where(o => o.DepartmentCode == caller.DepartmentCode),
+            Role.GridWorker when caller.CommunityCode is not null => orders.Where(o => grids.Contains(o.GridCode) || o.CommunityCode == caller.CommunityCode),
+            Role.GridWorker => orders.Where(o => grids.Contains(o.GridCode)),
+            Role.Community when caller.CommunityCode is not null => orders.Where(o => o.CommunityCode == caller.CommunityCode),
+            // Never "department_code IS NULL": a department without a code sees nothing (Caller.From refuses one anyway).
+            Role.Department when caller.DepartmentCode is not null => orders.Where(o => o.DepartmentCode == caller.DepartmentCode),
             Role.Supervisor when caller.StreetCode is not null => orders.Where(o => o.StreetCode == caller.StreetCode),
             Role.Supervisor or Role.Admin => orders,
             _ => orders.Where(o => false),

@@ -17,7 +17,14 @@ public sealed class AccessProblems(IProblemDetailsService problems) : IAuthoriza
 
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult result)
     {
-        if (result.Challenged)
+        if (result.Challenged && context.Items.ContainsKey(ApiKeyAuthenticationHandler.LookupThrottled))
+        {
+            // The key was never looked up: say "slow down", not "unknown key", or integrators think it was revoked.
+            context.Response.Headers.RetryAfter = "1";
+            await WriteAsync(context, StatusCodes.Status429TooManyRequests, "Too many requests",
+                "Too many API keys this instance has not seen lately came from this address; retry in a second.");
+        }
+        else if (result.Challenged)
         {
             await ChallengeAsync(context, policy);
             await WriteAsync(context, StatusCodes.Status401Unauthorized, "Unauthenticated", Unauthenticated(context.Request));

@@ -24,11 +24,20 @@ public sealed class JwtOptions
     public bool Configured => !string.IsNullOrWhiteSpace(Issuer) && !string.IsNullOrWhiteSpace(Audience)
         && (SigningKeys.Count > 0 || PublicKeys.Count > 0);
 
+    /// <summary>Some of it set but not all: a mistake that would quietly turn bearer tokens off, so the service refuses to start.</summary>
+    public bool PartlyConfigured => !Configured && (!string.IsNullOrWhiteSpace(Issuer) || !string.IsNullOrWhiteSpace(Audience)
+        || SigningKeys.Count > 0 || PublicKeys.Count > 0);
+
     public IEnumerable<SecurityKey> Keys()
     {
         foreach (var secret in SigningKeys)
         {
-            yield return new SymmetricSecurityKey(Convert.FromBase64String(secret));
+            var bytes = Convert.FromBase64String(secret);
+            if (bytes.Length < 32)
+            {
+                throw new InvalidOperationException($"{Section}:SigningKeys: a shared secret must be at least 32 bytes (256 bits); one is {bytes.Length}.");
+            }
+            yield return new SymmetricSecurityKey(bytes);
         }
         foreach (var pem in PublicKeys)
         {
@@ -78,8 +87,13 @@ public static class AccessSetup
                     ? ApiKeyAuthenticationHandler.SchemeName
                     : JwtBearerDefaults.AuthenticationScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        if (jwt.PartlyConfigured)
+        {
+            throw new InvalidOperationException($"{JwtOptions.Section} needs Issuer, Audience and at least one of SigningKeys or PublicKeys (or none of them, for API keys only).");
+        }
         if (jwt.Configured)
         {
+            var keys = jwt.Keys().ToArray();
             authentication.AddJwtBearer(options =>
             {
                 // Keep the token's own claim names (role, department, …): they are the same ones API keys carry.
@@ -88,7 +102,9 @@ public static class AccessSetup
                 {
                     ValidIssuer = jwt.Issuer,
                     ValidAudience = jwt.Audience,
-                    IssuerSigningKeys = jwt.Keys().ToArray(),
+                    IssuerSigningKeys = keys,
+                    // Only the algorithms of the keys configured: no "none", nothing unexpected.
+                    ValidAlgorithms = keys.SelectMany(Algorithms).Distinct().ToArray(),
                     NameClaimType = Caller.NameClaim,
                     RoleClaimType = Caller.RoleClaim,
                     ClockSkew = TimeSpan.FromMinutes(1),
@@ -117,6 +133,14 @@ public static class AccessSetup
         });
         return services;
     }
+
+    private static string[] Algorithms(SecurityKey key) => key switch
+    {
+        SymmetricSecurityKey => [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.HmacSha384, SecurityAlgorithms.HmacSha512],
+        RsaSecurityKey => [SecurityAlgorithms.RsaSha256, SecurityAlgorithms.RsaSha384, SecurityAlgorithms.RsaSha512,
+            SecurityAlgorithms.RsaSsaPssSha256, SecurityAlgorithms.RsaSsaPssSha384, SecurityAlgorithms.RsaSsaPssSha512],
+        _ => [SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.EcdsaSha384, SecurityAlgorithms.EcdsaSha512],
+    };
 
     /// <summary>Only callers whose role the policy table permits for the operation reach the endpoint (403 otherwise).</summary>
     public static TBuilder RequireOperation<TBuilder>(this TBuilder builder, Operation operation) where TBuilder : IEndpointConventionBuilder =>

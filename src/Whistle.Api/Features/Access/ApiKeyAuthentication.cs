@@ -15,6 +15,9 @@ public sealed class ApiKeyAuthenticationHandler(
 {
     public const string SchemeName = "ApiKey";
 
+    /// <summary>Set on a request whose key could not be looked up because its address spent its lookups (answered 429).</summary>
+    public const string LookupThrottled = "whistle.api-key-lookup-throttled";
+
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var key = KeyOf(Request);
@@ -31,6 +34,7 @@ public sealed class ApiKeyAuthenticationHandler(
             // A key this instance has not seen lately: its address pays a token before the store is asked.
             if (!limits.MayLookUpKey(Context))
             {
+                Context.Items[LookupThrottled] = true;
                 return AuthenticateResult.Fail("Too many unknown API keys from this address.");
             }
             caller = await credentials.LookUpAsync(key, Context.RequestAborted);
@@ -53,9 +57,10 @@ public sealed class ApiKeyAuthenticationHandler(
     /// <summary>The API key the request carries, if it carries one.</summary>
     public static string? KeyOf(HttpRequest request)
     {
-        if (request.Headers.TryGetValue(ApiKeys.Header, out var header))
+        // An empty header is no key: a bearer token beside it still counts.
+        if (request.Headers.TryGetValue(ApiKeys.Header, out var header) && header.ToString().Trim() is { Length: > 0 } key)
         {
-            return header.ToString().Trim();
+            return key;
         }
         var authorization = request.Headers.Authorization.ToString();
         return authorization.StartsWith("Bearer " + ApiKeys.Prefix, StringComparison.Ordinal) ? authorization["Bearer ".Length..].Trim() : null;

@@ -48,33 +48,55 @@ public sealed record Caller(
     public const string StreetClaim = "street";
     public const string GridClaim = "grid";
 
+    /// <summary>A JWT supervisor's <c>street</c> claim for the whole district (an API key says so by naming no street).</summary>
+    public const string WholeDistrict = "*";
+
     public IReadOnlyList<string> Grids => GridCodes ?? [];
 
     /// <summary>The name recorded in an order's history for this caller's changes.</summary>
     public string Actor => Name;
 
     /// <summary>
-    /// The caller an authenticated principal stands for; null when it carries no valid role or no
-    /// subject (idempotency keys and history need to know who it is).
+    /// The caller an authenticated principal stands for; null (so 403) when it carries no valid
+    /// role, no subject (idempotency keys and history need to know who it is), or a scope that does
+    /// not fit the role: a token whose identity provider left out a claim must not fail open.
     /// </summary>
     public static Caller? From(ClaimsPrincipal user)
     {
         if (user.Identity?.IsAuthenticated != true
-            || !WireName.TryParse<Role>(user.FindFirst(RoleClaim)?.Value, out var role)
+            || user.FindAll(RoleClaim).ToList() is not [{ } roleClaim]
+            || !WireName.TryParse<Role>(roleClaim.Value, out var role)
             || user.FindFirst(IdClaim)?.Value is not { Length: > 0 } id)
         {
             return null;
         }
         var name = user.FindFirst(NameClaim)?.Value ?? user.FindFirst("preferred_username")?.Value ?? id;
-        return new Caller(
+        var street = user.FindFirst(StreetClaim)?.Value;
+        // API keys were checked when created, and carry no street for a district supervisor; a token must say "*".
+        var fromKey = user.Identity.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName;
+        if (role == Role.Supervisor && !fromKey && street is null)
+        {
+            return null;
+        }
+        var caller = new Caller(
             id,
             name,
             role,
             user.FindFirst(DepartmentClaim)?.Value,
             user.FindFirst(CommunityClaim)?.Value,
-            user.FindFirst(StreetClaim)?.Value,
+            street == WholeDistrict ? null : street,
             user.FindAll(GridClaim).Select(c => c.Value).ToArray());
+        return caller.HasScopeForRole() ? caller : null;
     }
+
+    /// <summary>Whether the scope is what the role is bound to (the same rule as creating a key).</summary>
+    public bool HasScopeForRole() => Role switch
+    {
+        Role.GridWorker => CommunityCode is not null || Grids.Count > 0,
+        Role.Community => CommunityCode is not null,
+        Role.Department => DepartmentCode is not null,
+        _ => true,
+    };
 
     /// <summary>The claims an API key's caller is authenticated with (the same a JWT would carry).</summary>
     public IEnumerable<Claim> ToClaims()

@@ -4,6 +4,7 @@ using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Infrastructure.Idempotency;
 using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Credentials;
@@ -131,6 +132,9 @@ public static class CreateCredential
             .WithSummary("Create an API key")
             .WithDescription("Admins only. The answer carries the key, shown only this once (only its hash is kept): store it then. " +
                 "The scope must fit the role: a department key names a department, a community key a community, a grid worker's grids " +
-                "and/or community, a supervisor's a street or none (the whole district); admin and dashboard keys have none.")
+                "and/or community, a supervisor's a street or none (the whole district); admin and dashboard keys have none. " +
+                "With an Idempotency-Key, a replay answers the same credential with key null: the key is never stored, so a " +
+                "client that lost the first answer revokes this credential and creates another.")
+            .WithMetadata(new SecretInResponseAttribute("key"))
             .ProducesValidationProblem();
 }

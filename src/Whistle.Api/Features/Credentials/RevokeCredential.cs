@@ -36,8 +36,15 @@ public static class RevokeCredential
                 Guid id, IMediator mediator, CredentialCache cache, HttpContext http, CancellationToken cancellationToken) =>
             {
                 var revoked = await mediator.Send(new Command(id, http.GetCaller().Actor), cancellationToken);
-                // After the commit: forgotten earlier, a request in between could cache the key again.
+                // Forgotten now and again once the response has gone, which is after every commit (with an
+                // Idempotency-Key the change commits after this handler): a lookup in between could have
+                // read the row before the revocation committed and cached the key once more.
                 cache.Forget(id);
+                http.Response.OnCompleted(() =>
+                {
+                    cache.Forget(id);
+                    return Task.CompletedTask;
+                });
                 return TypedResults.Ok(revoked);
             })
             .WithName("RevokeCredential")

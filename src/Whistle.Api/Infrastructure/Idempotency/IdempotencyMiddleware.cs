@@ -76,7 +76,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider clo
                 if (status is >= 200 and < 300)
                 {
                     var response = new IdempotencyStore.Completed(status, http.Response.ContentType,
-                        NullIfEmpty(http.Response.Headers.Location), NullIfEmpty(http.Response.Headers.ETag), buffer.ToArray());
+                        NullIfEmpty(http.Response.Headers.Location), NullIfEmpty(http.Response.Headers.ETag), Storable(http, buffer.ToArray()));
                     // Having acted, finish storing and committing even if the client has gone: its retry will want the replay.
                     if (!await IdempotencyStore.CompleteAsync(transaction, scope, key, token, response, CancellationToken.None))
                     {
@@ -129,8 +129,26 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider clo
             response.Headers.ETag = completed.ETag;
         }
         response.Headers[ReplayedHeader] = "true";
+        // A replay is the caller's own earlier answer: no cache in between should keep it.
+        response.Headers.CacheControl = "no-store";
         response.ContentLength = completed.Body.Length;
         await response.Body.WriteAsync(completed.Body, http.RequestAborted);
+    }
+
+    /// <summary>
+    /// The body as stored for replays: a secret shown once (a new API key, a webhook's signing
+    /// secret; see <see cref="SecretInResponseAttribute"/>) is blanked, so it never rests in the store.
+    /// </summary>
+    private static byte[] Storable(HttpContext http, byte[] body)
+    {
+        if (http.GetEndpoint()?.Metadata.GetMetadata<SecretInResponseAttribute>() is not { } secret
+            || System.Text.Json.Nodes.JsonNode.Parse(body) is not System.Text.Json.Nodes.JsonObject json
+            || !json.ContainsKey(secret.Property))
+        {
+            return body;
+        }
+        json[secret.Property] = null;
+        return System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(json);
     }
 
     /// <summary>One value of 1 to 255 visible ASCII characters.</summary>
@@ -182,4 +200,14 @@ public sealed class IdempotencyKeyException(int status, string title, string mes
 
     public string Title { get; } = title;
 
+}
+
+/// <summary>
+/// The endpoint's success response carries a secret shown once, in this top-level JSON property:
+/// an idempotent replay answers the same response with the property null (the secret is never stored).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class)]
+public sealed class SecretInResponseAttribute(string property) : Attribute
+{
+    public string Property { get; } = property;
 }
