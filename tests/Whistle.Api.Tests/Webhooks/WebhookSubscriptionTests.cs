@@ -35,6 +35,26 @@ public sealed class WebhookSubscriptionTests(WhistleApp app) : IClassFixture<Whi
         Assert.Equal(created.Url, (await one.Read<Webhook>()).Url);
         Assert.Contains(await all.Read<Webhook[]>(), w => w.Id == created.Id);
 
+        // A retry with the same Idempotency-Key replays the 201 without the secret, which is never stored.
+        var key = Guid.NewGuid().ToString();
+        var body = new { url = "https://dept.example/retried", events = new[] { "*" } };
+        var firstTry = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/webhooks")
+        {
+            Content = JsonContent.Create(body),
+            Headers = { { "Idempotency-Key", key } },
+        });
+        var retry = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/api/v1/webhooks")
+        {
+            Content = JsonContent.Create(body),
+            Headers = { { "Idempotency-Key", key } },
+        });
+        var original = await firstTry.Read<Webhook>();
+        var replayed = await retry.Read<Webhook>();
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (firstTry.StatusCode, retry.StatusCode));
+        Assert.StartsWith("whsec_", original.Secret);
+        Assert.Equal(original.Id, replayed.Id);
+        Assert.Null(replayed.Secret);
+
         // Two subscriptions never share a secret.
         var second = await (await _client.PostAsJsonAsync("/api/v1/webhooks", new { url = "https://dept.example/hooks", events = new[] { "*" } })).Read<Webhook>();
         Assert.NotEqual(created.Secret, second.Secret);

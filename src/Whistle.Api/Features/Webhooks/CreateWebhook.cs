@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure;
+using Whistle.Api.Infrastructure.Idempotency;
 using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Webhooks;
@@ -61,6 +62,8 @@ public static class CreateWebhook
                 return TypedResults.Created($"/api/v1/webhooks/{created.Id}", created);
             })
             .WithName("CreateWebhook")
+            // An idempotent replay answers the same 201 with secret null: the secret never rests in the key store.
+            .WithMetadata(new SecretInResponseAttribute("secret"))
             .WithSummary("Subscribe to order events")
             .WithDescription(
                 "Registers a receiver. The response carries the signing secret (whsec_…), shown this once: keep it. A " +
