@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
 
@@ -166,7 +167,11 @@ public class OrderActionTests(WhistleApp app) : IClassFixture<WhistleApp>
         var whistled = await worker.Act(order.Id, "whistle");
 
         Assert.Equal("Wang Fang, grid ST01-C01-G01", order.FiledBy);
-        Assert.Equal(["Wang Fang, grid ST01-C01-G01", "Wang Fang, grid ST01-C01-G01"], (await worker.History(whistled.Id)).Select(e => e.Actor));
+        await using var db = app.Db();
+        var credential = await db.Credentials.Where(c => c.Name == "Wang Fang, grid ST01-C01-G01").Select(c => c.Id).SingleAsync();
+        Assert.Equal(
+            [("Wang Fang, grid ST01-C01-G01", $"key:{credential}"), ("Wang Fang, grid ST01-C01-G01", $"key:{credential}")],
+            (await worker.History(whistled.Id)).Select(e => (e.Actor, e.ActorId)));
     }
 
     [Fact]

@@ -73,6 +73,7 @@ public static class OrderRows
         new("from_state", NpgsqlDbType.Varchar, e => e.FromState is { } s ? WireName.Of(s) : null),
         new("to_state", NpgsqlDbType.Varchar, e => WireName.Of(e.ToState)),
         new("actor", NpgsqlDbType.Varchar, e => e.Actor),
+        new("actor_id", NpgsqlDbType.Varchar, e => e.ActorId),
         new("at", NpgsqlDbType.TimestampTz, e => Utc(e.At)),
         new("details", NpgsqlDbType.Jsonb, e => System.Text.Json.JsonSerializer.Serialize(e.Details, Json)),
     ];

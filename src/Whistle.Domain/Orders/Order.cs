@@ -105,7 +105,7 @@ public sealed class Order
 
     public static Order File(
         Guid id, string title, string description, Category category, Grid grid, Community community,
-        Location location, Priority priority, string actor, DateTimeOffset at)
+        Location location, Priority priority, Actor actor, DateTimeOffset at)
     {
         var order = new Order
         {
@@ -119,7 +119,7 @@ public sealed class Order
             StreetCode = community.StreetCode,
             Location = location,
             Priority = priority,
-            FiledBy = actor,
+            FiledBy = actor.Name,
             FiledAt = at,
         };
         order.Record(OrderHistoryEntry.FileAction, null, actor, at, new()
@@ -137,7 +137,7 @@ public sealed class Order
     }
 
     /// <summary>Dispatches the order to a department and starts its deadlines.</summary>
-    public void Whistle(string departmentCode, DeadlineLimits limits, string actor, DateTimeOffset at)
+    public void Whistle(string departmentCode, DeadlineLimits limits, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Whistle);
         DepartmentCode = departmentCode;
@@ -159,7 +159,7 @@ public sealed class Order
     /// 改派: a supervisor sends the order to another department, which receives it as a fresh
     /// whistle (new deadlines, not yet acknowledged); the department it leaves loses it.
     /// </summary>
-    public void Reassign(string departmentCode, DeadlineLimits limits, string reason, string actor, DateTimeOffset at)
+    public void Reassign(string departmentCode, DeadlineLimits limits, string reason, Actor actor, DateTimeOffset at)
     {
         if (departmentCode == DepartmentCode)
         {
@@ -185,7 +185,7 @@ public sealed class Order
         });
     }
 
-    public void HandleLocally(string result, string actor, DateTimeOffset at)
+    public void HandleLocally(string result, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.HandleLocally);
         Result = result;
@@ -193,7 +193,7 @@ public sealed class Order
         Record(OrderAction.HandleLocally, from, actor, at, new() { ["result"] = result });
     }
 
-    public void Acknowledge(string? note, string actor, DateTimeOffset at)
+    public void Acknowledge(string? note, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Acknowledge);
         AcknowledgedAt = at;
@@ -206,7 +206,7 @@ public sealed class Order
     }
 
     /// <summary>The department sends it back as not its duty; the deadlines stop until it is whistled again.</summary>
-    public void Return(string reason, string actor, DateTimeOffset at)
+    public void Return(string reason, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Return);
         ClearExtension();
@@ -221,7 +221,7 @@ public sealed class Order
         Record(OrderAction.Return, from, actor, at, new() { ["reason"] = reason, ["departmentCode"] = department });
     }
 
-    public void Resolve(string result, string actor, DateTimeOffset at)
+    public void Resolve(string result, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Resolve);
         ClearExtension();
@@ -234,7 +234,7 @@ public sealed class Order
     /// Satisfied or basically satisfied closes the order; unsatisfied reopens it with the same
     /// department, which gets a fresh resolve deadline from now.
     /// </summary>
-    public void Evaluate(Rating rating, string? comment, DeadlineLimits limits, string actor, DateTimeOffset at)
+    public void Evaluate(Rating rating, string? comment, DeadlineLimits limits, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Evaluate, rating);
         Rating = rating;
@@ -260,7 +260,7 @@ public sealed class Order
         });
     }
 
-    public void Cancel(CancelReason reason, string? comment, string actor, DateTimeOffset at)
+    public void Cancel(CancelReason reason, string? comment, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Cancel);
         CancelReason = reason;
@@ -274,7 +274,7 @@ public sealed class Order
     /// 督办: raises the escalation one level (street supervisor, then district) and records who
     /// pressed and why; at the district level a further escalation presses again at that level.
     /// </summary>
-    public void Escalate(string reason, string actor, DateTimeOffset at)
+    public void Escalate(string reason, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.Escalate);
         EscalationLevel = EscalationLevel == EscalationLevel.None ? EscalationLevel.Street : EscalationLevel.District;
@@ -320,7 +320,7 @@ public sealed class Order
             || (EscalationLevel == EscalationLevel.Street && LastEscalatedAt is { } last && last <= now - again));
 
     /// <summary>The scheduler escalates an overdue order one level, naming the deadline it missed.</summary>
-    public void EscalateOverdue(string actor, DateTimeOffset at)
+    public void EscalateOverdue(Actor actor, DateTimeOffset at)
     {
         var missed = MissedDeadlineAt(at) ?? throw new InvalidOperationException("The order is not past a running deadline.");
         Escalate($"Missed the {missed.Name} deadline ({missed.Name}By {missed.At:O}).", actor, at);
@@ -330,7 +330,7 @@ public sealed class Order
     /// The evaluation period passed without an evaluation: the scheduler closes the order, recorded
     /// as closed without evaluation. No rating, so it counts as completed but neither evaluated nor satisfied.
     /// </summary>
-    public void CloseUnevaluated(TimeSpan evaluationPeriod, string actor, DateTimeOffset at)
+    public void CloseUnevaluated(TimeSpan evaluationPeriod, Actor actor, DateTimeOffset at)
     {
         if (State == OrderState.Resolved && !(ResolvedAt + evaluationPeriod <= at))
         {
@@ -350,7 +350,7 @@ public sealed class Order
     /// The department asks to resolve by a later time, with a reason. Acknowledged orders only, one
     /// request at a time; the time must be later than the current resolve deadline.
     /// </summary>
-    public void RequestExtension(DateTimeOffset resolveBy, string reason, string actor, DateTimeOffset at)
+    public void RequestExtension(DateTimeOffset resolveBy, string reason, Actor actor, DateTimeOffset at)
     {
         if (State == OrderState.Acknowledged && !ExtensionPending && !(resolveBy > ResolveBy && resolveBy > at))
         {
@@ -358,7 +358,7 @@ public sealed class Order
         }
         var from = Transition(OrderAction.RequestExtension);
         ExtensionRequestedAt = at;
-        ExtensionRequestedBy = actor;
+        ExtensionRequestedBy = actor.Name;
         ExtensionResolveBy = resolveBy;
         ExtensionReason = reason;
         Record(OrderAction.RequestExtension, from, actor, at, new()
@@ -370,7 +370,7 @@ public sealed class Order
     }
 
     /// <summary>A supervisor grants the pending request: the resolve deadline moves to the time asked for.</summary>
-    public void ApproveExtension(string? note, string actor, DateTimeOffset at)
+    public void ApproveExtension(string? note, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.ApproveExtension);
         var previous = ResolveBy;
@@ -387,7 +387,7 @@ public sealed class Order
     }
 
     /// <summary>A supervisor refuses the pending request; the resolve deadline stands.</summary>
-    public void RefuseExtension(string reason, string actor, DateTimeOffset at)
+    public void RefuseExtension(string reason, Actor actor, DateTimeOffset at)
     {
         var from = Transition(OrderAction.RefuseExtension);
         var requested = ExtensionResolveBy;
@@ -430,10 +430,10 @@ public sealed class Order
         return from;
     }
 
-    private void Record(OrderAction action, OrderState from, string actor, DateTimeOffset at, Dictionary<string, string?> details) =>
+    private void Record(OrderAction action, OrderState from, Actor actor, DateTimeOffset at, Dictionary<string, string?> details) =>
         Record(WireName.Of(action), from, actor, at, details);
 
-    private void Record(string action, OrderState? from, string actor, DateTimeOffset at, Dictionary<string, string?> details)
+    private void Record(string action, OrderState? from, Actor actor, DateTimeOffset at, Dictionary<string, string?> details)
     {
         Version++;
         _newHistory.Add(new OrderHistoryEntry(Id, Version, action, from, State, actor, at, details));

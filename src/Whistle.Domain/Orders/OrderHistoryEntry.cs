@@ -15,6 +15,8 @@ public sealed class OrderHistoryEntry
     public OrderState? FromState { get; private set; }
     public OrderState ToState { get; private set; }
     public string Actor { get; private set; } = "";
+    /// <summary>The credential that made the change (<c>key:…</c> an API key's id, <c>token:…</c> a JWT's subject); null for the service's own changes.</summary>
+    public string? ActorId { get; private set; }
     public DateTimeOffset At { get; private set; }
     public IReadOnlyDictionary<string, string?> Details { get; private set; } = new Dictionary<string, string?>();
 
@@ -22,14 +24,15 @@ public sealed class OrderHistoryEntry
 
     internal OrderHistoryEntry(
         Guid orderId, int version, string action, OrderState? from, OrderState to,
-        string actor, DateTimeOffset at, IReadOnlyDictionary<string, string?> details)
+        Actor actor, DateTimeOffset at, IReadOnlyDictionary<string, string?> details)
     {
         OrderId = orderId;
         Version = version;
         Action = action;
         FromState = from;
         ToState = to;
-        Actor = actor;
+        Actor = actor.Name;
+        ActorId = actor.Id;
         At = at;
         Details = details;
     }

@@ -14,7 +14,27 @@ public sealed record CredentialRecord(
 /// <summary>Admins create, list, read and revoke API keys over the API; a new key works at once, a revoked one stops at once.</summary>
 public class CredentialAdminTests(WhistleApp app) : IClassFixture<WhistleApp>
 {
-    private readonly HttpClient _admin = app.ClientAs(Role.Admin, name: "desk admin");
+    private static readonly Lock Once = new();
+    private static string? _deskAdminKey;
+
+    // One desk admin for the class (the fixture is shared), so records of who acted name one credential.
+    private readonly HttpClient _admin = app.ClientWithKey(DeskAdminKey(app));
+
+    private static string DeskAdminKey(WhistleApp app)
+    {
+        lock (Once)
+        {
+            return _deskAdminKey ??= app.CreateKey(new NewCredential(Role.Admin, "desk admin"));
+        }
+    }
+
+    // Records of who created or revoked a key name the credential, not only its (free-text) name.
+    private async Task<Guid> DeskAdminId()
+    {
+        await using var db = app.Db();
+        var hash = ApiKeys.Hash(DeskAdminKey(app));
+        return await db.Credentials.Where(c => c.KeyHash == hash).Select(c => c.Id).SingleAsync();
+    }
 
     [Fact]
     public async Task A_retried_creation_replays_the_credential_without_its_key_which_is_never_stored()
@@ -55,7 +75,7 @@ public class CredentialAdminTests(WhistleApp app) : IClassFixture<WhistleApp>
         var created = await response.Read<CredentialRecord>();
         Assert.Equal($"/api/v1/credentials/{created.Id}", response.Headers.Location?.OriginalString);
         Assert.Equal(("sanitation case system", "department", "sanitation"), (created.Name, created.Role, created.DepartmentCode));
-        Assert.Equal("desk admin", created.CreatedBy);
+        Assert.Equal($"desk admin (key:{await DeskAdminId()})", created.CreatedBy);
         Assert.Equal(app.Clock.GetUtcNow(), created.CreatedAt);
         Assert.Matches("^wk_[A-Za-z0-9_-]{43}$", created.Key!);
         Assert.Equal(created.Key![..11], created.KeyPrefix);
@@ -89,7 +109,7 @@ public class CredentialAdminTests(WhistleApp app) : IClassFixture<WhistleApp>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var revoked = await response.Read<CredentialRecord>();
-        Assert.Equal((revokedAt, "desk admin"), (revoked.RevokedAt, revoked.RevokedBy));
+        Assert.Equal((revokedAt, $"desk admin (key:{await DeskAdminId()})"), (revoked.RevokedAt, revoked.RevokedBy));
         // The key was cached by its first use; the revocation forgets it here at once.
         var refused = await worker.GetAsync("/api/v1/orders");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);

@@ -28,7 +28,7 @@ public sealed record OrderCounters(int Whistles, int Returns, int Reopens, int E
 public sealed record OrderPage(Order[] Items, string? NextCursor);
 
 public sealed record HistoryEntry(
-    int Version, string Action, string? FromState, string ToState, string Actor, DateTimeOffset At, Dictionary<string, string?> Details);
+    int Version, string Action, string? FromState, string ToState, string Actor, string? ActorId, DateTimeOffset At, Dictionary<string, string?> Details);
 
 public sealed record Summary(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures);
 

@@ -37,7 +37,8 @@ public sealed record Caller(
     string? DepartmentCode = null,
     string? CommunityCode = null,
     string? StreetCode = null,
-    IReadOnlyList<string>? GridCodes = null)
+    IReadOnlyList<string>? GridCodes = null,
+    bool ByToken = false)
 {
     // Claim names shared by API keys and JWT bearer tokens (the JWT handler keeps them unmapped).
     public const string IdClaim = "sub";
@@ -53,8 +54,8 @@ public sealed record Caller(
 
     public IReadOnlyList<string> Grids => GridCodes ?? [];
 
-    /// <summary>The name recorded in an order's history for this caller's changes.</summary>
-    public string Actor => Name;
+    /// <summary>Who an order's history records for this caller's changes: its name, and the credential (<c>key:</c> id, <c>token:</c> subject).</summary>
+    public Actor Actor => new(Name, (ByToken ? "token:" : "key:") + Id);
 
     /// <summary>
     /// The caller an authenticated principal stands for; null (so 403) when it carries no valid
@@ -66,11 +67,13 @@ public sealed record Caller(
         if (user.Identity?.IsAuthenticated != true
             || user.FindAll(RoleClaim).ToList() is not [{ } roleClaim]
             || !WireName.TryParse<Role>(roleClaim.Value, out var role)
-            || user.FindFirst(IdClaim)?.Value is not { Length: > 0 } id)
+            || user.FindFirst(IdClaim)?.Value is not { Length: > 0 and <= 256 } id)
         {
             return null;
         }
         var name = user.FindFirst(NameClaim)?.Value ?? user.FindFirst("preferred_username")?.Value ?? id;
+        // History keeps 200 characters of a name (a key's name is at most that already).
+        name = name.Length > 200 ? name[..200] : name;
         var street = user.FindFirst(StreetClaim)?.Value;
         // API keys were checked when created, and carry no street for a district supervisor; a token must say "*".
         var fromKey = user.Identity.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName;
@@ -85,7 +88,8 @@ public sealed record Caller(
             user.FindFirst(DepartmentClaim)?.Value,
             user.FindFirst(CommunityClaim)?.Value,
             street == WholeDistrict ? null : street,
-            user.FindAll(GridClaim).Select(c => c.Value).ToArray());
+            user.FindAll(GridClaim).Select(c => c.Value).ToArray(),
+            ByToken: !fromKey);
         return caller.HasScopeForRole() ? caller : null;
     }
 

@@ -123,7 +123,7 @@ public static class CreateCredential
     internal static void Map(RouteGroupBuilder credentials) =>
         credentials.MapPost("/", async Task<Created<Created>> (Request request, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var created = await mediator.Send(new Command(request, http.GetCaller().Actor), cancellationToken);
+                var created = await mediator.Send(new Command(request, http.GetCaller().Actor.Signature), cancellationToken);
                 // The key must not linger in a cache on the way.
                 http.Response.Headers.CacheControl = "no-store";
                 return TypedResults.Created($"/api/v1/credentials/{created.Id}", created);

@@ -35,7 +35,7 @@ public static class RevokeCredential
         credentials.MapPost("/{id:guid}/revoke", async Task<Ok<CredentialResponse>> (
                 Guid id, IMediator mediator, CredentialCache cache, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var revoked = await mediator.Send(new Command(id, http.GetCaller().Actor), cancellationToken);
+                var revoked = await mediator.Send(new Command(id, http.GetCaller().Actor.Signature), cancellationToken);
                 // Forgotten now and again once the response has gone, which is after every commit (with an
                 // Idempotency-Key the change commits after this handler): a lookup in between could have
                 // read the row before the revocation committed and cached the key once more.

@@ -14,9 +14,11 @@ public static class GetOrderHistory
     /// <param name="Version">The order's version after the change; the filing is 1.</param>
     /// <param name="Action">file, or the action taken (whistle, acknowledge, …).</param>
     /// <param name="FromState">The state before; null for the filing.</param>
+    /// <param name="Actor">The name of the credential that made the change (or the service's, such as the scheduler).</param>
+    /// <param name="ActorId">That credential: <c>key:</c> and an API key's id, or <c>token:</c> and a JWT's subject; null for the service's own changes.</param>
     /// <param name="Details">The fields the actor gave, and what the change stamped (deadlines, department).</param>
     public sealed record Entry(
-        int Version, string Action, OrderState? FromState, OrderState ToState, string Actor, DateTimeOffset At,
+        int Version, string Action, OrderState? FromState, OrderState ToState, string Actor, string? ActorId, DateTimeOffset At,
         IReadOnlyDictionary<string, string?> Details);
 
     public sealed record Query(string Id, Caller Caller) : IQuery<IReadOnlyList<Entry>>;
@@ -32,7 +34,7 @@ public static class GetOrderHistory
                 .OrderBy(e => e.Version)
                 .ToListAsync(cancellationToken);
             return entries
-                .Select(e => new Entry(e.Version, e.Action, e.FromState, e.ToState, e.Actor, e.At, e.Details))
+                .Select(e => new Entry(e.Version, e.Action, e.FromState, e.ToState, e.Actor, e.ActorId, e.At, e.Details))
                 .ToList();
         }
     }

@@ -78,5 +78,5 @@ public static class OrderEndpoints
 public sealed record ActionContext(IReadOnlyCollection<int>? IfMatch, Caller Caller, Operation Operation)
 {
     /// <summary>Who history records as acting.</summary>
-    public string Actor => Caller.Actor;
+    public Actor Actor => Caller.Actor;
 }

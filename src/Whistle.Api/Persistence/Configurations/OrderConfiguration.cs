@@ -65,7 +65,9 @@ internal sealed class OrderHistoryEntryConfiguration : IEntityTypeConfiguration<
         // One entry per version: two writers can never both record the same change.
         entry.HasIndex(e => new { e.OrderId, e.Version }).IsUnique();
         entry.Property(e => e.Action).HasMaxLength(32);
-        entry.Property(e => e.Actor).HasMaxLength(100);
+        // A credential's name (at most 200) and its id (key:<uuid>, or token:<subject> of at most 256).
+        entry.Property(e => e.Actor).HasMaxLength(200);
+        entry.Property(e => e.ActorId).HasMaxLength(300);
         entry.Property(e => e.Details)
             .HasColumnType("jsonb")
             .HasConversion(
