@@ -54,7 +54,14 @@ builder.Services.AddOptions<WebhookOptions>()
 builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
     // Each attempt has its own deadline (Whistle:Webhooks:Timeout); a redirect is the receiver's answer, not followed.
     .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
-    .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+    .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+    {
+        AllowAutoRedirect = false,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        // Only public addresses, unless configured otherwise (see WebhookAddresses).
+        ConnectCallback = WebhookAddresses.ConnectCallback(
+            () => services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebhookOptions>>().Value.AllowPrivateAddresses),
+    });
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
 

@@ -44,6 +44,8 @@ internal sealed class ApiProcess : IAsyncDisposable
         // Rate limits stay on, so their cost is in the figures, but far above what any bench client sends.
         info.Environment["Whistle__RateLimit__PermitsPerSecond"] = "1000000";
         info.Environment["Whistle__RateLimit__Burst"] = "1000000";
+        // The webhook benchmark's receiver listens on loopback.
+        info.Environment["Whistle__Webhooks__AllowPrivateAddresses"] = "true";
         info.Environment.Remove("DOTNET_ENVIRONMENT");
 
         var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start dotnet");

@@ -30,6 +30,9 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public string ConnectionString { get; private set; } = "";
 
+    /// <summary>Whether deliveries may reach loopback receivers; on unless a test checks the production default.</summary>
+    public bool AllowPrivateWebhookAddresses { get; init; } = true;
+
     /// <summary>Whether the scheduler ticks in the background on <see cref="Clock"/>; off unless a test turns it on.</summary>
     public bool SchedulerEnabled { get; init; }
 
@@ -47,6 +50,8 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Whistle:SchedulerEnabled", SchedulerEnabled ? "true" : "false");
         // Likewise the webhook dispatcher: tests that need it run it themselves (RunOnceAsync).
         builder.UseSetting("Whistle:Webhooks:Enabled", WebhooksEnabled ? "true" : "false");
+        // Test receivers listen on loopback, which production refuses to deliver to.
+        builder.UseSetting("Whistle:Webhooks:AllowPrivateAddresses", AllowPrivateWebhookAddresses ? "true" : "false");
         // Tests send bursts far beyond a credential's production limit; RateLimitTests turns limits on.
         builder.UseSetting("Whistle:RateLimit:Enabled", "false");
         builder.ConfigureServices(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));

@@ -26,6 +26,13 @@ public sealed class WebhookOptions
     /// <summary>Delivered and failed deliveries (with their attempts) are deleted this long after they ended.</summary>
     public TimeSpan RetainFor { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// Whether deliveries may go to loopback, private and link-local addresses. Off in production: a
+    /// subscriber's URL must not reach into the district's own network. Tests and benchmarks with a
+    /// receiver on loopback turn it on.
+    /// </summary>
+    public bool AllowPrivateAddresses { get; set; }
+
     /// <summary>While a dispatcher sends a claimed delivery, nobody else may claim it; a dispatcher that dies frees it after this.</summary>
     public TimeSpan Lease => Timeout + TimeSpan.FromSeconds(30);
 
