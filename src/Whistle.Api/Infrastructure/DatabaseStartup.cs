@@ -33,14 +33,22 @@ public static class DatabaseStartup
     public static async Task MigrateAsync(WebApplication app, bool loadReferenceData)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
-        await db.Database.MigrateAsync();
-        if (loadReferenceData && await BuiltInReferenceData.LoadIfEmptyAsync(db, default))
+        if (await PrepareAsync(scope.ServiceProvider.GetRequiredService<WhistleDbContext>(), loadReferenceData, default))
         {
             app.Logger.LogInformation(
                 "Loaded the built-in reference set: {Streets} streets, {Communities} communities, {Grids} grids, {Departments} departments, {Categories} categories",
                 BuiltInReferenceData.StreetCount, BuiltInReferenceData.CommunityCount, BuiltInReferenceData.GridCount,
                 BuiltInReferenceData.Departments.Count, BuiltInReferenceData.Categories.Count);
         }
+    }
+
+    /// <summary>
+    /// What the service and the command-line verbs do to a store before using it: apply pending
+    /// migrations and, when asked, load the reference set into an empty one. True if it loaded it.
+    /// </summary>
+    public static async Task<bool> PrepareAsync(WhistleDbContext db, bool loadReferenceData, CancellationToken cancellationToken)
+    {
+        await db.Database.MigrateAsync(cancellationToken);
+        return loadReferenceData && await BuiltInReferenceData.LoadIfEmptyAsync(db, cancellationToken);
     }
 }

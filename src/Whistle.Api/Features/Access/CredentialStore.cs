@@ -62,9 +62,6 @@ public sealed class CredentialCache(IServiceScopeFactory scopes, TimeProvider cl
     // A key found unknown is remembered too (Caller null): keys are random, so an unknown one never becomes known.
     private readonly ConcurrentDictionary<string, (Caller? Caller, DateTimeOffset Until)> _known = new(StringComparer.Ordinal);
 
-    public async ValueTask<Caller?> FindAsync(string key, CancellationToken cancellationToken) =>
-        TryRecall(key, out var caller) ? caller : await LookUpAsync(key, cancellationToken);
-
     /// <summary>What this instance knows of the key without asking the store: true with its caller, or with null for a key known not to work.</summary>
     public bool TryRecall(string key, out Caller? caller)
     {

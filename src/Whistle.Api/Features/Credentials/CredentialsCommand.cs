@@ -52,11 +52,7 @@ public static class CredentialsCommand
             options.UseWhistleStore(connectionString);
             await using var db = new WhistleDbContext(options.Options);
             // As the service does at start: a fresh store is migrated, and the embedded default gets its reference set.
-            await db.Database.MigrateAsync();
-            if (embedded is not null)
-            {
-                await BuiltInReferenceData.LoadIfEmptyAsync(db, default);
-            }
+            await DatabaseStartup.PrepareAsync(db, loadReferenceData: embedded is not null, default);
             exit = await verb(db);
         }
         finally

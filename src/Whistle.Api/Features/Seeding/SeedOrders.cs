@@ -54,8 +54,7 @@ public static class SeedOrders
         ReferenceSet reference;
         await using (var db = new WhistleDbContext(dbOptions.Options))
         {
-            await db.Database.MigrateAsync(cancellationToken);
-            await BuiltInReferenceData.LoadIfEmptyAsync(db, cancellationToken);
+            await DatabaseStartup.PrepareAsync(db, loadReferenceData: true, cancellationToken);
             reference = new ReferenceSet(
                 await db.Categories.AsNoTracking().OrderBy(c => c.Code).ToListAsync(cancellationToken),
                 await db.Grids.AsNoTracking().OrderBy(g => g.Code).ToListAsync(cancellationToken),
