@@ -6,7 +6,7 @@ namespace Whistle.LoadTest;
 /// <summary>API keys for the bench's clients, made by the service's own command-line verb against the bench database.</summary>
 internal static class BenchKeys
 {
-    public const string Header = "X-Api-Key";
+    public const string Header = Whistle.Api.Features.Access.ApiKeys.Header;
 
     public static async Task<string[]> CreateAsync(string connectionString, int count, string name, CancellationToken ct)
     {

@@ -90,7 +90,7 @@ internal static class WebhookBench
         created.EnsureSuccessStatusCode();
         using (var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync(ct)))
         {
-            receiver.Secret = Convert.FromBase64String(body.RootElement.GetProperty("secret").GetString()!["whsec_".Length..]);
+            receiver.Secret = Convert.FromBase64String(body.RootElement.GetProperty("secret").GetString()![Whistle.Api.Features.Webhooks.WebhookSignature.SecretPrefix.Length..]);
             receiver.SubscriptionId = body.RootElement.GetProperty("id").GetString()!;
         }
 

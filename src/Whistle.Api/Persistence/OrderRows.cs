@@ -75,10 +75,8 @@ public static class OrderRows
         new("actor", NpgsqlDbType.Varchar, e => e.Actor),
         new("actor_id", NpgsqlDbType.Varchar, e => e.ActorId),
         new("at", NpgsqlDbType.TimestampTz, e => Utc(e.At)),
-        new("details", NpgsqlDbType.Jsonb, e => System.Text.Json.JsonSerializer.Serialize(e.Details, Json)),
+        new("details", NpgsqlDbType.Jsonb, e => System.Text.Json.JsonSerializer.Serialize(e.Details, Configurations.OrderHistoryEntryConfiguration.Json)),
     ];
-
-    private static readonly System.Text.Json.JsonSerializerOptions Json = new(System.Text.Json.JsonSerializerDefaults.Web);
 
     private static readonly string InsertOrderSql =
         $"INSERT INTO orders ({string.Join(", ", Orders.Select(c => c.Name))}) " +

@@ -332,7 +332,7 @@ public sealed class WebhookDispatcher(
                     {
                         new() { NpgsqlDbType = NpgsqlDbType.Bigint, Value = delivery.Id },
                         new() { NpgsqlDbType = NpgsqlDbType.Integer, Value = delivery.Attempt },
-                        new() { NpgsqlDbType = NpgsqlDbType.Varchar, Value = WireName(status) },
+                        new() { NpgsqlDbType = NpgsqlDbType.Varchar, Value = Whistle.Domain.Orders.WireName.Of(status) },
                         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = next },
                         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = status == DeliveryStatus.Delivered ? done : DBNull.Value },
                         new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = status == DeliveryStatus.Failed ? done : DBNull.Value },
@@ -346,8 +346,6 @@ public sealed class WebhookDispatcher(
         await batch.ExecuteNonQueryAsync(CancellationToken.None);
         return status;
     }
-
-    private static string WireName(DeliveryStatus status) => Whistle.Domain.Orders.WireName.Of(status);
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

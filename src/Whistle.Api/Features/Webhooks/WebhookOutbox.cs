@@ -55,18 +55,15 @@ public static class WebhookOutbox
 
     public const string NotifySql = "SELECT pg_notify('" + Channel + "', '')";
 
-    /// <summary>The API's JSON: web defaults and kebab-case enums, as every response is written.</summary>
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter(new WireNamingPolicy(), allowIntegerValues: false) },
-    };
+    /// <summary>The API's JSON, as every response is written.</summary>
+    public static JsonSerializerOptions Json => ApiJson.Options;
 
     // A subscription matches by event name (or '*') and by its owner's scope: an admin's hears every
     // order, a department's the orders of that department, a community's the orders of that community.
     // A disabled one still queues (it is paused: the dispatcher sends nothing to it until it is enabled).
     // The data-modifying CTE always runs to its end; pg_notify is called only when it wrote a row, so a
     // change nobody listens to takes no notification lock at commit.
-    private const string FanOutSql = """
+    private const string FanOutSql = $"""
         WITH queued AS (
             INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
             SELECT $1, s.id, $2, $3, CASE s.owner_role WHEN 'department' THEN replace($4, $8, $9) WHEN 'community' THEN replace($4, $8, $10) ELSE $4 END, $5, 'pending', 0, $5
@@ -76,7 +73,7 @@ public static class WebhookOutbox
                    OR (s.owner_role = 'department' AND s.owner_department_code = $6)
                    OR (s.owner_role = 'community' AND s.owner_community_code = $7))
             RETURNING 1)
-        SELECT pg_notify('whistle_webhooks', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
+        SELECT pg_notify('{Channel}', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """;
 
     // The order's next actions as each kind of owner would see them in GET /api/v1/orders/{id}.
@@ -87,6 +84,8 @@ public static class WebhookOutbox
     /// <summary>The outbox statements for the order's new history entries, given the order as it is after them.</summary>
     public static IEnumerable<NpgsqlBatchCommand> For(Order order, OrderResponse after)
     {
+        OrderResponse? admin = null;
+        string adminActions = "", departmentActions = "", communityActions = "";
         foreach (var entry in order.NewHistory)
         {
             if (WebhookEvents.For(entry) is not { } type)
@@ -100,7 +99,14 @@ public static class WebhookOutbox
             // roles' allowedActions for the rows it writes (none when nobody listens), so a change nobody
             // subscribed to costs one serialisation.
             var at = entry.At.ToUniversalTime();
-            var admin = OrderEndpoints.ForCaller(Admin, after);
+            if (admin is null)
+            {
+                // The same order for every entry of this change: each owner's view is made once.
+                admin = OrderEndpoints.ForCaller(Admin, after);
+                adminActions = AllowedActionsJson(admin.AllowedActions);
+                departmentActions = AllowedActionsJson(OrderEndpoints.ForCaller(Department, after).AllowedActions);
+                communityActions = AllowedActionsJson(OrderEndpoints.ForCaller(Community, after).AllowedActions);
+            }
             var command = new NpgsqlBatchCommand(FanOutSql);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(entry.At) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = order.Id });
@@ -109,9 +115,9 @@ public static class WebhookOutbox
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = at });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = (object?)department ?? DBNull.Value });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = order.CommunityCode });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = AllowedActionsJson(admin.AllowedActions) });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = AllowedActionsJson(OrderEndpoints.ForCaller(Department, after).AllowedActions) });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = AllowedActionsJson(OrderEndpoints.ForCaller(Community, after).AllowedActions) });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = adminActions });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = departmentActions });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = communityActions });
             yield return command;
         }
     }

@@ -54,7 +54,8 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
 
 internal sealed class OrderHistoryEntryConfiguration : IEntityTypeConfiguration<OrderHistoryEntry>
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    // The same options the raw write path serialises details with (OrderRows), so both store the same JSON.
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public void Configure(EntityTypeBuilder<OrderHistoryEntry> entry)
     {
