@@ -1,13 +1,12 @@
 using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Authentication;
-using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Http.HttpClientLibrary;
 using Microsoft.Kiota.Http.HttpClientLibrary.Middleware.Options;
 using Whistle.Api.Features.Access;
-using Role = Whistle.Api.Features.Access.Role;
 using Whistle.Api.Tests.Infrastructure;
 using Whistle.Client;
 using Whistle.Client.Models;
+using Role = Whistle.Api.Features.Access.Role;
 
 namespace Whistle.Client.Tests;
 
@@ -73,21 +72,22 @@ public class GeneratedClientTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(["grid worker Wang", "community desk", "sanitation desk", "sanitation desk", "community desk"], history.Select(entry => entry.Actor));
 
         // A closed order cannot be resolved again: 409, with the state and what it still allows.
-        var conflict = await Assert.ThrowsAsync<ProblemDetails>(() =>
+        var conflict = await Assert.ThrowsAsync<ActionNotPermittedProblem>(() =>
             sanitation.Api.V1.Orders[filed.Code!].Resolve.PostAsync(new ResolveOrderBody { Result = "Again" }));
         Assert.Equal(409, conflict.ResponseStatusCode);
         Assert.Equal(409, conflict.Status);
         Assert.Equal("Action not permitted in the order's state", conflict.Title);
-        Assert.Equal("closed", conflict.AdditionalData["state"]);
-        Assert.Empty(Assert.IsType<UntypedArray>(conflict.AdditionalData["allowedActions"]).GetValue());
+        Assert.Equal(OrderState.Closed, conflict.State);
+        Assert.Empty(conflict.AllowedActions ?? [OrderAction.Resolve]);
 
         // The ETag read before acknowledging is stale now: 412, naming the current one.
-        var stale = await Assert.ThrowsAsync<ProblemDetails>(() =>
+        var stale = await Assert.ThrowsAsync<StaleOrderProblem>(() =>
             community.Api.V1.Orders[filed.Code!].Evaluate.PostAsync(
                 new EvaluateOrderBody { Rating = Rating.Unsatisfied, Comment = "Overflowing again." }, c => c.Headers.Add("If-Match", etag)));
         Assert.Equal(412, stale.ResponseStatusCode);
         Assert.Equal(412, stale.Status);
-        Assert.Equal($"\"{evaluated.Version}\"", stale.AdditionalData["currentETag"]);
+        Assert.Equal(evaluated.Version, stale.CurrentVersion);
+        Assert.Equal($"\"{evaluated.Version}\"", stale.CurrentETag);
     }
 
     /// <summary>

@@ -228,8 +228,8 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
             {
                 foreach (var (what, raw) in BadQueryValues(name, types))
                 {
-                    yield return Send(operation, $"query {name} {what}", body, contentType, query: $"{name}={raw}")
-                        with { AwaitsRobustBranch = raw.Contains("%00", StringComparison.Ordinal) || IsCalendarEdge(operation, name, raw) };
+                    var awaits = raw.Contains("%00", StringComparison.Ordinal) || IsCalendarEdge(operation, name, raw);
+                    yield return Send(operation, $"query {name} {what}", body, contentType, query: $"{name}={raw}") with { AwaitsRobustBranch = awaits };
                 }
                 yield return Send(operation, $"query {name} twice", body, contentType, query: $"{name}=1&{name}=2");
             }
