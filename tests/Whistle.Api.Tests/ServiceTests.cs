@@ -35,7 +35,7 @@ public class ServiceTests(WhistleApp app) : IClassFixture<WhistleApp>
     public async Task The_committed_openapi_document_is_what_the_service_serves()
     {
         var served = await _client.GetStringAsync("/openapi/v1.json");
-        var committedPath = Path.Combine(RepositoryFiles.Root, "openapi", "whistle.v1.json");
+        var committedPath = Path.Combine(Repository.Root, "openapi", "whistle.v1.json");
 
         if (Environment.GetEnvironmentVariable("WHISTLE_UPDATE_OPENAPI") == "1")
         {

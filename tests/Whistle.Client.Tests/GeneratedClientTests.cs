@@ -92,11 +92,12 @@ public class GeneratedClientTests(WhistleApp app) : IClassFixture<WhistleApp>
 
     /// <summary>
     /// A client the way an integrator builds one: Kiota's default middleware (retry, redirect, header
-    /// inspection) and an API key provider, ending at the in-process server instead of the network.
+    /// inspection) and an API key provider, ending at the in-process server instead of the network,
+    /// with every exchange checked against the committed document on the way.
     /// </summary>
     private WhistleClient ClientFor(NewCredential credential)
     {
-        var http = KiotaClientFactory.Create(app.Server.CreateHandler());
+        var http = KiotaClientFactory.Create(new ContractCheckingHandler(Contract.Committed) { InnerHandler = app.Server.CreateHandler() });
         var authentication = new ApiKeyAuthenticationProvider(
             app.CreateKey(credential), ApiKeys.Header, ApiKeyAuthenticationProvider.KeyLocation.Header);
         var adapter = new HttpClientRequestAdapter(authentication, httpClient: http) { BaseUrl = "https://localhost" };

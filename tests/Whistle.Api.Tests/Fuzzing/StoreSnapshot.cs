@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Whistle.Api.Tests.Contract;
+namespace Whistle.Api.Tests.Fuzzing;
 
 /// <summary>
 /// A fingerprint of every table the service writes (orders, history, outbox and deliveries,

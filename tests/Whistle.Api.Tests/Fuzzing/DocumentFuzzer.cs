@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Whistle.Api.Tests.Contract;
+namespace Whistle.Api.Tests.Fuzzing;
 
 /// <summary>One malformed request: what it breaks, and whether it waits for a fix being made elsewhere.</summary>
 public sealed record FuzzRequest(
