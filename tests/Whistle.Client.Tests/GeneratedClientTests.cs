@@ -70,6 +70,9 @@ public class GeneratedClientTests(WhistleApp app) : IClassFixture<WhistleApp>
             [OrderState.Discovered, OrderState.Whistled, OrderState.Acknowledged, OrderState.Resolved, OrderState.Closed],
             history.Select(entry => entry.ToState));
         Assert.Equal(["grid worker Wang", "community desk", "sanitation desk", "sanitation desk", "community desk"], history.Select(entry => entry.Actor));
+        // Details are open-ended (any JSON value per key): a client reads the keys it knows.
+        Assert.Equal("sanitation", history[1].Details!.AdditionalData["departmentCode"]);
+        Assert.Equal("Bins emptied; collection moved to twice a day.", history[3].Details!.AdditionalData["result"]);
 
         // A closed order cannot be resolved again: 409, with the state and what it still allows.
         var conflict = await Assert.ThrowsAsync<ActionNotPermittedProblem>(() =>
