@@ -13,7 +13,8 @@ namespace Whistle.Api.Features.Credentials;
 /// <c>dotnet run --project src/Whistle.Api -- credentials create|list|revoke …</c>: API keys from the
 /// command line, for the first admin key and for people at the server. The same validator and
 /// handler as the admin API; the same database as the service (the configured one, or the embedded
-/// default, started here if the service is not running and stopped again after).
+/// default, started here if the service is not running and stopped again after). One <c>create</c> makes
+/// several keys with <c>--next</c>: each start of the program costs seconds, so a script's keys share one.
 /// </summary>
 public static class CredentialsCommand
 {
