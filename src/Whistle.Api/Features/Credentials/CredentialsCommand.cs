@@ -144,15 +144,13 @@ public static class CredentialsCommand
         {
             // Every credential is checked before any is made, and all are made in one transaction: all or none.
             var commands = new List<CreateCredential.Command>();
-            var failed = false;
-            foreach (var (role, request) in requests)
+            for (var n = 0; n < requests.Count; n++)
             {
-                var which = requests.Count > 1 ? $"credential {commands.Count + 1}: " : "";
+                var (role, request) = requests[n];
+                var which = requests.Count > 1 ? $"credential {n + 1}: " : "";
                 if (!WireName.TryParse<Role>(role, out var parsed))
                 {
                     await errors.WriteLineAsync($"{which}--role: {(role is null ? "--role is required" : $"'{role}' is not a role")}; one of {string.Join(", ", WireName.All<Role>())}.");
-                    failed = true;
-                    commands.Add(new CreateCredential.Command(request, Actor));
                     continue;
                 }
                 var command = new CreateCredential.Command(request with { Role = parsed }, Actor);
@@ -160,11 +158,11 @@ public static class CredentialsCommand
                 if (!result.IsValid)
                 {
                     await WriteAsync(errors, result.Errors, which);
-                    failed = true;
+                    continue;
                 }
                 commands.Add(command);
             }
-            if (failed)
+            if (commands.Count < requests.Count)
             {
                 return 2;
             }
@@ -178,8 +176,9 @@ public static class CredentialsCommand
                 }
                 catch (ValidationException invalid)
                 {
+                    // Codes unknown to the store; the transaction is disposed uncommitted, so none is made.
                     await WriteAsync(errors, invalid.Errors, commands.Count > 1 ? $"credential {created.Count + 1}: " : "");
-                    return 2; // the transaction is disposed uncommitted: none is made
+                    return 2;
                 }
             }
             await transaction.CommitAsync();
@@ -189,7 +188,7 @@ public static class CredentialsCommand
             }
             await output.WriteLineAsync(created.Count == 1
                 ? $"Send the key below as X-Api-Key. It is shown only now: only its hash is kept (prefix {created[0].KeyPrefix})."
-                : $"Send the keys below as X-Api-Key, one per line in the order asked. They are shown only now: only their hashes are kept.");
+                : "Send the keys below as X-Api-Key, one per line in the order asked. They are shown only now: only their hashes are kept.");
             // The last lines are the keys and nothing else, for scripts: KEY=$(… | tail -n 1).
             foreach (var c in created)
             {
