@@ -288,25 +288,14 @@ public sealed class Order
     }
 
     /// <summary>
-    /// The running deadline the order has missed at <paramref name="now"/>, the earliest if both:
-    /// while whistled, acknowledgeBy and resolveBy; once acknowledged, resolveBy. None otherwise
-    /// (returned, resolved and finished orders have no running deadline). The same rule as the
-    /// statistics' overdueNow and the overdue listing.
+    /// The running deadline the order has missed at <paramref name="now"/> (the earlier if both
+    /// run), by <see cref="Overdue"/>'s rule: the statistics' overdueNow, the overdue listing and the
+    /// scheduler use the same one. None when the order is not overdue.
     /// </summary>
-    public MissedDeadline? MissedDeadlineAt(DateTimeOffset now)
-    {
-        MissedDeadline? missed = null;
-        if (State == OrderState.Whistled && AcknowledgeBy is { } acknowledgeBy && acknowledgeBy < now)
-        {
-            missed = new MissedDeadline("acknowledge", acknowledgeBy);
-        }
-        if (State is OrderState.Whistled or OrderState.Acknowledged && ResolveBy is { } resolveBy && resolveBy < now
-            && (missed is null || resolveBy < missed.At))
-        {
-            missed = new MissedDeadline("resolve", resolveBy);
-        }
-        return missed;
-    }
+    public MissedDeadline? MissedDeadlineAt(DateTimeOffset now) =>
+        Overdue.RunningDeadline(State, AcknowledgeBy, ResolveBy) is { } deadline && deadline < now
+            ? new MissedDeadline(State == OrderState.Whistled && deadline == AcknowledgeBy ? "acknowledge" : "resolve", deadline)
+            : null;
 
     /// <summary>
     /// Whether the scheduler escalates the order now: it is past a running deadline, and it has not

@@ -2,6 +2,7 @@ using System.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Stats;
 
@@ -464,6 +465,8 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
 
         private static DateTime? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
 
+        private static DateTimeOffset? Utc(DateTime? at) => at is { } utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
+
         private static T? Nullable<T>(NpgsqlDataReader r, int i) where T : class => r.IsDBNull(i) ? null : r.GetFieldValue<T>(i);
 
         public Fact ToFact(Codes codes)
@@ -511,18 +514,9 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
                     flags |= Flag.Satisfied;
                 }
             }
-            var overdueAt = long.MaxValue;
-            if (State is "whistled" or "acknowledged")
-            {
-                if (AcknowledgedAt is null && AcknowledgeBy is { } a)
-                {
-                    overdueAt = Math.Min(overdueAt, Micros(a));
-                }
-                if (ResolvedAt is null && ResolveBy is { } b)
-                {
-                    overdueAt = Math.Min(overdueAt, Micros(b));
-                }
-            }
+            var overdueAt = Overdue.RunningDeadline(WireName.Parse<OrderState>(State), Utc(AcknowledgeBy), Utc(ResolveBy)) is { } deadline
+                ? Micros(deadline)
+                : long.MaxValue;
             var first = FirstWhistledAt is { } w ? Micros(w) : long.MinValue;
             return new Fact(
                 flags,
