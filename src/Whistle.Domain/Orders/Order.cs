@@ -163,7 +163,7 @@ public sealed class Order
     {
         if (departmentCode == DepartmentCode)
         {
-            throw new ArgumentException($"The order is already with '{departmentCode}'.", nameof(departmentCode));
+            throw new OrderRuleException("departmentCode", $"The order is already with '{departmentCode}'.");
         }
         var from = Transition(OrderAction.Reassign);
         ClearExtension();
@@ -341,9 +341,10 @@ public sealed class Order
     /// </summary>
     public void RequestExtension(DateTimeOffset resolveBy, string reason, Actor actor, DateTimeOffset at)
     {
-        if (State == OrderState.Acknowledged && !ExtensionPending && !(resolveBy > ResolveBy && resolveBy > at))
+        // Whether the action is permitted at all is the lifecycle's to say (409); the time matters only if it is.
+        if (AllowedActions().Contains(OrderAction.RequestExtension) && !(resolveBy > ResolveBy && resolveBy > at))
         {
-            throw new ArgumentOutOfRangeException(nameof(resolveBy), resolveBy, "An extension must end later than the current resolve deadline and later than now.");
+            throw new OrderRuleException(nameof(resolveBy), $"resolveBy must be later than the current resolve deadline ({ResolveBy:O}) and than now.");
         }
         var from = Transition(OrderAction.RequestExtension);
         ExtensionRequestedAt = at;

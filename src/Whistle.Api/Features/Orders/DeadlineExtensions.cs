@@ -1,5 +1,4 @@
 using FluentValidation;
-using FluentValidation.Results;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
@@ -56,13 +55,6 @@ public static class DeadlineExtensions
                 var now = clock.Now();
                 // Microseconds, as the store keeps them.
                 var resolveBy = command.ResolveBy!.Value.AddTicks(-(command.ResolveBy.Value.Ticks % TimeSpan.TicksPerMicrosecond));
-                // Whether the action is permitted at all is the lifecycle's to say (409); the time only matters if it is.
-                if (order.AllowedActions().Contains(Whistle.Domain.Orders.OrderAction.RequestExtension)
-                    && !(resolveBy > order.ResolveBy && resolveBy > now))
-                {
-                    throw new ValidationException([new ValidationFailure("resolveBy",
-                        $"resolveBy must be later than the current resolve deadline ({order.ResolveBy:O}) and than now.")]);
-                }
                 order.RequestExtension(resolveBy, command.Reason!.Trim(), command.Context.Actor, now);
             }, cancellationToken);
     }

@@ -35,10 +35,6 @@ public static class ReassignOrder
             }
             return await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
-                if (order.DepartmentCode == command.DepartmentCode)
-                {
-                    throw new ValidationException([new ValidationFailure("departmentCode", $"The order is already with '{command.DepartmentCode}'.")]);
-                }
                 var category = await reference.CategoryOfAsync(db, order, cancellationToken);
                 order.Reassign(command.DepartmentCode!, category.LimitsFor(order.Priority, calendar), command.Reason!.Trim(),
                     command.Context.Actor, clock.Now());
