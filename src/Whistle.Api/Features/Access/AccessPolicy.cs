@@ -89,6 +89,31 @@ public static class AccessPolicy
         };
     }
 
+    /// <summary>
+    /// Whose webhook subscriptions hear about an order's event, by their owner's role (the roles that
+    /// may subscribe): an admin's, every order; a department's, the orders of its department; a
+    /// community's, its community's; the owner's codes that must match, null for any. The scope of
+    /// <see cref="InScope"/>, for owners the database matches; a role left out hears nothing.
+    /// </summary>
+    public static IEnumerable<(Role Role, string? DepartmentCode, string? CommunityCode)> Audiences(string? departmentCode, string communityCode)
+    {
+        foreach (var role in Table[Operation.ManageWebhooks])
+        {
+            switch (role)
+            {
+                case Role.Admin:
+                    yield return (role, null, null);
+                    break;
+                case Role.Department when departmentCode is not null:
+                    yield return (role, departmentCode, null);
+                    break;
+                case Role.Community:
+                    yield return (role, null, communityCode);
+                    break;
+            }
+        }
+    }
+
     /// <summary>Whether the caller files in this grid: its own grids or community (admin anywhere).</summary>
     public static bool MayFileIn(Caller caller, string gridCode, string communityCode) => caller.Role switch
     {

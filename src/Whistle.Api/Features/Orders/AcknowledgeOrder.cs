@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -26,7 +27,7 @@ public static class AcknowledgeOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "acknowledge", "Acknowledge an order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Acknowledge, "Acknowledge an order",
             "From whistled: the department accepts the order as its duty. Acknowledging by acknowledgeBy counts towards the response rate.",
             (id, body, context) => new Command(id, body?.Note, context));
 }

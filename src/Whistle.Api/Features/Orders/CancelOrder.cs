@@ -32,7 +32,7 @@ public static class CancelOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "cancel", "Cancel an order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Cancel, "Cancel an order",
             "From discovered, whistled or returned. Not once a department has acknowledged it: then it must be returned or resolved.",
             (id, body, context) => new Command(id, body?.Reason, body?.Comment, context));
 }

@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -76,15 +77,15 @@ public static class DeadlineExtensions
 
     internal static void Map(RouteGroupBuilder orders)
     {
-        OrderEndpoints.MapAction<RequestBody>(orders, "request-extension", "Request a deadline extension",
+        OrderEndpoints.MapAction<RequestBody>(orders, OrderAction.RequestExtension, "Request a deadline extension",
             "From acknowledged, with no request pending: the department asks to resolve by a later time, with a reason. " +
             "The deadline does not move until a supervisor approves; pendingExtension shows the request.",
             (id, body, context) => new RequestCommand(id, body?.ResolveBy, body?.Reason, context));
-        OrderEndpoints.MapAction<ApproveBody>(orders, "approve-extension", "Approve a deadline extension",
+        OrderEndpoints.MapAction<ApproveBody>(orders, OrderAction.ApproveExtension, "Approve a deadline extension",
             "With a request pending: deadlines.resolveBy moves to the time asked for. The statistics judge on-time " +
             "resolution against resolveBy, so against the extended deadline. 409 when nothing is pending.",
             (id, body, context) => new ApproveCommand(id, body?.Note, context));
-        OrderEndpoints.MapAction<RefuseBody>(orders, "refuse-extension", "Refuse a deadline extension",
+        OrderEndpoints.MapAction<RefuseBody>(orders, OrderAction.RefuseExtension, "Refuse a deadline extension",
             "With a request pending: the request is dropped with a reason and the deadline stands. 409 when nothing is pending.",
             (id, body, context) => new RefuseCommand(id, body?.Reason, context));
     }

@@ -39,7 +39,7 @@ public static class EvaluateOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "evaluate", "Evaluate a resolved order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Evaluate, "Evaluate a resolved order",
             "From resolved. satisfied or basically-satisfied closes the order; unsatisfied reopens it: back to acknowledged " +
             "with the same department, a fresh resolveBy, and one more reopen counted.",
             (id, body, context) => new Command(id, body?.Rating, body?.Comment, context));

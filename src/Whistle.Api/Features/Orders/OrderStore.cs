@@ -73,7 +73,7 @@ internal static class OrderStore
         // same batch, so no change commits without its events, nor an event without its change.
         // (Filing raises none, and a filed order has no number, so no code, until it is inserted.)
         var after = filed ? null : OrderResponse.From(order, at);
-        var events = after is null ? null : WebhookOutbox.For(order, after).ToList();
+        var events = after is null ? null : WebhookOutbox.Statements(order, after).ToList();
         if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken, events))
         {
             // Cannot happen while the row lock is held; if it does, the transaction is not committed.

@@ -43,7 +43,7 @@ public static class ReassignOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "reassign", "Reassign an order to another department",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Reassign, "Reassign an order to another department",
             "A supervisor (改派), from whistled, acknowledged or returned: the order is whistled afresh to departmentCode, with new " +
             "acknowledgeBy and resolveBy from the category's limits; the department that had it no longer sees it.",
             (id, body, context) => new Command(id, body?.DepartmentCode, body?.Reason, context));
