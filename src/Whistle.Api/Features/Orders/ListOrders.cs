@@ -6,7 +6,9 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -135,10 +137,10 @@ public static class ListOrders
                 [Description("One or more states, comma-separated (whistled,acknowledged).")] string? state,
                 [Description("Orders whistled to this department now.")] string? departmentCode,
                 string? communityCode, string? categoryCode, string? streetCode, string? gridCode,
-                [Description("Page size, 1 to 200; 20 by default.")] string? limit,
+                [Description("Page size, 1 to 200; 20 by default."), DocumentedAs(JsonSchemaType.Integer, Minimum = 1, Maximum = 200, Default = "20")] string? limit,
                 [Description("nextCursor from the previous page.")] string? cursor,
                 [Description("true: only orders past a running deadline now (whistled and not acknowledged by acknowledgeBy, " +
-                    "or not resolved by resolveBy), the longest overdue first.")] string? overdue,
+                    "or not resolved by resolveBy), the longest overdue first."), DocumentedAs(JsonSchemaType.Boolean)] string? overdue,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(
                     new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue, http.GetCaller()),
