@@ -109,7 +109,7 @@ public sealed class DeadlineScheduler(
                 try
                 {
                     act(order);
-                    await OrderStore.SaveAsync(db, order, filed: false, cancellationToken);
+                    await OrderStore.SaveAsync(db, order, cancellationToken);
                     changed++;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -44,7 +44,7 @@ internal static class OrderStore
         AccessPolicy.Ensure(context.Caller, context.Operation, order, key);
         order.EnsureVersion(context.IfMatch);
         await act(order);
-        return await SaveAsync(db, order, filed: false, cancellationToken);
+        return await SaveAsync(db, order, cancellationToken);
     }
 
     public static Task<OrderResponse> ActAsync(
@@ -59,8 +59,10 @@ internal static class OrderStore
     /// Writes the order and its new history in one round trip (see <see cref="OrderRows"/>): the
     /// hot path of every request skips EF's change tracker, which cost more CPU than the rest.
     /// </summary>
-    public static async Task<OrderResponse> SaveAsync(WhistleDbContext db, Order order, bool filed, CancellationToken cancellationToken)
+    public static async Task<OrderResponse> SaveAsync(WhistleDbContext db, Order order, CancellationToken cancellationToken)
     {
+        // The store numbers an order when it first writes it: one without a number is being filed.
+        var filed = order.Number == 0;
         // Commands run in the transaction behaviour's transaction, so the connection is open and
         // EF closes it when that ends. (Opening it here as well would keep it open in the pooled
         // context after the request: a leaked server connection per context.)
