@@ -326,7 +326,7 @@ public sealed class Order
             throw new InvalidOperationException("The evaluation period has not passed yet.");
         }
         var from = State;
-        Lifecycle.For(() => State, s => State = s, scheduler: true).Fire(OrderAction.CloseUnevaluated);
+        Lifecycle.Build(() => State, s => State = s, scheduler: true).Fire(OrderAction.CloseUnevaluated);
         ClosedAt = at;
         Record(OrderAction.CloseUnevaluated, from, actor, at, new()
         {
@@ -411,7 +411,7 @@ public sealed class Order
         }
     }
 
-    private Lifecycle.Machine Machine() => Lifecycle.For(() => State, s => State = s, extensionPending: () => ExtensionPending);
+    private Lifecycle.Machine Machine() => Lifecycle.Build(() => State, s => State = s, extensionPending: () => ExtensionPending);
 
     private OrderState Transition(OrderAction action, Rating? rating = null)
     {

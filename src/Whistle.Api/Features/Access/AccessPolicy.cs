@@ -142,7 +142,8 @@ public static class AccessPolicy
         Ensure(caller, operation);
     }
 
-    public static Operation For(OrderAction action) => action switch
+    /// <summary>The operation the policy table names for taking an order action.</summary>
+    public static Operation OperationOf(OrderAction action) => action switch
     {
         OrderAction.Whistle => Operation.Whistle,
         OrderAction.HandleLocally => Operation.HandleLocally,
@@ -161,7 +162,7 @@ public static class AccessPolicy
 
     /// <summary>The order's next actions this caller may take: the lifecycle's, filtered by the table.</summary>
     public static IReadOnlyList<OrderAction> AllowedActions(Caller caller, IReadOnlyList<OrderAction> lifecycle) =>
-        lifecycle.Where(a => a != OrderAction.CloseUnevaluated && Permits(caller.Role, For(a))).ToArray();
+        lifecycle.Where(a => a != OrderAction.CloseUnevaluated && Permits(caller.Role, OperationOf(a))).ToArray();
 
     public static ForbiddenException Forbidden(Caller caller, Operation operation) =>
         new($"A {WireName.Of(caller.Role)} credential may not {WireName.Of(operation)}.");

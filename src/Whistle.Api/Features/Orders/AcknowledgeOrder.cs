@@ -19,7 +19,7 @@ public static class AcknowledgeOrder
     /// <param name="Note">Optional, up to 2,000 characters: who will handle it, when.</param>
     public sealed record Body(string? Note = null);
 
-    public sealed record Command(string OrderId, string? Note, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Note, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

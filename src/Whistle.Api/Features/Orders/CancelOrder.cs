@@ -20,7 +20,7 @@ public static class CancelOrder
     /// <param name="Comment">Optional, up to 2,000 characters (for a duplicate: which order it repeats).</param>
     public sealed record Body(CancelReason? Reason, string? Comment = null);
 
-    public sealed record Command(string OrderId, CancelReason? Reason, string? Comment, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, CancelReason? Reason, string? Comment, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

@@ -30,11 +30,11 @@ public static class DeadlineExtensions
     /// <param name="Reason">Why the request is refused, up to 2,000 characters.</param>
     public sealed record RefuseBody(string? Reason);
 
-    public sealed record RequestCommand(string OrderId, DateTimeOffset? ResolveBy, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record RequestCommand(string OrderId, DateTimeOffset? ResolveBy, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
-    public sealed record ApproveCommand(string OrderId, string? Note, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record ApproveCommand(string OrderId, string? Note, OrderActionContext Context) : ICommand<OrderResponse>;
 
-    public sealed record RefuseCommand(string OrderId, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record RefuseCommand(string OrderId, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class RequestValidator : AbstractValidator<RequestCommand>
     {

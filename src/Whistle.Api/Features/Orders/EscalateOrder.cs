@@ -19,7 +19,7 @@ public static class EscalateOrder
     /// <param name="Reason">Why it is escalated, up to 2,000 characters: usually the deadline it missed.</param>
     public sealed record Body(string? Reason);
 
-    public sealed record Command(string OrderId, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

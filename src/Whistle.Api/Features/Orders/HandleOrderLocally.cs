@@ -19,7 +19,7 @@ public static class HandleOrderLocally
     /// <param name="Result">What the community did, up to 4,000 characters.</param>
     public sealed record Body(string? Result);
 
-    public sealed record Command(string OrderId, string? Result, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Result, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

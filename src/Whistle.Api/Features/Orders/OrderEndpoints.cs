@@ -37,17 +37,17 @@ public static class OrderEndpoints
     /// </summary>
     internal static RouteHandlerBuilder MapAction<TBody>(
         RouteGroupBuilder orders, OrderAction action, string summary, string description,
-        Func<string, TBody?, ActionContext, ICommand<OrderResponse>> command)
+        Func<string, TBody?, OrderActionContext, ICommand<OrderResponse>> command)
         where TBody : class
     {
-        var operation = AccessPolicy.For(action);
+        var operation = AccessPolicy.OperationOf(action);
         return orders.MapPost($"/{{id}}/{WireName.Of(action)}", async Task<Ok<OrderResponse>> (
                 [Description("The order's id or its code (WS-0000042).")] string id,
                 [FromBody] TBody? body,
                 [FromHeader(Name = "If-Match"), Description("The order's ETag as last read; a stale one is refused with 412.")] string? ifMatch,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var context = new ActionContext(ETags.ParseIfMatch(ifMatch), http.GetCaller(), operation);
+                var context = new OrderActionContext(ETags.ParseIfMatch(ifMatch), http.GetCaller(), operation);
                 var order = await mediator.Send(command(id, body, context), cancellationToken);
                 return Ok(http, order);
             })
@@ -74,7 +74,7 @@ public static class OrderEndpoints
 }
 
 /// <summary>What every action carries besides its body: the versions the caller accepts, who the caller is and what it asks.</summary>
-public sealed record ActionContext(IReadOnlyCollection<int>? IfMatch, Caller Caller, Operation Operation)
+public sealed record OrderActionContext(IReadOnlyCollection<int>? IfMatch, Caller Caller, Operation Operation)
 {
     /// <summary>Who history records as acting.</summary>
     public Actor Actor => Caller.Actor;

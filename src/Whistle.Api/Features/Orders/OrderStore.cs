@@ -38,7 +38,7 @@ internal static class OrderStore
     /// role's to take) and the caller's If-Match, applies the action and saves it with its history.
     /// </summary>
     public static async Task<OrderResponse> ActAsync(
-        WhistleDbContext db, string key, ActionContext context, Func<Order, Task> act, CancellationToken cancellationToken)
+        WhistleDbContext db, string key, OrderActionContext context, Func<Order, Task> act, CancellationToken cancellationToken)
     {
         var order = await LockAsync(db, key, cancellationToken);
         AccessPolicy.Ensure(context.Caller, context.Operation, order, key);
@@ -48,7 +48,7 @@ internal static class OrderStore
     }
 
     public static Task<OrderResponse> ActAsync(
-        WhistleDbContext db, string key, ActionContext context, Action<Order> act, CancellationToken cancellationToken) =>
+        WhistleDbContext db, string key, OrderActionContext context, Action<Order> act, CancellationToken cancellationToken) =>
         ActAsync(db, key, context, order =>
         {
             act(order);

@@ -21,7 +21,7 @@ public static class ReassignOrder
     /// <param name="Reason">Why, for both departments and the history.</param>
     public sealed record Body(string? DepartmentCode, string? Reason);
 
-    public sealed record Command(string OrderId, string? DepartmentCode, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? DepartmentCode, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

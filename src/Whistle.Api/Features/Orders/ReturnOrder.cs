@@ -19,7 +19,7 @@ public static class ReturnOrder
     /// <param name="Reason">Why it is not this department's duty, up to 2,000 characters.</param>
     public sealed record Body(string? Reason);
 
-    public sealed record Command(string OrderId, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {

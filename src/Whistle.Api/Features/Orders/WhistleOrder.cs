@@ -20,7 +20,7 @@ public static class WhistleOrder
     /// <param name="DepartmentCode">The department to whistle; without it the category's duty catalogue entry decides.</param>
     public sealed record Body(string? DepartmentCode = null);
 
-    public sealed record Command(string OrderId, string? DepartmentCode, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? DepartmentCode, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
