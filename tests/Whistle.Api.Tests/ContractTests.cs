@@ -104,6 +104,27 @@ public class ContractTests(WhistleApp app) : IClassFixture<WhistleApp>
         }
     }
 
+    [Fact]
+    public async Task A_webhook_body_is_checked_against_the_documents_webhooks()
+    {
+        var order = await (await _client.PostAsync("/api/v1/orders", Json(Filing.Raw(Filing.Valid())))).Content.ReadAsStringAsync();
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["webhook-id"] = "msg_1",
+            ["webhook-timestamp"] = "1767225600",
+            ["webhook-signature"] = "v1,abc",
+        };
+        var whole = "{\"type\":\"order.whistled\",\"timestamp\":\"2026-03-02T01:00:00+00:00\",\"data\":" + order + "}";
+
+        var good = Contract.Committed.CheckWebhook("orderEvent", headers, whole);
+        var noData = Contract.Committed.CheckWebhook("orderEvent", headers, "{\"type\":\"order.whistled\",\"timestamp\":\"2026-03-02T01:00:00+00:00\"}");
+        var unsigned = Contract.Committed.CheckWebhook("orderEvent", NoHeaders, whole);
+
+        Assert.Empty(good);
+        Assert.Contains(noData, v => v.Contains("data", StringComparison.Ordinal));
+        Assert.Contains(unsigned, v => v.Contains("webhook-signature", StringComparison.Ordinal));
+    }
+
     private static StringContent Json(string body) => new(body, System.Text.Encoding.UTF8, "application/json");
 
     private static async Task<Exchange> Exchange(

@@ -42,6 +42,7 @@ public static class OpenApiSetup
                 },
             ];
             DescribeServiceEndpoints(document);
+            Features.Webhooks.WebhookDocument.Describe(document);
             RequireWhatRequestsRequire(document);
             // An enum's schema is shared by every property of its type; where one may be null, the property says
             // so (oneOf with null). Listing null in the enum as well made a null match both branches of that oneOf.

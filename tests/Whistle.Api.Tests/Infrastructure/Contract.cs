@@ -92,6 +92,18 @@ public sealed class Contract
         return violations;
     }
 
+    /// <summary>Each failure of a request the service sent to a subscriber, against the document's <c>webhooks</c>.</summary>
+    public IReadOnlyList<string> CheckWebhook(string name, IReadOnlyDictionary<string, string> headers, string body)
+    {
+        if (_document["webhooks"]?[name]?["post"] is not JsonObject operation)
+        {
+            return [$"The document describes no webhook '{name}'."];
+        }
+        var parameters = (operation["parameters"]?.AsArray() ?? []).Select(p => Resolve(p!).AsObject()).ToList();
+        var exchange = new Exchange("POST", "/", [], headers, "application/json", body, 200, headers, null, null);
+        return CheckRequest(exchange, operation, parameters, []).Select(p => $"webhook {name}: {p}").ToList();
+    }
+
     /// <summary>What makes the request invalid by the document (the service may refuse it, not accept it).</summary>
     private List<string> CheckRequest(Exchange exchange, JsonObject operation, List<JsonObject> parameters, Dictionary<string, string> pathValues)
     {
