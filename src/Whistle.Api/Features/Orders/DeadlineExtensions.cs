@@ -11,13 +11,6 @@ namespace Whistle.Api.Features.Orders;
 /// deadline moves, or refuses. One request pending at a time, acknowledged orders only; the
 /// lifecycle decides what is permitted (409 otherwise, with allowedActions).
 /// </summary>
-/// <remarks>
-/// Its path past this file: the endpoint (<see cref="OrderEndpoints.MapAction"/>) checks the caller's role
-/// (<see cref="Access.AccessPolicy"/>), <see cref="OrderStore"/> locks the order and saves the change with its
-/// history in one batch, with the webhook events it raises (<see cref="Webhooks.WebhookEvents.RaisedBy(Whistle.Domain.Orders.OrderAction, Whistle.Domain.Orders.OrderState)"/>:
-/// the one table of what each action publishes); the statistics count the order as it now stands at their next
-/// catch-up (<see cref="Stats.OrderRow.ToFact"/>).
-/// </remarks>
 public static class DeadlineExtensions
 {
     /// <param name="ResolveBy">The resolve deadline asked for: later than the current one and than now.</param>

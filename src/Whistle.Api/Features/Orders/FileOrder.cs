@@ -12,11 +12,6 @@ using Whistle.Domain.Orders;
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>A grid worker files an order for a problem found in a grid (社区发现).</summary>
-/// <remarks>
-/// Its path past this file: <see cref="OrderStore"/> inserts the order with its first history entry in one
-/// batch (filing publishes no webhook event: <see cref="Webhooks.WebhookEvents.RaisedBy(Whistle.Domain.Orders.OrderHistoryEntry)"/>);
-/// the statistics count it at their next catch-up (<see cref="Stats.OrderRow.ToFact"/>).
-/// </remarks>
 public static class FileOrder
 {
     /// <param name="Title">A short headline, up to 200 characters.</param>

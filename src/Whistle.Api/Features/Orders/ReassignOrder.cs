@@ -8,13 +8,6 @@ using Whistle.Domain.Orders;
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>改派: a supervisor sends an order to another department, which receives it as a fresh whistle.</summary>
-/// <remarks>
-/// Its path past this file: the endpoint (<see cref="OrderEndpoints.MapAction"/>) checks the caller's role
-/// (<see cref="Access.AccessPolicy"/>), <see cref="OrderStore"/> locks the order and saves the change with its
-/// history in one batch, with the webhook events it raises (<see cref="Webhooks.WebhookEvents.RaisedBy(Whistle.Domain.Orders.OrderAction, Whistle.Domain.Orders.OrderState)"/>:
-/// the one table of what each action publishes); the statistics count the order as it now stands at their next
-/// catch-up (<see cref="Stats.OrderRow.ToFact"/>).
-/// </remarks>
 public static class ReassignOrder
 {
     /// <param name="DepartmentCode">The department to send the order to; not the one that has it.</param>

@@ -7,13 +7,6 @@ using Whistle.Domain.Orders;
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>The department sends the order back as not its duty (退单).</summary>
-/// <remarks>
-/// Its path past this file: the endpoint (<see cref="OrderEndpoints.MapAction"/>) checks the caller's role
-/// (<see cref="Access.AccessPolicy"/>), <see cref="OrderStore"/> locks the order and saves the change with its
-/// history in one batch, with the webhook events it raises (<see cref="Webhooks.WebhookEvents.RaisedBy(Whistle.Domain.Orders.OrderAction, Whistle.Domain.Orders.OrderState)"/>:
-/// the one table of what each action publishes); the statistics count the order as it now stands at their next
-/// catch-up (<see cref="Stats.OrderRow.ToFact"/>).
-/// </remarks>
 public static class ReturnOrder
 {
     /// <param name="Reason">Why it is not this department's duty, up to 2,000 characters.</param>
