@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Whistle.Api.Tests.Infrastructure;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Tests;
 
@@ -55,7 +56,8 @@ public class ServiceTests(WhistleApp app) : IClassFixture<WhistleApp>
         var document = JsonNode.Parse(await _client.GetStringAsync("/openapi/v1.json"))!;
         var paths = document["paths"]!.AsObject();
 
-        foreach (var action in new[] { "whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate" })
+        // Every action a client takes (the scheduler's own has no endpoint).
+        foreach (var action in Enum.GetValues<OrderAction>().Where(a => a != OrderAction.CloseUnevaluated).Select(WireName.Of))
         {
             var operation = paths[$"/api/v1/orders/{{id}}/{action}"]!["post"]!;
             Assert.False(string.IsNullOrWhiteSpace(operation["description"]?.GetValue<string>()));

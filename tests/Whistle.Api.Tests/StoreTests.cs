@@ -1,8 +1,15 @@
 using System.Net;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Npgsql;
+using NpgsqlTypes;
+using Whistle.Api.Features.Stats;
 using Whistle.Api.Persistence;
 using Whistle.Api.Tests.Infrastructure;
+using Whistle.Domain.Orders;
+using Whistle.Domain.Reference;
+using DomainOrder = Whistle.Domain.Orders.Order;
+using Order = Whistle.Api.Tests.Infrastructure.Order;
 
 namespace Whistle.Api.Tests;
 
@@ -57,6 +64,31 @@ public class StoreTests(WhistleApp app) : IClassFixture<WhistleApp>
     }
 
     /// <summary>Makes the history insert fail for one actor, the way a full disk or a bug would, after the order row is written.</summary>
+    [Fact]
+    public async Task Every_write_of_an_order_stamps_its_change_xid_which_the_statistics_read_from()
+    {
+        var order = await _client.File();
+        await using var db = app.Db();
+        await db.Database.OpenConnectionAsync();
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        async Task<T> Scalar<T>(string sql)
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            return (T)(await command.ExecuteScalarAsync())!;
+        }
+        var stamp = $"SELECT {ChangedOrders.Column}::text::numeric FROM orders WHERE id = '{order.Id}'";
+
+        var filed = await Scalar<decimal>(stamp);
+        await _client.Whistle(order.Id);
+        var whistled = await Scalar<decimal>(stamp);
+        // Even a write that bypasses the service is stamped: the trigger, not the code, keeps the contract.
+        await Scalar<int>($"UPDATE orders SET title = title WHERE id = '{order.Id}' RETURNING 1");
+
+        Assert.Equal(1L, await Scalar<long>($"SELECT count(*) FROM pg_trigger WHERE tgname = '{ChangedOrders.Trigger}' AND tgrelid = 'orders'::regclass AND tgenabled = 'O'"));
+        Assert.True(whistled > filed);
+        Assert.True(await Scalar<decimal>(stamp) > whistled);
+    }
+
     private async Task Sabotage()
     {
         await using var db = app.Db();
@@ -75,18 +107,128 @@ public class StoreTests(WhistleApp app) : IClassFixture<WhistleApp>
 /// <summary>The hand-laid rows of the write path and the seed verb match the schema EF's model (and so the migrations) define.</summary>
 public class OrderRowsTests
 {
+    private static (IEntityType Entity, StoreObjectIdentifier Table) Model(WhistleDbContext db, Type type)
+    {
+        var entity = db.Model.FindEntityType(type)!;
+        return (entity, StoreObjectIdentifier.Table(entity.GetTableName()!));
+    }
+
     [Fact]
     public void Order_and_history_rows_name_every_column_but_the_generated_ones()
     {
         using var db = TestDatabase.Context("Host=unused");
         string[] Columns(Type type, string generated)
         {
-            var entity = db.Model.FindEntityType(type)!;
-            var table = Microsoft.EntityFrameworkCore.Metadata.StoreObjectIdentifier.Table(entity.GetTableName()!);
+            var (entity, table) = Model(db, type);
             return entity.GetFlattenedProperties().Select(p => p.GetColumnName(table)!).Where(c => c != generated).Order().ToArray();
         }
 
-        Assert.Equal(Columns(typeof(Whistle.Domain.Orders.Order), "number"), OrderRows.Orders.Select(c => c.Name).Order());
-        Assert.Equal(Columns(typeof(Whistle.Domain.Orders.OrderHistoryEntry), "id"), OrderRows.History.Select(c => c.Name).Order());
+        Assert.Equal(Columns(typeof(DomainOrder), "number"), OrderRows.Orders.Select(c => c.Name).Order());
+        Assert.Equal(Columns(typeof(OrderHistoryEntry), "id"), OrderRows.History.Select(c => c.Name).Order());
+    }
+
+    // The store type each parameter type is written into; a mismatch would be converted, or refused, by the server.
+    private static readonly Dictionary<NpgsqlDbType, string> StoreTypes = new()
+    {
+        [NpgsqlDbType.Uuid] = "uuid",
+        [NpgsqlDbType.Integer] = "integer",
+        [NpgsqlDbType.Varchar] = "character varying",
+        [NpgsqlDbType.TimestampTz] = "timestamp with time zone",
+        [NpgsqlDbType.Double] = "double precision",
+        [NpgsqlDbType.Jsonb] = "jsonb",
+    };
+
+    [Fact]
+    public void Each_column_is_written_as_the_type_the_model_stores_and_the_key_is_never_updated()
+    {
+        using var db = TestDatabase.Context("Host=unused");
+        void Check<T>(Type type, OrderRows.Column<T>[] columns)
+        {
+            var (entity, table) = Model(db, type);
+            foreach (var column in columns)
+            {
+                var property = entity.GetFlattenedProperties().Single(p => p.GetColumnName(table) == column.Name);
+                var storeType = property.GetColumnType(table);
+                Assert.True(storeType.StartsWith(StoreTypes[column.Type], StringComparison.Ordinal), $"{column.Name}: written as {column.Type}, stored as {storeType}");
+                // What EF would refuse to change after saving (the key) the update must not set; the concurrency token it must.
+                if (property.GetAfterSaveBehavior() == PropertySaveBehavior.Throw)
+                {
+                    Assert.False(column.Mutable, $"{column.Name} is the model's key: it must not be updated");
+                }
+                if (property.IsConcurrencyToken)
+                {
+                    Assert.True(column.Mutable, $"{column.Name} is the model's concurrency token: every update sets it");
+                }
+            }
+        }
+
+        Check(typeof(DomainOrder), OrderRows.Orders);
+        Check(typeof(OrderHistoryEntry), OrderRows.History);
+    }
+
+    [Fact]
+    public void No_action_changes_a_column_the_update_leaves_out()
+    {
+        var category = new Category
+        {
+            Code = "garbage",
+            Name = "垃圾清运",
+            DepartmentCode = "sanitation",
+            AcknowledgeWithinHours = 4,
+            ResolveWithinHours = 24,
+            UrgentAcknowledgeWithinHours = 1,
+            UrgentResolveWithinHours = 6,
+        };
+        var community = new Community { Code = "ST01-C01", Name = "第一社区", StreetCode = "ST01" };
+        var grid = new Grid { Code = "ST01-C01-G01", Name = "第一网格", CommunityCode = "ST01-C01" };
+        var limits = new DeadlineLimits(TimeSpan.FromHours(4), TimeSpan.FromHours(24));
+        var t = WhistleApp.Start;
+        DomainOrder Filed() => DomainOrder.File(Guid.NewGuid(), "Bins", "Overflowing", category, grid, community, new Location(40.8, 111.7, "Gate 3"),
+            Priority.Normal, "grid worker", t);
+        Dictionary<string, object?> Fixed(DomainOrder order) =>
+            OrderRows.Orders.Where(c => !c.Mutable).ToDictionary(c => c.Name, c => c.Value(order));
+
+        // Between them, the three paths take every action a client or the scheduler can.
+        var paths = new Action<DomainOrder>[]
+        {
+            o =>
+            {
+                o.Whistle("sanitation", limits, "community", t.AddHours(1));
+                o.Acknowledge(null, "sanitation", t.AddHours(2));
+                o.RequestExtension(t.AddDays(5), "Parts", "sanitation", t.AddHours(3));
+                o.ApproveExtension(null, "supervisor", t.AddHours(4));
+                o.RequestExtension(t.AddDays(6), "More parts", "sanitation", t.AddHours(5));
+                o.RefuseExtension("No", "supervisor", t.AddHours(6));
+                o.Escalate("Slow", "supervisor", t.AddHours(7));
+                o.Reassign("housing", limits, "Its duty", "supervisor", t.AddHours(8));
+                o.Acknowledge(null, "housing", t.AddHours(9));
+                o.Resolve("Done", "housing", t.AddHours(10));
+                o.Evaluate(Rating.Unsatisfied, "Not done", limits, "community", t.AddHours(11));
+                o.Resolve("Done again", "housing", t.AddHours(12));
+                o.CloseUnevaluated(TimeSpan.FromDays(7), "scheduler", t.AddDays(9));
+            },
+            o =>
+            {
+                o.Whistle("sanitation", limits, "community", t.AddHours(1));
+                o.Return("Not ours", "sanitation", t.AddHours(2));
+                o.Whistle("housing", limits, "community", t.AddHours(3));
+                o.EscalateOverdue("scheduler", t.AddDays(2));
+                o.Acknowledge(null, "housing", t.AddDays(3));
+                o.Resolve("Done", "housing", t.AddDays(4));
+                o.Evaluate(Rating.Satisfied, null, limits, "community", t.AddDays(5));
+            },
+            o => o.Cancel(CancelReason.Withdrawn, null, "community", t.AddHours(1)),
+            o => o.HandleLocally("Swept", "community", t.AddHours(1)),
+        };
+        var taken = new HashSet<string>();
+        foreach (var path in paths)
+        {
+            var order = Filed();
+            var before = Fixed(order);
+            path(order);
+            taken.UnionWith(order.NewHistory.Select(e => e.Action));
+            Assert.Equal(before, Fixed(order));
+        }
+        Assert.Equal(WireName.All<OrderAction>().Append(OrderHistoryEntry.FileAction).Order(), taken.Order());
     }
 }

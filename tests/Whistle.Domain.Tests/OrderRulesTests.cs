@@ -211,6 +211,22 @@ public class OrderRulesTests
         Assert.False(order.ExtensionPending);
         var entry = order.NewHistory[^1];
         Assert.Equal(("reassign", "housing", "sanitation"), (entry.Action, entry.Details["departmentCode"], entry.Details["previousDepartmentCode"]));
-        Assert.Throws<ArgumentException>(() => order.Reassign("housing", Normal, "again", "supervisor-st01", t.AddDays(2)));
+        var rule = Assert.Throws<OrderRuleException>(() => order.Reassign("housing", Normal, "again", "supervisor-st01", t.AddDays(2)));
+        Assert.Equal("departmentCode", rule.Field);
+    }
+
+    [Fact]
+    public void An_extension_ending_no_later_than_the_current_deadline_breaks_a_rule_of_the_resolveBy_field()
+    {
+        var order = OrderFactory.Filed();
+        var t = OrderFactory.T0;
+        order.Whistle("sanitation", Normal, "community", t);
+        order.Acknowledge(null, "sanitation", t.AddHours(1));
+
+        var rule = Assert.Throws<OrderRuleException>(() => order.RequestExtension(order.ResolveBy!.Value, "Busy", "sanitation", t.AddHours(2)));
+
+        Assert.Equal("resolveBy", rule.Field);
+        Assert.False(order.ExtensionPending);
+        Assert.Equal(3, order.Version);
     }
 }

@@ -20,6 +20,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         var problem = exception switch
         {
             ValidationException validation => Validation(validation),
+            OrderRuleException rule => Validation(new ValidationException([new FluentValidation.Results.ValidationFailure(rule.Field, rule.Message)])),
             BadHttpRequestException badRequest => BadRequest(badRequest),
             NotFoundException notFound => new ProblemDetails
             {

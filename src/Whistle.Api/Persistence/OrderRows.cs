@@ -8,7 +8,8 @@ namespace Whistle.Api.Persistence;
 /// How an order and its history entries are laid out as rows, for the two paths that write them
 /// without EF's change tracker: every action (one batch: the versioned update and the history
 /// insert, one round trip) and the seed verb's binary COPY. EF's model stays the schema's source;
-/// a test checks these columns against it.
+/// <c>OrderRowsTests</c> checks these columns against it: their names, their store types, the key
+/// left out of the update, and that no action changes a column marked immutable.
 /// </summary>
 public static class OrderRows
 {

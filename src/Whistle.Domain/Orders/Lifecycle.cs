@@ -72,8 +72,6 @@ public static class Lifecycle
             _machine.Configure(OrderState.Cancelled);
         }
 
-        public OrderState State => _machine.State;
-
         /// <summary>Whether the action is permitted now (for evaluate: with some rating).</summary>
         public bool CanFire(OrderAction action) => action == OrderAction.Evaluate
             ? Enum.GetValues<Rating>().Any(rating => _machine.CanFire(_evaluate, rating))
@@ -109,13 +107,13 @@ public static class Lifecycle
     /// A machine over an order's state, held outside it; <paramref name="scheduler"/>: the background
     /// scheduler acts, which alone may take the scheduler's actions.
     /// </summary>
-    public static Machine For(Func<OrderState> read, Action<OrderState> write, bool scheduler = false, Func<bool>? extensionPending = null) =>
+    public static Machine Build(Func<OrderState> read, Action<OrderState> write, bool scheduler = false, Func<bool>? extensionPending = null) =>
         new(read, write, scheduler, extensionPending ?? (() => false));
 
     // What each state permits never changes while the program runs; lists of orders ask it per order.
     private static readonly FrozenDictionary<(OrderState, bool), OrderAction[]> Allowed = Enum.GetValues<OrderState>()
         .SelectMany(state => new[] { (state, false), (state, true) })
-        .ToFrozenDictionary(key => key, key => For(() => key.Item1, _ => { }, extensionPending: () => key.Item2).AllowedActions().ToArray());
+        .ToFrozenDictionary(key => key, key => Build(() => key.Item1, _ => { }, extensionPending: () => key.Item2).AllowedActions().ToArray());
 
     /// <summary>The actions permitted in a state (and with or without an extension request pending), from the definition.</summary>
     public static IReadOnlyList<OrderAction> AllowedActions(OrderState state, bool extensionPending = false) => Allowed[(state, extensionPending)];
@@ -123,7 +121,7 @@ public static class Lifecycle
     /// <summary>The whole definition, for clients and documentation.</summary>
     public static WorkflowDescription Describe()
     {
-        var info = For(() => OrderState.Discovered, _ => { }).GetInfo();
+        var info = Build(() => OrderState.Discovered, _ => { }).GetInfo();
         var transitions = new List<WorkflowTransition>();
         foreach (var state in info.States)
         {

@@ -163,7 +163,7 @@ public sealed class Order
     {
         if (departmentCode == DepartmentCode)
         {
-            throw new ArgumentException($"The order is already with '{departmentCode}'.", nameof(departmentCode));
+            throw new OrderRuleException("departmentCode", $"The order is already with '{departmentCode}'.");
         }
         var from = Transition(OrderAction.Reassign);
         ClearExtension();
@@ -288,25 +288,14 @@ public sealed class Order
     }
 
     /// <summary>
-    /// The running deadline the order has missed at <paramref name="now"/>, the earliest if both:
-    /// while whistled, acknowledgeBy and resolveBy; once acknowledged, resolveBy. None otherwise
-    /// (returned, resolved and finished orders have no running deadline). The same rule as the
-    /// statistics' overdueNow and the overdue listing.
+    /// The running deadline the order has missed at <paramref name="now"/> (the earlier if both
+    /// run), by <see cref="Overdue"/>'s rule: the statistics' overdueNow, the overdue listing and the
+    /// scheduler use the same one. None when the order is not overdue.
     /// </summary>
-    public MissedDeadline? MissedDeadlineAt(DateTimeOffset now)
-    {
-        MissedDeadline? missed = null;
-        if (State == OrderState.Whistled && AcknowledgeBy is { } acknowledgeBy && acknowledgeBy < now)
-        {
-            missed = new MissedDeadline("acknowledge", acknowledgeBy);
-        }
-        if (State is OrderState.Whistled or OrderState.Acknowledged && ResolveBy is { } resolveBy && resolveBy < now
-            && (missed is null || resolveBy < missed.At))
-        {
-            missed = new MissedDeadline("resolve", resolveBy);
-        }
-        return missed;
-    }
+    public MissedDeadline? MissedDeadlineAt(DateTimeOffset now) =>
+        Overdue.RunningDeadline(State, AcknowledgeBy, ResolveBy) is { } deadline && deadline < now
+            ? new MissedDeadline(State == OrderState.Whistled && deadline == AcknowledgeBy ? "acknowledge" : "resolve", deadline)
+            : null;
 
     /// <summary>
     /// Whether the scheduler escalates the order now: it is past a running deadline, and it has not
@@ -337,7 +326,7 @@ public sealed class Order
             throw new InvalidOperationException("The evaluation period has not passed yet.");
         }
         var from = State;
-        Lifecycle.For(() => State, s => State = s, scheduler: true).Fire(OrderAction.CloseUnevaluated);
+        Lifecycle.Build(() => State, s => State = s, scheduler: true).Fire(OrderAction.CloseUnevaluated);
         ClosedAt = at;
         Record(OrderAction.CloseUnevaluated, from, actor, at, new()
         {
@@ -352,9 +341,10 @@ public sealed class Order
     /// </summary>
     public void RequestExtension(DateTimeOffset resolveBy, string reason, Actor actor, DateTimeOffset at)
     {
-        if (State == OrderState.Acknowledged && !ExtensionPending && !(resolveBy > ResolveBy && resolveBy > at))
+        // Whether the action is permitted at all is the lifecycle's to say (409); the time matters only if it is.
+        if (AllowedActions().Contains(OrderAction.RequestExtension) && !(resolveBy > ResolveBy && resolveBy > at))
         {
-            throw new ArgumentOutOfRangeException(nameof(resolveBy), resolveBy, "An extension must end later than the current resolve deadline and later than now.");
+            throw new OrderRuleException(nameof(resolveBy), $"resolveBy must be later than the current resolve deadline ({ResolveBy:O}) and than now.");
         }
         var from = Transition(OrderAction.RequestExtension);
         ExtensionRequestedAt = at;
@@ -421,7 +411,7 @@ public sealed class Order
         }
     }
 
-    private Lifecycle.Machine Machine() => Lifecycle.For(() => State, s => State = s, extensionPending: () => ExtensionPending);
+    private Lifecycle.Machine Machine() => Lifecycle.Build(() => State, s => State = s, extensionPending: () => ExtensionPending);
 
     private OrderState Transition(OrderAction action, Rating? rating = null)
     {

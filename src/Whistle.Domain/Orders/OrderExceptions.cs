@@ -16,3 +16,14 @@ public sealed class StaleOrderVersionException(int currentVersion)
 {
     public int CurrentVersion { get; } = currentVersion;
 }
+
+/// <summary>
+/// The action is permitted, but a value given for it breaks one of the order's rules (an extension
+/// that ends too early, a reassignment to the department that has it): the caller's input, named by
+/// <see cref="Field"/>, is at fault, so the API answers 400 with that field's error.
+/// </summary>
+public sealed class OrderRuleException(string field, string message) : Exception(message)
+{
+    /// <summary>The request field the rule concerns, as the API names it (<c>resolveBy</c>).</summary>
+    public string Field { get; } = field;
+}

@@ -106,6 +106,18 @@ public sealed class DeadlineExtensionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reassigning_to_the_department_that_has_the_order_is_a_400_on_departmentCode()
+    {
+        var order = await Acknowledged();
+
+        var response = await _client.Post($"/api/v1/orders/{order.Id}/reassign", new { departmentCode = order.DepartmentCode, reason = "Again" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(["departmentCode"], (await response.Read<Problem>()).Errors!.Keys);
+        Assert.Equal(order.Version, (await _client.Get(order.Id)).Version);
+    }
+
+    [Fact]
     public async Task Resolving_drops_a_pending_request()
     {
         var order = await Acknowledged();

@@ -7,18 +7,18 @@ public sealed record StatsFilter(
 {
     public bool In(DateTimeOffset at) => (From is null || at >= From) && (To is null || at < To);
 
-    private bool MatchesPlaceAndCategory(OrderFacts order) =>
+    private bool MatchesPlaceAndCategory(ReplayedOrder order) =>
         (Street is null || order.Street == Street)
         && (Community is null || order.Community == Community)
         && (Category is null || order.Category == Category);
 
     /// <summary>In the population P: first whistled in the period, matching every filter (department: the last whistled to).</summary>
-    public bool Dispatches(OrderFacts order) =>
+    public bool Dispatches(ReplayedOrder order) =>
         order.FirstWhistledAt is { } first && In(first) && MatchesPlaceAndCategory(order)
         && (Department is null || order.Department == Department);
 
     /// <summary>Counted as handled locally: filed in the period, matching street, community and category; none with a department.</summary>
-    public bool HandlesLocally(OrderFacts order) =>
+    public bool HandlesLocally(ReplayedOrder order) =>
         order.HandledLocally && Department is null && In(order.FiledAt) && MatchesPlaceAndCategory(order);
 
     public StatsFilter Group(string groupBy, string code) => groupBy switch
@@ -48,7 +48,7 @@ public static class BruteForce
 
     public static IEnumerable<string> Names => CountNames.Concat(RealNames);
 
-    public static Dictionary<string, double?> Figures(IReadOnlyList<OrderFacts> orders, StatsFilter filter, DateTimeOffset asOf)
+    public static Dictionary<string, double?> Figures(IReadOnlyList<ReplayedOrder> orders, StatsFilter filter, DateTimeOffset asOf)
     {
         var p = orders.Where(filter.Dispatches).ToList();
         var valid = p.Where(o => o.Valid).ToList();

@@ -41,8 +41,8 @@ public class StatsBoundPrecisionTests(OneWhistleApp app) : IClassFixture<OneWhis
             $"/api/v1/stats/summary?from={Uri.EscapeDataString(from.ToString("O"))}&to={Uri.EscapeDataString(to.ToString("O"))}"))!;
 
         Assert.Equal(
-            (dispatched, OrderFacts.Format(from), OrderFacts.Format(to)),
+            (dispatched, ReplayedOrder.Format(from), ReplayedOrder.Format(to)),
             (json["figures"]!["dispatchedOrders"]!.GetValue<long>(),
-                OrderFacts.Format(json["from"]!.GetValue<DateTimeOffset>()), OrderFacts.Format(json["to"]!.GetValue<DateTimeOffset>())));
+                ReplayedOrder.Format(json["from"]!.GetValue<DateTimeOffset>()), ReplayedOrder.Format(json["to"]!.GetValue<DateTimeOffset>())));
     }
 }

@@ -23,7 +23,7 @@ public sealed record StatsQuery(StatsFilter Filter, string? FromText = null, str
 /// Asks the API and compares every figure with the brute force, collecting the differences rather
 /// than stopping at the first, so a failure shows the whole picture.
 /// </summary>
-public sealed class StatsChecker(HttpClient client, IReadOnlyList<OrderFacts> orders, ReferenceSet reference, Func<DateTimeOffset> now)
+public sealed class StatsChecker(HttpClient client, IReadOnlyList<ReplayedOrder> orders, ReferenceSet reference, Func<DateTimeOffset> now)
 {
     public static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
     private const double Tolerance = 1e-9;
@@ -235,7 +235,7 @@ public sealed class StatsChecker(HttpClient client, IReadOnlyList<OrderFacts> or
         return clock;
     }
 
-    private static string? GroupOf(OrderFacts order, string groupBy) => groupBy switch
+    private static string? GroupOf(ReplayedOrder order, string groupBy) => groupBy switch
     {
         "street" => order.Street,
         "community" => order.Community,
@@ -335,7 +335,7 @@ public sealed class StatsChecker(HttpClient client, IReadOnlyList<OrderFacts> or
     public static string Show<T>(T value) => value switch
     {
         null => "null",
-        DateTimeOffset at => OrderFacts.Format(at),
+        DateTimeOffset at => ReplayedOrder.Format(at),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         _ => value.ToString()!,
     };

@@ -41,21 +41,21 @@ public class StatsPropertyTests(ITestOutputHelper output)
         }
         catch (Exception e)
         {
-            throw new InvalidOperationException($"Seed {seed}: living the histories failed at {OrderFacts.Format(app.Clock.GetUtcNow())}: {e.Message}", e);
+            throw new InvalidOperationException($"Seed {seed}: living the histories failed at {ReplayedOrder.Format(app.Clock.GetUtcNow())}: {e.Message}", e);
         }
         var lived = watch.Elapsed;
 
-        var orders = new List<OrderFacts>();
+        var orders = new List<ReplayedOrder>();
         foreach (var id in ids)
         {
             var order = await client.Get(id);
-            var facts = OrderFacts.FromHistory(id, order.Code, await client.History(id), reference);
+            var facts = ReplayedOrder.FromHistory(id, order.Code, await client.History(id), reference);
             Assert.Empty(facts.DisagreementsWith(order));
             orders.Add(facts);
         }
         var midnights = orders.SelectMany(o => new[] { o.FiledAt, o.FirstWhistledAt }).OfType<DateTimeOffset>()
             .Count(t => Math.Abs((t - StatsChecker.PeriodStart(t.AddHours(12), "day")).Ticks) <= TimeSpan.TicksPerSecond);
-        output.WriteLine($"edges: {orders.Count(o => o.FirstAcknowledgedAt is { } a && o.Story.Contains($"ack by {OrderFacts.Format(a)}", StringComparison.Ordinal))} " +
+        output.WriteLine($"edges: {orders.Count(o => o.FirstAcknowledgedAt is { } a && o.Story.Contains($"ack by {ReplayedOrder.Format(a)}", StringComparison.Ordinal))} " +
             $"first acknowledgements exactly on acknowledgeBy, {orders.Count(o => o.ResolvedAt is { } r && r == o.ResolveBy)} resolutions exactly on resolveBy, " +
             $"{midnights} filings or first whistles within a second of Shanghai midnight");
         output.WriteLine($"{orders.Count} orders, {orders.Count(o => o.Dispatched)} whistled, {orders.Count(o => o.HandledLocally)} handled locally; " +
@@ -75,13 +75,13 @@ public class StatsPropertyTests(ITestOutputHelper output)
         {
             var culprits = perOrder.Take(15).Select(o => $"  {o.Code}: {o.Story}");
             Assert.Fail($"Seed {seed} (rerun with WHISTLE_STATS_SEED={seed}): {checker.Differences.Count} differences from the contract, " +
-                $"clock at {OrderFacts.Format(app.Clock.GetUtcNow())}:\n" +
+                $"clock at {ReplayedOrder.Format(app.Clock.GetUtcNow())}:\n" +
                 string.Join("\n", checker.Differences.Take(80)) +
                 (perOrder.Count > 0 ? $"\nOrders whose own figures differ ({perOrder.Count}):\n" + string.Join("\n", culprits) : ""));
         }
     }
 
-    private static async Task CheckQueriesAsync(StatsChecker checker, List<OrderFacts> orders, Random random)
+    private static async Task CheckQueriesAsync(StatsChecker checker, List<ReplayedOrder> orders, Random random)
     {
         var all = new StatsQuery(new StatsFilter());
         await checker.SummaryAsync(all);
@@ -148,9 +148,9 @@ public class StatsPropertyTests(ITestOutputHelper output)
     /// Each order alone: a one-microsecond window on its first whistle (or, handled locally, its filing).
     /// Every step had its own instant, so the window holds that order only; a difference names the order.
     /// </summary>
-    private static async Task<List<OrderFacts>> CheckEachOrderAloneAsync(StatsChecker checker, List<OrderFacts> orders)
+    private static async Task<List<ReplayedOrder>> CheckEachOrderAloneAsync(StatsChecker checker, List<ReplayedOrder> orders)
     {
-        var culprits = new List<OrderFacts>();
+        var culprits = new List<ReplayedOrder>();
         foreach (var order in orders.Where(o => o.Dispatched || o.HandledLocally))
         {
             var at = order.FirstWhistledAt ?? order.FiledAt;
@@ -165,7 +165,7 @@ public class StatsPropertyTests(ITestOutputHelper output)
     }
 
     /// <summary>overdueNow at the clock: exactly on an open order's deadline it is not yet overdue, a microsecond later it is.</summary>
-    private static async Task CheckOverdueAtDeadlinesAsync(StatsChecker checker, WhistleApp app, List<OrderFacts> orders)
+    private static async Task CheckOverdueAtDeadlinesAsync(StatsChecker checker, WhistleApp app, List<ReplayedOrder> orders)
     {
         string[] paths = ["/api/v1/stats/summary", "/api/v1/stats/breakdown?groupBy=street", "/api/v1/stats/timeseries?interval=week"];
         foreach (var path in paths)
@@ -199,7 +199,7 @@ public class StatsPropertyTests(ITestOutputHelper output)
     }
 
     /// <summary>Periods written the ways a client writes them: dates, date-times on an event's instant, Shanghai midnight.</summary>
-    private static IEnumerable<StatsQuery> Periods(List<OrderFacts> orders, Random random)
+    private static IEnumerable<StatsQuery> Periods(List<ReplayedOrder> orders, Random random)
     {
         foreach (var period in DatePeriods(orders, random))
         {
@@ -222,7 +222,7 @@ public class StatsPropertyTests(ITestOutputHelper output)
             "2025-01-01", "2025-12-31");
     }
 
-    private static IEnumerable<StatsQuery> DatePeriods(List<OrderFacts> orders, Random random)
+    private static IEnumerable<StatsQuery> DatePeriods(List<ReplayedOrder> orders, Random random)
     {
         var first = orders.Min(o => o.FiledAt);
         for (var i = 0; i < 4; i++)
@@ -245,7 +245,7 @@ public class StatsPropertyTests(ITestOutputHelper output)
     }
 
     private static StatsQuery AtQuery(DateTimeOffset from, DateTimeOffset to) =>
-        new(new(From: from, To: to), OrderFacts.Format(from), InShanghai(to));
+        new(new(From: from, To: to), ReplayedOrder.Format(from), InShanghai(to));
 
     private static string Date(DateTimeOffset at) =>
         TimeZoneInfo.ConvertTime(at, StatsChecker.Zone).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

@@ -93,6 +93,31 @@ public static class AccessPolicy
     }
 
     /// <summary>
+    /// Whose webhook subscriptions hear about an order's event, by their owner's role (the roles that
+    /// may subscribe): an admin's, every order; a department's, the orders of its department; a
+    /// community's, its community's; the owner's codes that must match, null for any. The scope of
+    /// <see cref="InScope"/>, for owners the database matches; a role left out hears nothing.
+    /// </summary>
+    public static IEnumerable<(Role Role, string? DepartmentCode, string? CommunityCode)> Audiences(string? departmentCode, string communityCode)
+    {
+        foreach (var role in Table[Operation.ManageWebhooks])
+        {
+            switch (role)
+            {
+                case Role.Admin:
+                    yield return (role, null, null);
+                    break;
+                case Role.Department when departmentCode is not null:
+                    yield return (role, departmentCode, null);
+                    break;
+                case Role.Community:
+                    yield return (role, null, communityCode);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>
     /// The orders the caller may list: those in its scope, as <see cref="Visible"/>; and for the overdue list a
     /// dashboard sees the whole district, since a command centre's screen shows the orders to chase. Read-only: a
     /// dashboard takes no action, and reads no single order or history (those stay out of its scope, 404).
@@ -128,7 +153,8 @@ public static class AccessPolicy
         Ensure(caller, operation);
     }
 
-    public static Operation For(OrderAction action) => action switch
+    /// <summary>The operation the policy table names for taking an order action.</summary>
+    public static Operation OperationOf(OrderAction action) => action switch
     {
         OrderAction.Whistle => Operation.Whistle,
         OrderAction.HandleLocally => Operation.HandleLocally,
@@ -147,7 +173,7 @@ public static class AccessPolicy
 
     /// <summary>The order's next actions this caller may take: the lifecycle's, filtered by the table.</summary>
     public static IReadOnlyList<OrderAction> AllowedActions(Caller caller, IReadOnlyList<OrderAction> lifecycle) =>
-        lifecycle.Where(a => a != OrderAction.CloseUnevaluated && Permits(caller.Role, For(a))).ToArray();
+        lifecycle.Where(a => a != OrderAction.CloseUnevaluated && Permits(caller.Role, OperationOf(a))).ToArray();
 
     public static ForbiddenException Forbidden(Caller caller, Operation operation) =>
         new($"A {WireName.Of(caller.Role)} credential may not {Describe(operation)}.");

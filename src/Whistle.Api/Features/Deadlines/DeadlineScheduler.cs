@@ -62,11 +62,10 @@ public sealed class DeadlineScheduler(
         var unevaluatedSince = now - period;
 
         var escalated = await InBatchesAsync(
-            orders => orders.Where(o =>
-                    ((o.State == OrderState.Whistled && o.AcknowledgeBy < now)
-                        || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now))
-                    && (o.EscalationLevel == EscalationLevel.None
-                        || (o.EscalationLevel == EscalationLevel.Street && o.LastEscalatedAt <= again))),
+            // The query narrows what DueEscalationAt decides for each order it returns.
+            orders => orders.Where(Overdue.At(now)).Where(o =>
+                o.EscalationLevel == EscalationLevel.None
+                || (o.EscalationLevel == EscalationLevel.Street && o.LastEscalatedAt <= again)),
             order => order.DueEscalationAt(now, _options.EscalateAgainAfter),
             order => order.EscalateOverdue(Actor, now),
             cancellationToken);
@@ -110,7 +109,7 @@ public sealed class DeadlineScheduler(
                 try
                 {
                     act(order);
-                    await OrderStore.SaveAsync(db, order, filed: false, cancellationToken);
+                    await OrderStore.SaveAsync(db, order, cancellationToken);
                     changed++;
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -11,7 +12,7 @@ public static class AcknowledgeOrder
     /// <param name="Note">Optional, up to 2,000 characters: who will handle it, when.</param>
     public sealed record Body(string? Note = null);
 
-    public sealed record Command(string OrderId, string? Note, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Note, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -26,7 +27,7 @@ public static class AcknowledgeOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "acknowledge", "Acknowledge an order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Acknowledge, "Acknowledge an order",
             "From whistled: the department accepts the order as its duty. Acknowledging by acknowledgeBy counts towards the response rate.",
             (id, body, context) => new Command(id, body?.Note, context));
 }

@@ -13,7 +13,7 @@ public static class CancelOrder
     /// <param name="Comment">Optional, up to 2,000 characters (for a duplicate: which order it repeats).</param>
     public sealed record Body(CancelReason? Reason, string? Comment = null);
 
-    public sealed record Command(string OrderId, CancelReason? Reason, string? Comment, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, CancelReason? Reason, string? Comment, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -32,7 +32,7 @@ public static class CancelOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "cancel", "Cancel an order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Cancel, "Cancel an order",
             "From discovered, whistled or returned. Not once a department has acknowledged it: then it must be returned or resolved.",
             (id, body, context) => new Command(id, body?.Reason, body?.Comment, context));
 }

@@ -1,8 +1,8 @@
 using FluentValidation;
-using FluentValidation.Results;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -23,11 +23,11 @@ public static class DeadlineExtensions
     /// <param name="Reason">Why the request is refused, up to 2,000 characters.</param>
     public sealed record RefuseBody(string? Reason);
 
-    public sealed record RequestCommand(string OrderId, DateTimeOffset? ResolveBy, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record RequestCommand(string OrderId, DateTimeOffset? ResolveBy, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
-    public sealed record ApproveCommand(string OrderId, string? Note, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record ApproveCommand(string OrderId, string? Note, OrderActionContext Context) : ICommand<OrderResponse>;
 
-    public sealed record RefuseCommand(string OrderId, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record RefuseCommand(string OrderId, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class RequestValidator : AbstractValidator<RequestCommand>
     {
@@ -56,13 +56,6 @@ public static class DeadlineExtensions
                 var now = clock.Now();
                 // Microseconds, as the store keeps them.
                 var resolveBy = command.ResolveBy!.Value.AddTicks(-(command.ResolveBy.Value.Ticks % TimeSpan.TicksPerMicrosecond));
-                // Whether the action is permitted at all is the lifecycle's to say (409); the time only matters if it is.
-                if (order.AllowedActions().Contains(Whistle.Domain.Orders.OrderAction.RequestExtension)
-                    && !(resolveBy > order.ResolveBy && resolveBy > now))
-                {
-                    throw new ValidationException([new ValidationFailure("resolveBy",
-                        $"resolveBy must be later than the current resolve deadline ({order.ResolveBy:O}) and than now.")]);
-                }
                 order.RequestExtension(resolveBy, command.Reason!.Trim(), command.Context.Actor, now);
             }, cancellationToken);
     }
@@ -84,15 +77,15 @@ public static class DeadlineExtensions
 
     internal static void Map(RouteGroupBuilder orders)
     {
-        OrderEndpoints.MapAction<RequestBody>(orders, "request-extension", "Request a deadline extension",
+        OrderEndpoints.MapAction<RequestBody>(orders, OrderAction.RequestExtension, "Request a deadline extension",
             "From acknowledged, with no request pending: the department asks to resolve by a later time, with a reason. " +
             "The deadline does not move until a supervisor approves; pendingExtension shows the request.",
             (id, body, context) => new RequestCommand(id, body?.ResolveBy, body?.Reason, context));
-        OrderEndpoints.MapAction<ApproveBody>(orders, "approve-extension", "Approve a deadline extension",
+        OrderEndpoints.MapAction<ApproveBody>(orders, OrderAction.ApproveExtension, "Approve a deadline extension",
             "With a request pending: deadlines.resolveBy moves to the time asked for. The statistics judge on-time " +
             "resolution against resolveBy, so against the extended deadline. 409 when nothing is pending.",
             (id, body, context) => new ApproveCommand(id, body?.Note, context));
-        OrderEndpoints.MapAction<RefuseBody>(orders, "refuse-extension", "Refuse a deadline extension",
+        OrderEndpoints.MapAction<RefuseBody>(orders, OrderAction.RefuseExtension, "Refuse a deadline extension",
             "With a request pending: the request is dropped with a reason and the deadline stands. 409 when nothing is pending.",
             (id, body, context) => new RefuseCommand(id, body?.Reason, context));
     }

@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -11,7 +12,7 @@ public static class EscalateOrder
     /// <param name="Reason">Why it is escalated, up to 2,000 characters: usually the deadline it missed.</param>
     public sealed record Body(string? Reason);
 
-    public sealed record Command(string OrderId, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -26,7 +27,7 @@ public static class EscalateOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "escalate", "Escalate an order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Escalate, "Escalate an order",
             "From whistled or acknowledged: raises the escalation one level (the street's supervisor, then the district; " +
             "further escalations press again at the district). The state does not change; the escalation counts in the statistics.",
             (id, body, context) => new Command(id, body?.Reason, context));

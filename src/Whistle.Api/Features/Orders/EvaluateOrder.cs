@@ -13,7 +13,7 @@ public static class EvaluateOrder
     /// <param name="Comment">Up to 2,000 characters; required when unsatisfied, so the department knows what is still wrong.</param>
     public sealed record Body(Rating? Rating, string? Comment = null);
 
-    public sealed record Command(string OrderId, Rating? Rating, string? Comment, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, Rating? Rating, string? Comment, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -39,7 +39,7 @@ public static class EvaluateOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "evaluate", "Evaluate a resolved order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Evaluate, "Evaluate a resolved order",
             "From resolved. satisfied or basically-satisfied closes the order; unsatisfied reopens it: back to acknowledged " +
             "with the same department, a fresh resolveBy, and one more reopen counted.",
             (id, body, context) => new Command(id, body?.Rating, body?.Comment, context));

@@ -80,7 +80,7 @@ public static class FileOrder
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
                 new Location(location.Latitude!.Value, location.Longitude!.Value, location.Address?.Trim()),
                 request.Priority ?? Priority.Normal, command.Caller.Actor, clock.Now());
-            return await OrderStore.SaveAsync(db, order, filed: true, cancellationToken);
+            return await OrderStore.SaveAsync(db, order, cancellationToken);
         }
     }
 

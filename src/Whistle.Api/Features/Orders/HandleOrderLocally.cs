@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -11,7 +12,7 @@ public static class HandleOrderLocally
     /// <param name="Result">What the community did, up to 4,000 characters.</param>
     public sealed record Body(string? Result);
 
-    public sealed record Command(string OrderId, string? Result, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Result, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -26,7 +27,7 @@ public static class HandleOrderLocally
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "handle-locally", "Record that the community handled it",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.HandleLocally, "Record that the community handled it",
             "From discovered only: the grid team fixed it without a department. The order ends handled-locally and never counts as whistled.",
             (id, body, context) => new Command(id, body?.Result, context));
 }

@@ -108,28 +108,17 @@ public static class ListOrders
             }
             return new Page(
                 page.Select(order => OrderEndpoints.ForCaller(query.Caller, OrderResponse.From(order, now))).ToList(),
-                more ? EncodeCursor(new Cursor(page[^1].Number, IsOverdue(query.Overdue) ? MissedDeadline(page[^1]) : null)) : null);
+                more ? EncodeCursor(new Cursor(page[^1].Number, IsOverdue(query.Overdue) ? page[^1].MissedDeadlineAt(now)!.At : null)) : null);
         }
 
         /// <summary>
-        /// Open orders past a running deadline now, as the statistics count overdueNow: whistled and not
-        /// acknowledged by acknowledgeBy, or not resolved by resolveBy. Returned orders have no running
-        /// deadline. Ordered by the deadline missed, earliest first: a newly overdue order joins at the
+        /// Orders past their running deadline now (<see cref="Overdue"/>, as the statistics count
+        /// overdueNow), ordered by that deadline, earliest first: a newly overdue order joins at the
         /// end, so the keyset pages stay stable.
         /// </summary>
         private static async Task<List<Order>> OverdueFirst(IQueryable<Order> orders, Cursor? after, int take, DateTimeOffset now, CancellationToken cancellationToken)
         {
-            orders = orders.Where(o =>
-                (o.State == OrderState.Whistled && o.AcknowledgeBy < now)
-                || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now));
-            // The same rule as MissedDeadline, written once where the database evaluates it.
-            var missed = orders.Select(o => new
-            {
-                Order = o,
-                Deadline = o.State == OrderState.Whistled && o.AcknowledgeBy != null && !(o.ResolveBy < o.AcknowledgeBy)
-                    ? o.AcknowledgeBy
-                    : o.ResolveBy,
-            });
+            var missed = orders.Where(Overdue.At(now)).Select(Overdue.WithRunningDeadline((o, deadline) => new { Order = o, Deadline = deadline }));
             if (after is { Deadline: { } deadline })
             {
                 missed = missed.Where(x => x.Deadline > deadline || (x.Deadline == deadline && x.Order.Number > after.Number));
@@ -192,15 +181,6 @@ public static class ListOrders
     }
 
     private static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
-
-    /// <summary>
-    /// The deadline an overdue order missed first: while whistled, the earlier of acknowledgeBy and
-    /// resolveBy (as the statistics take it); once acknowledged, resolveBy.
-    /// </summary>
-    private static DateTimeOffset? MissedDeadline(Order order) =>
-        order.State == OrderState.Whistled && order.AcknowledgeBy is { } acknowledgeBy && !(order.ResolveBy < acknowledgeBy)
-            ? acknowledgeBy
-            : order.ResolveBy;
 
     /// <summary>Where a page ended: the last order's number and, when ordered by deadline, its missed deadline.</summary>
     private sealed record Cursor(long Number, DateTimeOffset? Deadline);

@@ -36,22 +36,22 @@ public static class OrderEndpoints
     /// command, answers 200 with the order and its new ETag. Every action documents the same failures.
     /// </summary>
     internal static RouteHandlerBuilder MapAction<TBody>(
-        RouteGroupBuilder orders, string action, string summary, string description,
-        Func<string, TBody?, ActionContext, ICommand<OrderResponse>> command)
+        RouteGroupBuilder orders, OrderAction action, string summary, string description,
+        Func<string, TBody?, OrderActionContext, ICommand<OrderResponse>> command)
         where TBody : class
     {
-        var operation = AccessPolicy.For(WireName.Parse<OrderAction>(action));
-        return orders.MapPost($"/{{id}}/{action}", async Task<Ok<OrderResponse>> (
+        var operation = AccessPolicy.OperationOf(action);
+        return orders.MapPost($"/{{id}}/{WireName.Of(action)}", async Task<Ok<OrderResponse>> (
                 [Description("The order's id or its code (WS-0000042).")] string id,
                 [FromBody] TBody? body,
                 [FromHeader(Name = "If-Match"), Description("The order's ETag as last read; a stale one is refused with 412.")] string? ifMatch,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
-                var context = new ActionContext(ETags.ParseIfMatch(ifMatch), http.GetCaller(), operation);
+                var context = new OrderActionContext(ETags.ParseIfMatch(ifMatch), http.GetCaller(), operation);
                 var order = await mediator.Send(command(id, body, context), cancellationToken);
                 return Ok(http, order);
             })
-            .WithName(Pascal(action) + "Order")
+            .WithName(action + "Order")
             .WithSummary(summary)
             .WithDescription(description)
             .ProducesValidationProblem()
@@ -71,12 +71,10 @@ public static class OrderEndpoints
 
     internal static OrderResponse ForCaller(Caller caller, OrderResponse order) =>
         order with { AllowedActions = AccessPolicy.AllowedActions(caller, order.AllowedActions) };
-
-    private static string Pascal(string kebab) => string.Concat(kebab.Split('-').Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 }
 
 /// <summary>What every action carries besides its body: the versions the caller accepts, who the caller is and what it asks.</summary>
-public sealed record ActionContext(IReadOnlyCollection<int>? IfMatch, Caller Caller, Operation Operation)
+public sealed record OrderActionContext(IReadOnlyCollection<int>? IfMatch, Caller Caller, Operation Operation)
 {
     /// <summary>Who history records as acting.</summary>
     public Actor Actor => Caller.Actor;

@@ -38,17 +38,17 @@ internal static class OrderStore
     /// role's to take) and the caller's If-Match, applies the action and saves it with its history.
     /// </summary>
     public static async Task<OrderResponse> ActAsync(
-        WhistleDbContext db, string key, ActionContext context, Func<Order, Task> act, CancellationToken cancellationToken)
+        WhistleDbContext db, string key, OrderActionContext context, Func<Order, Task> act, CancellationToken cancellationToken)
     {
         var order = await LockAsync(db, key, cancellationToken);
         AccessPolicy.Ensure(context.Caller, context.Operation, order, key);
         order.EnsureVersion(context.IfMatch);
         await act(order);
-        return await SaveAsync(db, order, filed: false, cancellationToken);
+        return await SaveAsync(db, order, cancellationToken);
     }
 
     public static Task<OrderResponse> ActAsync(
-        WhistleDbContext db, string key, ActionContext context, Action<Order> act, CancellationToken cancellationToken) =>
+        WhistleDbContext db, string key, OrderActionContext context, Action<Order> act, CancellationToken cancellationToken) =>
         ActAsync(db, key, context, order =>
         {
             act(order);
@@ -59,8 +59,10 @@ internal static class OrderStore
     /// Writes the order and its new history in one round trip (see <see cref="OrderRows"/>): the
     /// hot path of every request skips EF's change tracker, which cost more CPU than the rest.
     /// </summary>
-    public static async Task<OrderResponse> SaveAsync(WhistleDbContext db, Order order, bool filed, CancellationToken cancellationToken)
+    public static async Task<OrderResponse> SaveAsync(WhistleDbContext db, Order order, CancellationToken cancellationToken)
     {
+        // The store numbers an order when it first writes it: one without a number is being filed.
+        var filed = order.Number == 0;
         // Commands run in the transaction behaviour's transaction, so the connection is open and
         // EF closes it when that ends. (Opening it here as well would keep it open in the pooled
         // context after the request: a leaked server connection per context.)
@@ -73,7 +75,7 @@ internal static class OrderStore
         // same batch, so no change commits without its events, nor an event without its change.
         // (Filing raises none, and a filed order has no number, so no code, until it is inserted.)
         var after = filed ? null : OrderResponse.From(order, at);
-        var events = after is null ? null : WebhookOutbox.For(order, after).ToList();
+        var events = after is null ? null : WebhookOutbox.Statements(order, after).ToList();
         if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken, events))
         {
             // Cannot happen while the row lock is held; if it does, the transaction is not committed.

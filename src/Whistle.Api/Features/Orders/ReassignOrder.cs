@@ -14,7 +14,7 @@ public static class ReassignOrder
     /// <param name="Reason">Why, for both departments and the history.</param>
     public sealed record Body(string? DepartmentCode, string? Reason);
 
-    public sealed record Command(string OrderId, string? DepartmentCode, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? DepartmentCode, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -35,10 +35,6 @@ public static class ReassignOrder
             }
             return await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
-                if (order.DepartmentCode == command.DepartmentCode)
-                {
-                    throw new ValidationException([new ValidationFailure("departmentCode", $"The order is already with '{command.DepartmentCode}'.")]);
-                }
                 var category = await reference.CategoryOfAsync(db, order, cancellationToken);
                 order.Reassign(command.DepartmentCode!, category.LimitsFor(order.Priority, calendar), command.Reason!.Trim(),
                     command.Context.Actor, clock.Now());
@@ -47,7 +43,7 @@ public static class ReassignOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "reassign", "Reassign an order to another department",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Reassign, "Reassign an order to another department",
             "A supervisor (改派), from whistled, acknowledged or returned: the order is whistled afresh to departmentCode, with new " +
             "acknowledgeBy and resolveBy from the category's limits; the department that had it no longer sees it.",
             (id, body, context) => new Command(id, body?.DepartmentCode, body?.Reason, context));

@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -11,7 +12,7 @@ public static class ResolveOrder
     /// <param name="Result">What the department did, up to 4,000 characters.</param>
     public sealed record Body(string? Result);
 
-    public sealed record Command(string OrderId, string? Result, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Result, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -26,7 +27,7 @@ public static class ResolveOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "resolve", "Resolve an order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Resolve, "Resolve an order",
             "From acknowledged: the department reports what it did. The order awaits the community's evaluation and counts as completed unless reopened.",
             (id, body, context) => new Command(id, body?.Result, context));
 }

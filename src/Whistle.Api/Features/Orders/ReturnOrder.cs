@@ -2,6 +2,7 @@ using FluentValidation;
 using Mediator;
 using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
+using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -11,7 +12,7 @@ public static class ReturnOrder
     /// <param name="Reason">Why it is not this department's duty, up to 2,000 characters.</param>
     public sealed record Body(string? Reason);
 
-    public sealed record Command(string OrderId, string? Reason, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? Reason, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -26,7 +27,7 @@ public static class ReturnOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "return", "Return an order",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Return, "Return an order",
             "From whistled or acknowledged: the department says it is not its duty. The order goes back to the community " +
             "(department and deadlines cleared) to be re-whistled or cancelled.",
             (id, body, context) => new Command(id, body?.Reason, context));

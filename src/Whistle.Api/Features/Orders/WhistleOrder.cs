@@ -13,7 +13,7 @@ public static class WhistleOrder
     /// <param name="DepartmentCode">The department to whistle; without it the category's duty catalogue entry decides.</param>
     public sealed record Body(string? DepartmentCode = null);
 
-    public sealed record Command(string OrderId, string? DepartmentCode, ActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? DepartmentCode, OrderActionContext Context) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
@@ -46,7 +46,7 @@ public static class WhistleOrder
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        OrderEndpoints.MapAction<Body>(orders, "whistle", "Whistle an order to a department",
+        OrderEndpoints.MapAction<Body>(orders, OrderAction.Whistle, "Whistle an order to a department",
             "From discovered or returned. Routes to departmentCode, or by the category's duty catalogue entry when it is left out " +
             "(a returned order must name its department when the catalogue would send it back to the one that returned it), " +
             "and stamps acknowledgeBy and resolveBy from the category's limits for the order's priority.",

@@ -65,11 +65,11 @@ public static class GetBreakdown
                             rows.Add(new Row(table.CodeOf(g), table.NameOf(g), tally.ToFigures(now, ref nextChange)));
                         }
                     }
-                    return (new Response(from, to, OrderFacts.FromMicros(now), query.GroupBy!, sort, order, Sorted(rows, sort, order)), nextChange);
+                    return (new Response(from, to, Micros.ToTime(now), query.GroupBy!, sort, order, Sorted(rows, sort, order)), nextChange);
                 });
         }
 
-        private static OrderFacts.Codes.Table TableOf(OrderFacts.Codes codes, GroupColumn column) => column switch
+        private static ReferenceCodes.Table TableOf(ReferenceCodes codes, GroupColumn column) => column switch
         {
             GroupColumn.Department => codes.Departments,
             GroupColumn.Street => codes.Streets,

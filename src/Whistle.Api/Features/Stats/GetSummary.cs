@@ -30,7 +30,7 @@ public static class GetSummary
             {
                 var nextChange = long.MaxValue;
                 var figures = (tallies[0] ?? new Tally()).ToFigures(now, ref nextChange);
-                return (new Response(from, to, OrderFacts.FromMicros(now), figures), nextChange);
+                return (new Response(from, to, Micros.ToTime(now), figures), nextChange);
             });
         }
     }

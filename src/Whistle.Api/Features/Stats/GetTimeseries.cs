@@ -58,7 +58,7 @@ public static class GetTimeseries
                 now =>
                 {
                     bounds = Bounds(from, to, scope, interval, now);
-                    micros = bounds.Select(OrderFacts.BoundMicros).ToArray();
+                    micros = bounds.Select(Micros.Bound).ToArray();
                     return (scope with { From = micros[0], To = micros[^1] }, new Grouping.ByPeriod(micros));
                 },
                 _ => micros.Length - 1,
@@ -73,7 +73,7 @@ public static class GetTimeseries
                     }
                     // An open end moves with the clock: the answer lasts until the current period ends.
                     var validUntil = to is null ? Math.Min(nextChange, micros[^1] - 1) : nextChange;
-                    return (new Response(bounds[0], bounds[^1], OrderFacts.FromMicros(now), interval, _zone.Id, points), validUntil);
+                    return (new Response(bounds[0], bounds[^1], Micros.ToTime(now), interval, _zone.Id, points), validUntil);
                 });
         }
 
@@ -90,7 +90,7 @@ public static class GetTimeseries
                     "The period is empty: without 'from' it starts with the first order counted, without 'to' it ends with the current period.")]);
             }
             var bounds = new List<DateTimeOffset> { start };
-            var cut = PeriodStart(OrderFacts.Micros(start), interval, next: true);
+            var cut = PeriodStart(Micros.Of(start), interval, next: true);
             while (cut < end)
             {
                 if (bounds.Count >= MaxPoints)
@@ -99,14 +99,14 @@ public static class GetTimeseries
                         $"The period holds more than {MaxPoints} {interval}s; narrow it or choose a longer interval.")]);
                 }
                 bounds.Add(cut);
-                cut = PeriodStart(OrderFacts.Micros(cut), interval, next: true);
+                cut = PeriodStart(Micros.Of(cut), interval, next: true);
             }
             bounds.Add(end);
             return bounds.ToArray();
         }
 
         /// <summary>When the first order the filters count was whistled (or filed, if handled locally); by the scan's own test.</summary>
-        private static long? Earliest(OrderFacts.Columns columns, StatsScope scope)
+        private static long? Earliest(FactColumns columns, StatsScope scope)
         {
             var always = scope with { From = long.MinValue, To = long.MaxValue };
             var whole = new Grouping.None();
@@ -114,7 +114,7 @@ public static class GetTimeseries
             for (var i = 0; i < columns.Count; i++)
             {
                 var fact = columns.Get(i);
-                var at = (fact.Flags & OrderFacts.Flag.Whistled) != 0 ? fact.WhistledAt : fact.FiledAt;
+                var at = (fact.Flags & Flag.Whistled) != 0 ? fact.WhistledAt : fact.FiledAt;
                 if (at < earliest && StatsScan.GroupOf(fact, always, whole) >= 0)
                 {
                     earliest = at;
@@ -126,7 +126,7 @@ public static class GetTimeseries
         /// <summary>The start of the period holding an instant (or of the one after it), in the district's time zone.</summary>
         private DateTimeOffset PeriodStart(long micros, string interval, bool next = false)
         {
-            var local = TimeZoneInfo.ConvertTime(OrderFacts.FromMicros(micros), _zone).DateTime.Date;
+            var local = TimeZoneInfo.ConvertTime(Micros.ToTime(micros), _zone).DateTime.Date;
             var start = interval switch
             {
                 "day" => local,

@@ -1,4 +1,5 @@
-using static Whistle.Api.Features.Stats.OrderFacts;
+using System.Runtime.CompilerServices;
+
 
 namespace Whistle.Api.Features.Stats;
 
@@ -29,25 +30,17 @@ internal static class StatsScan
 {
     // Fully optimised from the first call: a cold answer runs this loop once over a million rows,
     // too few calls for tiered compilation to have promoted it.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static Tally?[] Run(Columns c, StatsScope scope, Grouping grouping, int groups)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static Tally?[] Run(FactColumns c, StatsScope scope, Grouping grouping, int groups)
     {
         var tallies = new Tally?[groups];
         var column = ColumnOf(c, grouping);
         var bounds = (grouping as Grouping.ByPeriod)?.Bounds;
-        var (from, to) = (scope.From, scope.To);
-        var (street, community, department, category) = (scope.Street, scope.Community, scope.Department, scope.Category);
         var capacity = groups == 1 ? c.Count : 0;
         // The columns as local spans of the same length: the loop reads them without reloading
         // fields, and the JIT drops most bounds checks.
         var n = c.Count;
-        var flagsOf = c.Flags.AsSpan(0, n);
-        var whistledAt = c.WhistledAt.AsSpan(0, n);
-        var filedAt = c.FiledAt.AsSpan(0, n);
-        var streets = c.Street.AsSpan(0, n);
-        var communities = c.Community.AsSpan(0, n);
-        var departments = c.Department.AsSpan(0, n);
-        var categories = c.Category.AsSpan(0, n);
+        var row = new ColumnRow(c, n);
         var returns = c.Returns.AsSpan(0, n);
         var reopens = c.Reopens.AsSpan(0, n);
         var escalations = c.Escalations.AsSpan(0, n);
@@ -56,27 +49,10 @@ internal static class StatsScan
         var overdueAt = c.OverdueAt.AsSpan(0, n);
         var groupOf = column is null ? default : column.AsSpan(0, n);
 
-        for (var i = 0; i < flagsOf.Length; i++)
+        for (var i = 0; i < n; i++)
         {
-            var flags = flagsOf[i];
-            long at;
-            if ((flags & Flag.Whistled) != 0)
-            {
-                at = whistledAt[i];
-            }
-            else if ((flags & Flag.HandledLocally) != 0 && department < 0)
-            {
-                at = filedAt[i];
-            }
-            else
-            {
-                continue;
-            }
-            if (at < from || at >= to
-                || (street >= 0 && streets[i] != street)
-                || (community >= 0 && communities[i] != community)
-                || (department >= 0 && departments[i] != department)
-                || (category >= 0 && categories[i] != category))
+            row.I = i;
+            if (!Counts(ref row, scope, out var at))
             {
                 continue;
             }
@@ -86,7 +62,7 @@ internal static class StatsScan
                 continue; // handled locally, grouped by department: it has none
             }
             (tallies[group] ??= new Tally(capacity))
-                .Count(flags, returns[i], reopens[i], escalations[i], acknowledgeWait[i], resolveWait[i], overdueAt[i], +1);
+                .Count(row.Flags, returns[i], reopens[i], escalations[i], acknowledgeWait[i], resolveWait[i], overdueAt[i], +1);
         }
         return tallies;
     }
@@ -94,24 +70,8 @@ internal static class StatsScan
     /// <summary>The group one order counts in for a question, or -1: the scan's test, for one order.</summary>
     public static int GroupOf(in Fact f, StatsScope scope, Grouping grouping)
     {
-        long at;
-        if ((f.Flags & Flag.Whistled) != 0)
-        {
-            at = f.WhistledAt;
-        }
-        else if ((f.Flags & Flag.HandledLocally) != 0 && scope.Department < 0)
-        {
-            at = f.FiledAt;
-        }
-        else
-        {
-            return -1;
-        }
-        if (at < scope.From || at >= scope.To
-            || (scope.Street >= 0 && f.Street != scope.Street)
-            || (scope.Community >= 0 && f.Community != scope.Community)
-            || (scope.Department >= 0 && f.Department != scope.Department)
-            || (scope.Category >= 0 && f.Category != scope.Category))
+        var row = new FactRow(f);
+        if (!Counts(ref row, scope, out var at))
         {
             return -1;
         }
@@ -126,7 +86,81 @@ internal static class StatsScan
         };
     }
 
-    private static short[]? ColumnOf(Columns c, Grouping grouping) => grouping switch
+    /// <summary>
+    /// Whether an order counts towards a question, and the time it counts at: whistled orders by
+    /// their first whistle, orders handled locally by their filing (and never for a department),
+    /// within the period and the scope's codes. The one statement of the filter, for the scan and
+    /// for the standing questions' updates; the row is read lazily, only as far as the test goes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Counts<TRow>(ref TRow row, StatsScope scope, out long at) where TRow : IRow, allows ref struct
+    {
+        var flags = row.Flags;
+        if ((flags & Flag.Whistled) != 0)
+        {
+            at = row.WhistledAt;
+        }
+        else if ((flags & Flag.HandledLocally) != 0 && scope.Department < 0)
+        {
+            at = row.FiledAt;
+        }
+        else
+        {
+            at = 0;
+            return false;
+        }
+        return at >= scope.From && at < scope.To
+            && (scope.Street < 0 || row.Street == scope.Street)
+            && (scope.Community < 0 || row.Community == scope.Community)
+            && (scope.Department < 0 || row.Department == scope.Department)
+            && (scope.Category < 0 || row.Category == scope.Category);
+    }
+
+    /// <summary>What the filter reads of an order.</summary>
+    private interface IRow
+    {
+        Flag Flags { get; }
+        long WhistledAt { get; }
+        long FiledAt { get; }
+        short Street { get; }
+        short Community { get; }
+        short Department { get; }
+        short Category { get; }
+    }
+
+    private readonly struct FactRow(in Fact f) : IRow
+    {
+        private readonly Fact _f = f;
+        public Flag Flags => _f.Flags;
+        public long WhistledAt => _f.WhistledAt;
+        public long FiledAt => _f.FiledAt;
+        public short Street => _f.Street;
+        public short Community => _f.Community;
+        public short Department => _f.Department;
+        public short Category => _f.Category;
+    }
+
+    /// <summary>Row <see cref="I"/> of the columns, read through spans.</summary>
+    private ref struct ColumnRow(FactColumns c, int n) : IRow
+    {
+        private readonly ReadOnlySpan<Flag> _flags = c.Flags.AsSpan(0, n);
+        private readonly ReadOnlySpan<long> _whistledAt = c.WhistledAt.AsSpan(0, n);
+        private readonly ReadOnlySpan<long> _filedAt = c.FiledAt.AsSpan(0, n);
+        private readonly ReadOnlySpan<short> _street = c.Street.AsSpan(0, n);
+        private readonly ReadOnlySpan<short> _community = c.Community.AsSpan(0, n);
+        private readonly ReadOnlySpan<short> _department = c.Department.AsSpan(0, n);
+        private readonly ReadOnlySpan<short> _category = c.Category.AsSpan(0, n);
+        public int I;
+        public readonly Flag Flags => _flags[I];
+        public readonly long WhistledAt => _whistledAt[I];
+        public readonly long FiledAt => _filedAt[I];
+        public readonly short Street => _street[I];
+        public readonly short Community => _community[I];
+        public readonly short Department => _department[I];
+        public readonly short Category => _category[I];
+    }
+
+    private static short[]? ColumnOf(FactColumns c, Grouping grouping) => grouping switch
     {
         Grouping.ByColumn { Column: GroupColumn.Department } => c.Department,
         Grouping.ByColumn { Column: GroupColumn.Street } => c.Street,

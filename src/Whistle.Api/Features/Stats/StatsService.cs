@@ -49,7 +49,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         var errors = new List<ValidationFailure>();
         var scope = facts.Read((_, codes) =>
         {
-            short Code(OrderFacts.Codes.Table table, string? code, string field, string what)
+            short Code(ReferenceCodes.Table table, string? code, string field, string what)
             {
                 if (string.IsNullOrWhiteSpace(code))
                 {
@@ -63,8 +63,8 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
                 return index;
             }
             return new StatsScope(
-                from is { } f ? OrderFacts.BoundMicros(f) : long.MinValue,
-                to is { } t ? OrderFacts.BoundMicros(t) : long.MaxValue,
+                from is { } f ? Micros.Bound(f) : long.MinValue,
+                to is { } t ? Micros.Bound(t) : long.MaxValue,
                 Code(codes.Streets, filter.StreetCode, "streetCode", "street"),
                 Code(codes.Communities, filter.CommunityCode, "communityCode", "community"),
                 Code(codes.Departments, filter.DepartmentCode, "departmentCode", "department"),
@@ -74,7 +74,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
         return scope;
     }
 
-    public long NowMicros() => OrderFacts.Micros(clock.Now());
+    public long NowMicros() => Micros.Of(clock.Now());
 
     /// <summary>
     /// The earlier answer when the new one says the same but for its asOf: the answer, its bytes
@@ -100,7 +100,7 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
     /// <param name="key">The question as asked, for the cache.</param>
     /// <param name="standingKey">What the tallies depend on, for the kept tallies (a sort order does not).</param>
     internal T Answer<T>(object key, object standingKey, Func<long, (StatsScope Scope, Grouping Grouping)> question,
-        Func<OrderFacts.Codes, int> groupsOf, Func<Tally?[], OrderFacts.Codes, long, (T Value, long ValidUntil)> render) where T : class =>
+        Func<ReferenceCodes, int> groupsOf, Func<Tally?[], ReferenceCodes, long, (T Value, long ValidUntil)> render) where T : class =>
         Cached(key, now =>
         {
             if (_asked.Count > 4 * MaxCached)

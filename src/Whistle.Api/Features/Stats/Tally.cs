@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using static Whistle.Api.Features.Stats.OrderFacts;
 
 namespace Whistle.Api.Features.Stats;
 

@@ -26,21 +26,30 @@ public static class WebhookEvents
 
     public static readonly IReadOnlyList<string> Names = [Whistled, Returned, Reopened, Escalated, DeadlineExtended, Resolved, Closed, Cancelled];
 
-    /// <summary>The event a history entry raises, if any (filing, acknowledging and extension requests raise none).</summary>
-    public static string? For(OrderHistoryEntry entry) => entry.Action switch
+    /// <summary>
+    /// What each action publishes: the one table of the events order changes raise, which the
+    /// action slices point to. Filing, acknowledging, asking for an extension and refusing one
+    /// raise none.
+    /// </summary>
+    public static string? RaisedBy(OrderAction action, OrderState to) => action switch
     {
-        "whistle" => Whistled,
+        OrderAction.Whistle => Whistled,
         // A supervisor's reassignment (改派) whistles the order afresh to the new department.
-        "reassign" => Whistled,
-        "return" => Returned,
-        "evaluate" => entry.ToState == OrderState.Closed ? Closed : Reopened,
-        "escalate" => Escalated,
-        "approve-extension" => DeadlineExtended,
-        "resolve" => Resolved,
-        "close-unevaluated" => Closed,
-        "cancel" => Cancelled,
-        _ => null,
+        OrderAction.Reassign => Whistled,
+        OrderAction.Return => Returned,
+        OrderAction.Evaluate => to == OrderState.Closed ? Closed : Reopened,
+        OrderAction.Escalate => Escalated,
+        OrderAction.ApproveExtension => DeadlineExtended,
+        OrderAction.Resolve => Resolved,
+        OrderAction.CloseUnevaluated => Closed,
+        OrderAction.Cancel => Cancelled,
+        OrderAction.HandleLocally or OrderAction.Acknowledge or OrderAction.RequestExtension or OrderAction.RefuseExtension => null,
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "An action this table does not name yet."),
     };
+
+    /// <summary>The event a history entry raises, if any (the filing raises none).</summary>
+    public static string? RaisedBy(OrderHistoryEntry entry) =>
+        WireName.TryParse<OrderAction>(entry.Action, out var action) ? RaisedBy(action, entry.ToState) : null;
 }
 
 /// <summary>
@@ -54,78 +63,71 @@ public static class WebhookOutbox
     public const string Channel = "whistle_webhooks";
 
     public const string NotifySql = "SELECT pg_notify('" + Channel + "', '')";
-
-    /// <summary>The API's JSON, as every response is written.</summary>
-    public static JsonSerializerOptions Json => ApiJson.Options;
-
-    // A subscription matches by event name (or '*') and by its owner's scope: an admin's hears every
-    // order, a department's the orders of that department, a community's the orders of that community.
-    // A disabled one still queues (it is paused: the dispatcher sends nothing to it until it is enabled).
-    // The data-modifying CTE always runs to its end; pg_notify is called only when it wrote a row, so a
-    // change nobody listens to takes no notification lock at commit.
+    // A subscription matches by event name (or '*') and by its owner's scope, as the access policy
+    // states it (AccessPolicy.Audiences: one row per role that may subscribe, with the codes its
+    // owner must have, null for any). Each row also carries that role's allowedActions, swapped into
+    // the body serialised once as an admin sees it (the member's text cannot occur inside a string
+    // value, where the serialiser escapes every quote), so a change nobody listens to costs one
+    // serialisation. A disabled subscription still queues (it is paused: the dispatcher sends nothing
+    // to it until it is enabled). The data-modifying CTE always runs to its end; pg_notify is called
+    // only when it wrote a row, so a change nobody listens to takes no notification lock at commit.
     private const string FanOutSql = $"""
         WITH queued AS (
             INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
-            SELECT $1, s.id, $2, $3, CASE s.owner_role WHEN 'department' THEN replace($4, $8, $9) WHEN 'community' THEN replace($4, $8, $10) ELSE $4 END, $5, 'pending', 0, $5
+            SELECT $1, s.id, $2, $3, replace($4, $5, a.allowed_actions), $6, 'pending', 0, $6
             FROM webhook_subscriptions s
-            WHERE (s.events @> ARRAY[$3]::varchar[] OR s.events @> ARRAY['*']::varchar[])
-              AND (s.owner_role = 'admin'
-                   OR (s.owner_role = 'department' AND s.owner_department_code = $6)
-                   OR (s.owner_role = 'community' AND s.owner_community_code = $7))
+            JOIN unnest($7::varchar[], $8::varchar[], $9::varchar[], $10::text[]) AS a(role, department_code, community_code, allowed_actions)
+              ON s.owner_role = a.role
+             AND (a.department_code IS NULL OR s.owner_department_code = a.department_code)
+             AND (a.community_code IS NULL OR s.owner_community_code = a.community_code)
+            WHERE s.events @> ARRAY[$3]::varchar[] OR s.events @> ARRAY['*']::varchar[]
             RETURNING 1)
         SELECT pg_notify('{Channel}', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """;
 
-    // The order's next actions as each kind of owner would see them in GET /api/v1/orders/{id}.
-    private static readonly Caller Admin = new("webhooks", "webhooks", Role.Admin);
-    private static readonly Caller Department = new("webhooks", "webhooks", Role.Department);
-    private static readonly Caller Community = new("webhooks", "webhooks", Role.Community);
-
     /// <summary>The outbox statements for the order's new history entries, given the order as it is after them.</summary>
-    public static IEnumerable<NpgsqlBatchCommand> For(Order order, OrderResponse after)
+    public static IEnumerable<NpgsqlBatchCommand> Statements(Order order, OrderResponse after)
     {
         OrderResponse? admin = null;
-        string adminActions = "", departmentActions = "", communityActions = "";
+        string adminActions = "";
+        Dictionary<Role, string>? actionsOf = null;
         foreach (var entry in order.NewHistory)
         {
-            if (WebhookEvents.For(entry) is not { } type)
+            if (WebhookEvents.RaisedBy(entry) is not { } type)
             {
                 continue;
             }
             // A return leaves the order without a department: it is the returning department's event.
-            var department = entry.Action == "return" ? order.ReturnedByDepartmentCode : order.DepartmentCode;
-            // data is the order as its subscriber would GET it: allowedActions are those the owner's role
-            // may take. The body is serialised once, as an admin sees it; the database swaps in the other
-            // roles' allowedActions for the rows it writes (none when nobody listens), so a change nobody
-            // subscribed to costs one serialisation.
+            var department = entry.Action == WireName.Of(OrderAction.Return) ? order.ReturnedByDepartmentCode : order.DepartmentCode;
+            var audiences = AccessPolicy.Audiences(department, order.CommunityCode).ToList();
             var at = entry.At.ToUniversalTime();
             if (admin is null)
             {
                 // The same order for every entry of this change: each owner's view is made once.
-                admin = OrderEndpoints.ForCaller(Admin, after);
+                admin = OrderEndpoints.ForCaller(Owner(Role.Admin), after);
                 adminActions = AllowedActionsJson(admin.AllowedActions);
-                departmentActions = AllowedActionsJson(OrderEndpoints.ForCaller(Department, after).AllowedActions);
-                communityActions = AllowedActionsJson(OrderEndpoints.ForCaller(Community, after).AllowedActions);
+                actionsOf = AccessPolicy.Table[Operation.ManageWebhooks]
+                    .ToDictionary(role => role, role => AllowedActionsJson(OrderEndpoints.ForCaller(Owner(role), after).AllowedActions));
             }
             var command = new NpgsqlBatchCommand(FanOutSql);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(entry.At) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = order.Id });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = type });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = JsonSerializer.Serialize(new WebhookPayload(type, at, admin), Json) });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = at });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = (object?)department ?? DBNull.Value });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Varchar, Value = order.CommunityCode });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = JsonSerializer.Serialize(new WebhookPayload(type, at, admin), ApiJson.Options) });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = adminActions });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = departmentActions });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = communityActions });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = at });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar, Value = audiences.Select(a => WireName.Of(a.Role)).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar, Value = audiences.Select(a => a.DepartmentCode).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar, Value = audiences.Select(a => a.CommunityCode).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = audiences.Select(a => actionsOf![a.Role]).ToArray() });
             yield return command;
         }
     }
 
-    /// <summary>
-    /// The member exactly as the serialiser writes it in the body (kebab-case names need no escaping).
-    /// It cannot occur inside a string value, where the serialiser escapes every quote.
-    /// </summary>
+    // A subscription's owner, as the order's next actions are filtered for it in GET /api/v1/orders/{id}.
+    private static Caller Owner(Role role) => new("webhooks", "webhooks", role);
+
+    /// <summary>The member exactly as the serialiser writes it in the body (kebab-case names need no escaping).</summary>
     internal static string AllowedActionsJson(IReadOnlyList<OrderAction> actions) =>
         "\"allowedActions\":[" + string.Join(',', actions.Select(a => "\"" + WireName.Of(a) + "\"")) + "]";
 }

@@ -25,7 +25,7 @@ public static class GetWorkflow
             workflow.States, workflow.Actions, workflow.InitialState,
             workflow.Transitions.Select(t => new Transition(t.From, t.Action, t.To, t.Guard)).ToList(),
             workflow.Actions.Where(a => a != OrderAction.CloseUnevaluated).ToDictionary(
-                WireName.Of, a => (IReadOnlyList<Role>)Enum.GetValues<Role>().Where(r => AccessPolicy.Permits(r, AccessPolicy.For(a))).ToList()),
+                WireName.Of, a => (IReadOnlyList<Role>)Enum.GetValues<Role>().Where(r => AccessPolicy.Permits(r, AccessPolicy.OperationOf(a))).ToList()),
             workflow.Mermaid, workflow.Dot);
     });
 

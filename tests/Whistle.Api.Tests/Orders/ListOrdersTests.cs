@@ -1,7 +1,7 @@
 using System.Net;
 using Whistle.Api.Tests.Infrastructure;
 
-namespace Whistle.Api.Tests;
+namespace Whistle.Api.Tests.Orders;
 
 /// <summary>25 orders over three communities and two categories; every third whistled.</summary>
 public sealed class ListingApp : WhistleApp

@@ -2,7 +2,7 @@ using System.Net;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
 
-namespace Whistle.Api.Tests;
+namespace Whistle.Api.Tests.Orders;
 
 /// <summary>
 /// Garbage orders are due to be acknowledged 4 h and resolved 24 h after the whistle; noise 12 h and

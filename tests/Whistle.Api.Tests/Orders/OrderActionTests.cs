@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
 
-namespace Whistle.Api.Tests;
+namespace Whistle.Api.Tests.Orders;
 
 /// <summary>Reading orders, ETags and If-Match, and what each refusal looks like to a client.</summary>
 public class OrderActionTests(WhistleApp app) : IClassFixture<WhistleApp>

@@ -8,7 +8,7 @@ namespace Whistle.Api.Tests.Stats;
 /// What the statistics contract needs to know about one order, read from its history alone (and the
 /// reference data for a grid's community and street), never from the order or the service's figures.
 /// </summary>
-public sealed record OrderFacts(
+public sealed record ReplayedOrder(
     Guid Id,
     string Code,
     string Category,
@@ -51,7 +51,7 @@ public sealed record OrderFacts(
         Dispatched && State is "whistled" or "acknowledged"
         && ((!AcknowledgedOnCurrentDispatch && AcknowledgeBy < asOf) || ResolveBy < asOf);
 
-    public static OrderFacts FromHistory(Guid id, string code, IReadOnlyList<HistoryEntry> history, ReferenceSet reference)
+    public static ReplayedOrder FromHistory(Guid id, string code, IReadOnlyList<HistoryEntry> history, ReferenceSet reference)
     {
         var filing = history[0];
         Assert.Equal("file", filing.Action);

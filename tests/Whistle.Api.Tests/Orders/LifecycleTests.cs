@@ -1,7 +1,7 @@
 using System.Net;
 using Whistle.Api.Tests.Infrastructure;
 
-namespace Whistle.Api.Tests;
+namespace Whistle.Api.Tests.Orders;
 
 /// <summary>A whole order's life over HTTP, with a return, a re-whistle and a reopen, checked to the letter.</summary>
 public class LifecycleTests : IClassFixture<WhistleApp>

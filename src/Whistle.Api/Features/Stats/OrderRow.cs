@@ -1,0 +1,99 @@
+using Npgsql;
+using Whistle.Domain.Orders;
+
+namespace Whistle.Api.Features.Stats;
+
+/// <summary>
+/// One order as the catch-up reads it (the columns <see cref="ChangedOrders"/> selects, in that
+/// order), and the derivation of its <see cref="Fact"/>: the one place that says what each flag
+/// and duration means in the order's own terms.
+/// </summary>
+internal sealed record OrderRow(
+    Guid Id, OrderState State, string Street, string Community, string Category, string? Department,
+    DateTime FiledAt, DateTime? FirstWhistledAt, DateTime? FirstAcknowledgedAt, DateTime? FirstAcknowledgeBy,
+    DateTime? AcknowledgeBy, DateTime? ResolvedAt, DateTime? ResolveBy, Rating? Rating,
+    int Returns, int Reopens, int Escalations, CancelReason? CancelReason)
+{
+    /// <summary>The columns, from <paramref name="first"/> on, in the order of <see cref="ChangedOrders"/>' select list.</summary>
+    public static OrderRow Read(NpgsqlDataReader r, int first)
+    {
+        var i = first;
+        return new(
+            r.GetGuid(i++), WireName.Parse<OrderState>(r.GetString(i++)), r.GetString(i++), r.GetString(i++), r.GetString(i++), Text(r, i++),
+            r.GetDateTime(i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++),
+            Text(r, i++) is { } rating ? WireName.Parse<Rating>(rating) : null,
+            r.GetInt32(i++), r.GetInt32(i++), r.GetInt32(i++),
+            Text(r, i++) is { } reason ? WireName.Parse<CancelReason>(reason) : null);
+    }
+
+    private static DateTime? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
+
+    private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } utc ? new DateTimeOffset(utc, TimeSpan.Zero) : null;
+
+    public Fact ToFact(ReferenceCodes codes)
+    {
+        var flags = (Flag)0;
+        var completed = State is OrderState.Resolved or OrderState.Closed;
+        var whistled = FirstWhistledAt is not null;
+        if (whistled)
+        {
+            flags |= Flag.Whistled;
+        }
+        if (State == OrderState.Cancelled)
+        {
+            flags |= Flag.Cancelled;
+            if (CancelReason is Domain.Orders.CancelReason.Invalid or Domain.Orders.CancelReason.Duplicate)
+            {
+                flags |= Flag.Invalid;
+            }
+        }
+        if (State is OrderState.Whistled or OrderState.Acknowledged or OrderState.Returned)
+        {
+            flags |= Flag.Open;
+        }
+        if (State == OrderState.HandledLocally)
+        {
+            flags |= Flag.HandledLocally;
+        }
+        if (completed)
+        {
+            flags |= Flag.Completed;
+        }
+        if (FirstAcknowledgedAt is { } acknowledged && FirstAcknowledgeBy is { } due && acknowledged <= due)
+        {
+            flags |= Flag.AcknowledgedOnTime;
+        }
+        if (completed && ResolvedAt is { } resolved && ResolveBy is { } resolveBy && resolved <= resolveBy)
+        {
+            flags |= Flag.ResolvedOnTime;
+        }
+        if (Rating is { } rating)
+        {
+            flags |= Flag.Evaluated;
+            if (rating != Domain.Orders.Rating.Unsatisfied)
+            {
+                flags |= Flag.Satisfied;
+            }
+        }
+        var overdueAt = Overdue.RunningDeadline(State, Utc(AcknowledgeBy), Utc(ResolveBy)) is { } deadline
+            ? Micros.Of(deadline)
+            : long.MaxValue;
+        var first = FirstWhistledAt is { } w ? Micros.Of(w) : long.MinValue;
+        return new Fact(
+            flags,
+            Micros.Of(FiledAt),
+            first,
+            whistled && FirstAcknowledgedAt is { } ack ? Micros.Of(ack) - first : -1,
+            whistled && completed && ResolvedAt is { } res ? Micros.Of(res) - first : -1,
+            overdueAt,
+            codes.Streets.IndexOf(Street),
+            codes.Communities.IndexOf(Community),
+            Department is null ? (short)-1 : codes.Departments.IndexOf(Department),
+            codes.Categories.IndexOf(Category),
+            (short)Math.Min(Returns, short.MaxValue),
+            (short)Math.Min(Reopens, short.MaxValue),
+            (short)Math.Min(Escalations, short.MaxValue));
+    }
+}
