@@ -259,6 +259,11 @@ public static class OpenApiSetup
         ok.Content[Table.CsvType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "RFC 4180, UTF-8 with a byte order mark; text that a spreadsheet would take for a formula starts with an apostrophe." } };
         ok.Content[Table.XlsxType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
         ok.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        ok.Headers.TryAdd("Cache-Control", new OpenApiHeader
+        {
+            Description = "private, no-cache on a download.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        });
         ok.Headers["Content-Disposition"] = new OpenApiHeader
         {
             Description = "On a download: attachment, with a file name.",

@@ -61,31 +61,7 @@ public static class ListOrders
         {
             var now = clock.GetUtcNow();
             var limit = query.Limit is null ? DefaultLimit : ParseLimit(query.Limit)!.Value;
-            var orders = db.Orders.AsNoTracking().Listable(query.Caller, IsOverdue(query.Overdue));
-            if (States(query.State) is { Count: > 0 } states)
-            {
-                orders = orders.Where(o => states.Contains(o.State));
-            }
-            if (query.DepartmentCode is not null)
-            {
-                orders = orders.Where(o => o.DepartmentCode == query.DepartmentCode);
-            }
-            if (query.CommunityCode is not null)
-            {
-                orders = orders.Where(o => o.CommunityCode == query.CommunityCode);
-            }
-            if (query.CategoryCode is not null)
-            {
-                orders = orders.Where(o => o.CategoryCode == query.CategoryCode);
-            }
-            if (query.StreetCode is not null)
-            {
-                orders = orders.Where(o => o.StreetCode == query.StreetCode);
-            }
-            if (query.GridCode is not null)
-            {
-                orders = orders.Where(o => o.GridCode == query.GridCode);
-            }
+            var orders = Matching(db.Orders.AsNoTracking(), query);
             var cursor = query.Cursor is null ? null : DecodeCursor(query.Cursor);
             List<Order> page;
             if (IsOverdue(query.Overdue))
@@ -119,9 +95,7 @@ public static class ListOrders
         /// </summary>
         private static async Task<List<Order>> OverdueFirst(IQueryable<Order> orders, Cursor? after, int take, DateTimeOffset now, CancellationToken cancellationToken)
         {
-            orders = orders.Where(o =>
-                (o.State == OrderState.Whistled && o.AcknowledgeBy < now)
-                || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now));
+            orders = OverdueNow(orders, now);
             // The same rule as MissedDeadline, written once where the database evaluates it.
             var missed = orders.Select(o => new
             {
@@ -142,6 +116,43 @@ public static class ListOrders
                 .ToListAsync(cancellationToken);
         }
     }
+
+    /// <summary>The orders the query's filters and the caller's scope select (the export takes the same).</summary>
+    internal static IQueryable<Order> Matching(IQueryable<Order> orders, Query query)
+    {
+        orders = orders.Listable(query.Caller, IsOverdue(query.Overdue));
+        if (States(query.State) is { Count: > 0 } states)
+        {
+            orders = orders.Where(o => states.Contains(o.State));
+        }
+        if (query.DepartmentCode is not null)
+        {
+            orders = orders.Where(o => o.DepartmentCode == query.DepartmentCode);
+        }
+        if (query.CommunityCode is not null)
+        {
+            orders = orders.Where(o => o.CommunityCode == query.CommunityCode);
+        }
+        if (query.CategoryCode is not null)
+        {
+            orders = orders.Where(o => o.CategoryCode == query.CategoryCode);
+        }
+        if (query.StreetCode is not null)
+        {
+            orders = orders.Where(o => o.StreetCode == query.StreetCode);
+        }
+        if (query.GridCode is not null)
+        {
+            orders = orders.Where(o => o.GridCode == query.GridCode);
+        }
+        return orders;
+    }
+
+    /// <summary>Open orders past a running deadline now: whistled and not acknowledged by acknowledgeBy, or not resolved by resolveBy.</summary>
+    internal static IQueryable<Order> OverdueNow(IQueryable<Order> orders, DateTimeOffset now) =>
+        orders.Where(o =>
+            (o.State == OrderState.Whistled && o.AcknowledgeBy < now)
+            || ((o.State == OrderState.Whistled || o.State == OrderState.Acknowledged) && o.ResolveBy < now));
 
     internal static void Map(RouteGroupBuilder orders) =>
         orders.MapGet("/", async Task<Ok<Page>> (
@@ -191,7 +202,7 @@ public static class ListOrders
         return states;
     }
 
-    private static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
+    internal static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
 
     /// <summary>
     /// The deadline an overdue order missed first: while whistled, the earlier of acknowledgeBy and
