@@ -8,6 +8,9 @@ namespace Whistle.Api.Infrastructure;
 /// <summary>A header a response of this endpoint carries, for the OpenAPI document.</summary>
 public sealed record ResponseHeader(int Status, string Name, string Description, bool Required);
 
+/// <summary>This endpoint's 200 can also be a CSV file or an XLSX workbook to download (see <see cref="Table"/>).</summary>
+public sealed record TableDownload(string Description);
+
 /// <summary>A header this endpoint reads from requests besides its bound parameters, for the OpenAPI document.</summary>
 public sealed record RequestHeader(string Name, string Description);
 
@@ -23,6 +26,11 @@ public static class ResponseHeaderExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ResponseHeader(status, name, description, required));
 
+    /// <summary>Declares that the 200 answer can be downloaded as CSV or XLSX (with format=csv|xlsx).</summary>
+    public static TBuilder WithTableDownload<TBuilder>(this TBuilder builder, string description)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new TableDownload(description));
+
     /// <summary>The order's version as a strong ETag, for If-Match.</summary>
     public static TBuilder WithOrderETag<TBuilder>(this TBuilder builder, int status)
         where TBuilder : IEndpointConventionBuilder =>
@@ -33,7 +41,7 @@ public static class ResponseHeaderExtensions
 /// Documents a parameter that is bound as text (so that a bad value gets a 400 naming the parameter,
 /// not a bare binding failure) as the value it stands for.
 /// </summary>
-[AttributeUsage(AttributeTargets.Parameter)]
+[AttributeUsage(AttributeTargets.Parameter | AttributeTargets.Property)]
 public sealed class DocumentedAsAttribute(JsonSchemaType type) : Attribute
 {
     public string? Format { get; init; }

@@ -76,6 +76,10 @@ public static class OpenApiSetup
             DescribeServerFailures(operation, context.Document);
             DescribeTextParameters(operation, context);
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<TableDownload>().FirstOrDefault() is { } download)
+            {
+                DescribeDownload(operation, download);
+            }
             DescribeHeaders(operation, metadata.OfType<ResponseHeader>());
             foreach (var header in metadata.OfType<RequestHeader>())
             {
@@ -242,6 +246,30 @@ public static class OpenApiSetup
                 }
             }
         }
+    }
+
+    /// <summary>The 200 as a CSV file or an XLSX workbook, an attachment never to be rendered.</summary>
+    private static void DescribeDownload(OpenApiOperation operation, TableDownload download)
+    {
+        if (operation.Responses?.TryGetValue("200", out var found) != true || found is not OpenApiResponse ok)
+        {
+            return;
+        }
+        ok.Description = (ok.Description is { Length: > 0 } d ? d + ". " : "") + download.Description;
+        ok.Content ??= new Dictionary<string, OpenApiMediaType>();
+        ok.Content[Table.CsvType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "RFC 4180, UTF-8 with a byte order mark; text that a spreadsheet would take for a formula starts with an apostrophe." } };
+        ok.Content[Table.XlsxType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+        ok.Headers ??= new Dictionary<string, IOpenApiHeader>();
+        ok.Headers.TryAdd("Cache-Control", new OpenApiHeader
+        {
+            Description = "private, no-cache on a download.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        });
+        ok.Headers["Content-Disposition"] = new OpenApiHeader
+        {
+            Description = "On a download: attachment, with a file name.",
+            Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+        };
     }
 
     /// <summary>

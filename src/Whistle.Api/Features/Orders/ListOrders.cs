@@ -61,31 +61,7 @@ public static class ListOrders
         {
             var now = clock.GetUtcNow();
             var limit = query.Limit is null ? DefaultLimit : ParseLimit(query.Limit)!.Value;
-            var orders = db.Orders.AsNoTracking().Listable(query.Caller, IsOverdue(query.Overdue));
-            if (States(query.State) is { Count: > 0 } states)
-            {
-                orders = orders.Where(o => states.Contains(o.State));
-            }
-            if (query.DepartmentCode is not null)
-            {
-                orders = orders.Where(o => o.DepartmentCode == query.DepartmentCode);
-            }
-            if (query.CommunityCode is not null)
-            {
-                orders = orders.Where(o => o.CommunityCode == query.CommunityCode);
-            }
-            if (query.CategoryCode is not null)
-            {
-                orders = orders.Where(o => o.CategoryCode == query.CategoryCode);
-            }
-            if (query.StreetCode is not null)
-            {
-                orders = orders.Where(o => o.StreetCode == query.StreetCode);
-            }
-            if (query.GridCode is not null)
-            {
-                orders = orders.Where(o => o.GridCode == query.GridCode);
-            }
+            var orders = Matching(db.Orders.AsNoTracking(), query);
             var cursor = query.Cursor is null ? null : DecodeCursor(query.Cursor);
             List<Order> page;
             if (IsOverdue(query.Overdue))
@@ -130,6 +106,37 @@ public static class ListOrders
                 .Take(take)
                 .ToListAsync(cancellationToken);
         }
+    }
+
+    /// <summary>The orders the query's filters and the caller's scope select (the export takes the same).</summary>
+    internal static IQueryable<Order> Matching(IQueryable<Order> orders, Query query)
+    {
+        orders = orders.Listable(query.Caller, IsOverdue(query.Overdue));
+        if (States(query.State) is { Count: > 0 } states)
+        {
+            orders = orders.Where(o => states.Contains(o.State));
+        }
+        if (query.DepartmentCode is not null)
+        {
+            orders = orders.Where(o => o.DepartmentCode == query.DepartmentCode);
+        }
+        if (query.CommunityCode is not null)
+        {
+            orders = orders.Where(o => o.CommunityCode == query.CommunityCode);
+        }
+        if (query.CategoryCode is not null)
+        {
+            orders = orders.Where(o => o.CategoryCode == query.CategoryCode);
+        }
+        if (query.StreetCode is not null)
+        {
+            orders = orders.Where(o => o.StreetCode == query.StreetCode);
+        }
+        if (query.GridCode is not null)
+        {
+            orders = orders.Where(o => o.GridCode == query.GridCode);
+        }
+        return orders;
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
@@ -180,7 +187,7 @@ public static class ListOrders
         return states;
     }
 
-    private static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
+    internal static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
 
     /// <summary>Where a page ended: the last order's number and, when ordered by deadline, its missed deadline.</summary>
     private sealed record Cursor(long Number, DateTimeOffset? Deadline);

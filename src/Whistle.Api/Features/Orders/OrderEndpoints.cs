@@ -16,6 +16,7 @@ public static class OrderEndpoints
         var orders = app.MapGroup("/api/v1/orders").WithTags("Orders");
         FileOrder.Map(orders);
         ListOrders.Map(orders);
+        ExportOrders.Map(orders);
         GetOrder.Map(orders);
         GetOrderHistory.Map(orders);
         WhistleOrder.Map(orders);

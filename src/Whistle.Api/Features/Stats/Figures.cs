@@ -51,6 +51,12 @@ public sealed record Figures(
     double? MedianHoursToResolve,
     double? P90HoursToResolve)
 {
+    /// <summary>The columns of the figures in a downloaded table, in the JSON's order and names.</summary>
+    public static IReadOnlyList<string> Columns => [.. Sortable.Keys];
+
+    /// <summary>This row's figures, for <see cref="Columns"/>: counts as whole numbers, rates and hours as fractions, nulls empty.</summary>
+    public object?[] Cells() => [.. Sortable.Values.Select(figure => figure(this) is { } value ? (object)value : null)];
+
     /// <summary>The names a breakdown can sort by, as they appear in JSON.</summary>
     public static readonly IReadOnlyDictionary<string, Func<Figures, double?>> Sortable =
         new Dictionary<string, Func<Figures, double?>>(StringComparer.Ordinal)

@@ -22,6 +22,9 @@ public static class GetBreakdown
     {
         public bool SaysTheSameAs(IStatsAnswer other) =>
             other is Response o && this with { Rows = o.Rows } == o with { AsOf = AsOf } && Rows.SequenceEqual(o.Rows);
+
+        public Table ToTable() => Table.Of($"whistle-by-{GroupBy}", [GroupBy, "name", .. Figures.Columns],
+            Rows.Select(row => (object?[])[row.Code, row.Name, .. row.Figures.Cells()]));
     }
 
     /// <param name="Code">The group's reference code.</param>
@@ -104,7 +107,7 @@ public static class GetBreakdown
                 [FromQuery, Description("A figure's name (completionRate, overdueNow, ...), code or name; code by default.")] string? sort,
                 [FromQuery, Description("asc (the default) or desc; rows without a value come last either way."), DocumentedAs(JsonSchemaType.String, Values = ["asc", "desc"])] string? order,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                StatsEndpoints.Reply(http, mediator.Send(new Query(filter, groupBy, sort, order), cancellationToken)))
+                StatsEndpoints.Reply(http, filter, mediator.Send(new Query(filter, groupBy, sort, order), cancellationToken)))
             .WithName("GetBreakdown")
             .WithSummary("The figures per department, street, community or category")
             .WithDescription(

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Mediator;
+using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 
@@ -12,6 +13,8 @@ public static class GetSummary
     public sealed record Response(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures) : IStatsAnswer
     {
         public bool SaysTheSameAs(IStatsAnswer other) => other is Response o && this == o with { AsOf = AsOf };
+
+        public Table ToTable() => Table.Of("whistle-summary", ["from", "to", "asOf", .. Figures.Columns], [[From, To, AsOf, .. Figures.Cells()]]);
     }
 
     public sealed record Query(StatsFilter Filter) : IQuery<Response>;
@@ -37,7 +40,7 @@ public static class GetSummary
 
     internal static RouteHandlerBuilder Map(RouteGroupBuilder stats) =>
         stats.MapGet("/summary", ([AsParameters] StatsFilter filter, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                StatsEndpoints.Reply(http, mediator.Send(new Query(filter), cancellationToken)))
+                StatsEndpoints.Reply(http, filter, mediator.Send(new Query(filter), cancellationToken)))
             .WithName("GetSummary")
             .WithSummary("The assessment figures for a period")
             .WithDescription(

@@ -25,6 +25,9 @@ public static class GetTimeseries
     {
         public bool SaysTheSameAs(IStatsAnswer other) =>
             other is Response o && this with { Points = o.Points } == o with { AsOf = AsOf } && Points.SequenceEqual(o.Points);
+
+        public Table ToTable() => Table.Of($"whistle-by-{Interval}", [Interval, "start", "end", .. Figures.Columns],
+            Points.Select(point => (object?[])[point.Label, point.Start, point.End, .. point.Figures.Cells()]));
     }
 
     /// <param name="Start">The period's start (or the request's from, if later).</param>
@@ -162,7 +165,7 @@ public static class GetTimeseries
                 [AsParameters] StatsFilter filter,
                 [FromQuery, Description("day, week (Monday to Sunday) or month, cut in the district's time zone."), DocumentedAs(JsonSchemaType.String, Values = ["day", "week", "month"])] string? interval,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                StatsEndpoints.Reply(http, mediator.Send(new Query(filter, interval), cancellationToken)))
+                StatsEndpoints.Reply(http, filter, mediator.Send(new Query(filter, interval), cancellationToken)))
             .WithName("GetTimeseries")
             .WithSummary("The figures per day, week or month")
             .WithDescription(

@@ -22,9 +22,10 @@ public static class StatsEndpoints
                 .WithRequestHeader("If-None-Match", "The ETag of the answer last read: 304 while the figures are unchanged.");
             foreach (var status in new[] { StatusCodes.Status200OK, StatusCodes.Status304NotModified })
             {
-                endpoint.WithResponseHeader(status, "ETag", "A hash of the answer's exact bytes; send it in If-None-Match to poll cheaply.")
-                    .WithResponseHeader(status, "Cache-Control", "private, max-age=5: the figures may be reused for five seconds.");
+                endpoint.WithResponseHeader(status, "ETag", "On a JSON answer: a hash of its exact bytes; send it in If-None-Match to poll cheaply.", required: false)
+                    .WithResponseHeader(status, "Cache-Control", "private, max-age=5 on a JSON answer (the figures may be reused for five seconds); private, no-cache on a download.");
             }
+            endpoint.WithTableDownload(StatsSheets);
         }
     }
 
@@ -43,6 +44,10 @@ public static class StatsEndpoints
         return next(context);
     }
 
+    private const string StatsSheets =
+        "With format=csv or format=xlsx, the same answer as a table to download: the answer's own columns (the period; the group's code " +
+        "and name; or the period's label, start and end), then every figure named as in JSON; rates as fractions, empty when null.";
+
     private sealed record Body(byte[] Json, string ETag);
 
     // A cached answer is the same object until the figures change: serialize and hash it once.
@@ -52,9 +57,16 @@ public static class StatsEndpoints
     /// Sends the figures with a strong ETag (a hash of the exact bytes, so it changes exactly when
     /// they do), or 304 when the client already holds them.
     /// </summary>
-    public static async Task<IResult> Reply<T>(HttpContext http, ValueTask<T> answer) where T : class
+    public static async Task<IResult> Reply<T>(HttpContext http, StatsFilter filter, ValueTask<T> answer) where T : class, IStatsAnswer
     {
         var value = await answer;
+        if (Table.TryParseFormat(filter.Format, out var format) && format != TableFormat.Json)
+        {
+            // A download is asked for once, not polled: no ETag, and it is not kept by caches.
+            http.Response.Headers.CacheControl = "private, no-cache";
+            await value.ToTable().WriteAsync(http.Response, format, http.RequestAborted);
+            return Results.Empty;
+        }
         var body = Bodies.GetValue(value, v =>
         {
             var options = http.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;

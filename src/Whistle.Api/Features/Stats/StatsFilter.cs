@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
+using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 
@@ -9,6 +10,9 @@ public interface IStatsAnswer
 {
     /// <summary>Whether another answer says the same but for its asOf (records compare by value, lists item by item).</summary>
     bool SaysTheSameAs(IStatsAnswer other);
+
+    /// <summary>The answer as a table to download: its own columns, then every figure, named as in JSON.</summary>
+    Table ToTable();
 }
 
 /// <summary>The filters every statistics request takes, as they arrive in the query string.</summary>
@@ -31,6 +35,10 @@ public sealed record StatsFilter
 
     [FromQuery(Name = "categoryCode"), Description("Only orders of this category.")]
     public string? CategoryCode { get; set; }
+
+    [FromQuery(Name = "format"), Description("json (the default); csv or xlsx: the same answer as a table to download, one row per group or period."),
+     DocumentedAs(Microsoft.OpenApi.JsonSchemaType.String, Values = ["json", "csv", "xlsx"])]
+    public string? Format { get; set; }
 }
 
 /// <summary>
@@ -45,6 +53,8 @@ public sealed class StatsFilterRules<T> : AbstractValidator<T>
             .WithMessage(PeriodParser.FormatMessage("from")).OverridePropertyName("from");
         RuleFor(q => filterOf(q).To).Must(t => periods.TryParseEnd(t, out _))
             .WithMessage(PeriodParser.FormatMessage("to")).OverridePropertyName("to");
+        RuleFor(q => filterOf(q).Format).Must(f => Table.TryParseFormat(f, out _))
+            .WithMessage(Table.FormatMessage).OverridePropertyName("format");
         RuleFor(q => filterOf(q))
             .Must(q => !periods.TryParseStart(q.From, out var from) || !periods.TryParseEnd(q.To, out var to)
                 || from is null || to is null || from < to)
