@@ -96,7 +96,8 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             var field = JsonPathToField(json.Path);
             return new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
-                [field] = [field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or form."],
+                [field] = [json is NulCharacters.RefusedException ? NulCharacters.Message
+                    : field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or form."],
             })
             {
                 Status = StatusCodes.Status400BadRequest,
