@@ -63,6 +63,10 @@ public static class WebhookOutbox
     // A disabled one still queues (it is paused: the dispatcher sends nothing to it until it is enabled).
     // The data-modifying CTE always runs to its end; pg_notify is called only when it wrote a row, so a
     // change nobody listens to takes no notification lock at commit.
+    // FOR KEY SHARE: the lock the foreign key check would take on each subscription anyway, taken while
+    // choosing them, so a subscription being deleted at that moment is waited for and then left out
+    // (it is gone) instead of chosen and then failing the key check, and with it the order's change.
+    // A deletion that comes after waits for the change to commit, then takes the new rows with it.
     private const string FanOutSql = $"""
         WITH queued AS (
             INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
@@ -72,6 +76,7 @@ public static class WebhookOutbox
               AND (s.owner_role = 'admin'
                    OR (s.owner_role = 'department' AND s.owner_department_code = $6)
                    OR (s.owner_role = 'community' AND s.owner_community_code = $7))
+            FOR KEY SHARE OF s
             RETURNING 1)
         SELECT pg_notify('{Channel}', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """;
