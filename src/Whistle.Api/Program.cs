@@ -85,6 +85,7 @@ try
     // Binding failures (malformed JSON, wrong types) throw, so the exception handler answers them as problems.
     builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
     builder.Services.AddProblemDetails();
+    builder.Services.AddSingleton<IProblemDetailsService, ProblemResponses>();
     builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
 
     builder.Services.AddOpenApi("v1", OpenApiSetup.Configure);

@@ -66,17 +66,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             };
         }
         context.Response.StatusCode = problem.Status!.Value;
-        var written = await problems.TryWriteAsync(new ProblemDetailsContext
+        // Written whatever the client accepts (see ProblemResponses).
+        await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = problem,
             Exception = exception,
         });
-        if (!written)
-        {
-            // The client's Accept excludes JSON; an error it cannot negotiate is still better than none.
-            await context.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, "application/problem+json", cancellationToken);
-        }
         return true;
     }
 
