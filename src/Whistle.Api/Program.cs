@@ -113,8 +113,8 @@ try
     // Right after authentication, which tells whose bucket a request takes from; before anything that costs work.
     app.UseWhistleRateLimits();
     app.UseAuthorization();
-    // Before anything reads a parameter: no text with NUL goes further (bodies are checked as they are read).
-    app.Use(NulCharacters.RefuseInQueryAndPath);
+    // Before anything reads a parameter or the body: no text with NUL goes further.
+    app.Use(NulCharacters.RefuseAsync);
     // After authentication (keys are scoped to the credential) and inside the exception handler, so a
     // failed request's exception passes through it (rolling back and releasing its key) before it
     // becomes a problem response.

@@ -14,7 +14,6 @@ public static class ApiJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter(new WireNamingPolicy(), allowIntegerValues: false));
-        options.Converters.Add(new NulCharacters.RefusingStringConverter());
         return options;
     }
 }

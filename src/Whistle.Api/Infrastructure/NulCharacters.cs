@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using FluentValidation;
 using FluentValidation.Results;
 
@@ -8,8 +7,9 @@ namespace Whistle.Api.Infrastructure;
 /// <summary>
 /// No text the API takes may contain the NUL character (U+0000): PostgreSQL cannot store it in text
 /// (nor in JSON), so it is refused as a 400 naming the field, before any handler or query sees it.
-/// Text reaches the service in two ways, and both pass here: JSON bodies (every string value, via
-/// <see cref="ApiJson"/>) and the query string and path (<see cref="RefuseInQueryAndPath"/>).
+/// One check, in front of every endpoint, covers the three ways text arrives: query parameters,
+/// path segments and every string of a JSON body (named by its path, as validation names fields:
+/// <c>location.address</c>, <c>gridCodes[0]</c>).
 /// </summary>
 public static class NulCharacters
 {
@@ -17,39 +17,35 @@ public static class NulCharacters
 
     public static bool In(string? text) => text is not null && text.Contains('\0');
 
-    /// <summary>Every string value of a JSON body; the failure carries the value's JSON path, which names the field.</summary>
-    public sealed class RefusingStringConverter : JsonConverter<string>
-    {
-        public override bool HandleNull => false;
-
-        public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-        {
-            var text = reader.GetString();
-            return In(text) ? throw new RefusedException() : text;
-        }
-
-        public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
-    }
-
-    /// <summary>A body value that contains NUL (the problem mapping reports it under the value's field).</summary>
-    public sealed class RefusedException() : JsonException(NulCharacters.Message);
-
-    /// <summary>Query parameters and path segments, by the name the request gives them.</summary>
-    public static async Task RefuseInQueryAndPath(HttpContext http, RequestDelegate next)
+    public static async Task RefuseAsync(HttpContext http, RequestDelegate next)
     {
         List<ValidationFailure>? failures = null;
+        void Refuse(string field) => (failures ??= []).Add(new ValidationFailure(field, Message));
+
         foreach (var (name, values) in http.Request.Query)
         {
             if (values.Any(In))
             {
-                (failures ??= []).Add(new ValidationFailure(name, Message));
+                Refuse(name);
             }
         }
         foreach (var (name, value) in http.Request.RouteValues)
         {
             if (value is string text && In(text))
             {
-                (failures ??= []).Add(new ValidationFailure(name, Message));
+                Refuse(name);
+            }
+        }
+        if (http.Request.HasJsonContentType())
+        {
+            // Read once here and rewound for the endpoint (bodies are small: a few kilobytes).
+            http.Request.EnableBuffering();
+            using var body = new MemoryStream();
+            await http.Request.Body.CopyToAsync(body, http.RequestAborted);
+            http.Request.Body.Position = 0;
+            foreach (var field in FieldsWithNul(body.GetBuffer().AsSpan(0, (int)body.Length)))
+            {
+                Refuse(field);
             }
         }
         if (failures is not null)
@@ -57,5 +53,68 @@ public static class NulCharacters
             throw new ValidationException(failures);
         }
         await next(http);
+    }
+
+    private sealed class Container(string path, bool isArray)
+    {
+        public string Path { get; } = path;
+        public bool IsArray { get; } = isArray;
+        public int Index { get; set; }
+    }
+
+    /// <summary>The paths of the string values that hold NUL; a body that is not JSON is left to the endpoint to refuse.</summary>
+    private static List<string> FieldsWithNul(ReadOnlySpan<byte> json)
+    {
+        var found = new List<string>();
+        var containers = new Stack<Container>();
+        string? property = null;
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        string Here() => containers.TryPeek(out var c)
+            ? c.IsArray ? $"{c.Path}[{c.Index}]" : c.Path.Length == 0 ? property ?? "" : $"{c.Path}.{property}"
+            : "";
+        void Next()
+        {
+            if (containers.TryPeek(out var c) && c.IsArray)
+            {
+                c.Index++;
+            }
+        }
+        try
+        {
+            while (reader.Read())
+            {
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.PropertyName:
+                        property = reader.GetString();
+                        break;
+                    case JsonTokenType.StartObject or JsonTokenType.StartArray:
+                        containers.Push(new Container(Here(), reader.TokenType == JsonTokenType.StartArray));
+                        break;
+                    case JsonTokenType.EndObject or JsonTokenType.EndArray:
+                        containers.Pop();
+                        Next();
+                        break;
+                    case JsonTokenType.String:
+                        if (In(reader.GetString()))
+                        {
+                            found.Add(Here());
+                        }
+                        Next();
+                        break;
+                    default:
+                        Next();
+                        break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        catch (InvalidOperationException)
+        {
+            // Not valid UTF-16 once unescaped: the endpoint's binding refuses it.
+        }
+        return found;
     }
 }

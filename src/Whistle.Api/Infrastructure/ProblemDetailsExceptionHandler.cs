@@ -53,8 +53,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "Changed concurrently",
                 Detail = "The order was changed by someone else at the same moment; read it again and retry.",
             },
+            _ when DatabaseOutage.Is(exception) => DatabaseOutage.Problem(context),
             _ => null,
         };
+        if (problem?.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning(exception, "Database unreachable for {Method} {Path}", context.Request.Method, context.Request.Path);
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
@@ -92,8 +97,7 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             var field = JsonPathToField(json.Path);
             return new HttpValidationProblemDetails(new Dictionary<string, string[]>
             {
-                [field] = [json is NulCharacters.RefusedException ? NulCharacters.Message
-                    : field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or form."],
+                [field] = [field.Length == 0 ? "The body is not valid JSON." : $"'{field}' has a value of the wrong type or form."],
             })
             {
                 Status = StatusCodes.Status400BadRequest,
