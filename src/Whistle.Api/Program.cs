@@ -29,6 +29,11 @@ if (args is ["credentials", .. var credentialArgs])
     return await CredentialsCommand.RunAsync(credentialArgs, builder.Configuration, Console.Out, Console.Error);
 }
 
+if (ListenAddress.DefaultUnlessConfigured(builder.Configuration) is { } listen)
+{
+    builder.WebHost.UseUrls(listen);
+}
+
 builder.Services.AddOptions<WhistleOptions>()
     .Bind(builder.Configuration.GetSection(WhistleOptions.Section))
     .Validate(o => o.HasKnownTimeZone(), "Whistle:TimeZone is not a time zone this machine knows (for example Asia/Shanghai).")

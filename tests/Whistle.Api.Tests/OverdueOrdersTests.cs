@@ -1,4 +1,5 @@
 using System.Net;
+using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests;
@@ -83,6 +84,40 @@ public class OverdueOrdersTests(OverdueApp app) : IClassFixture<OverdueApp>
         var plain = await (await _client.GetAsync("/api/v1/orders?overdue=false&limit=200")).Read<OrderPage>();
 
         Assert.Equal(9, plain.Items.Length);
+    }
+
+    [Fact]
+    public async Task A_dashboard_lists_the_whole_districts_overdue_orders_read_only_and_nothing_else()
+    {
+        var screen = app.ClientAs(Role.Dashboard, name: "command centre screen");
+
+        var overdue = await screen.GetAsync("/api/v1/orders?overdue=true");
+        var inSt01 = await (await screen.GetAsync("/api/v1/orders?overdue=true&streetCode=ST01")).Read<OrderPage>();
+        var plain = await screen.GetAsync("/api/v1/orders");
+        var one = await screen.GetAsync($"/api/v1/orders/{app.NotAcknowledged.Id}");
+        var history = await screen.GetAsync($"/api/v1/orders/{app.NotAcknowledged.Id}/history");
+
+        Assert.Equal(HttpStatusCode.OK, overdue.StatusCode);
+        var page = await overdue.Read<OrderPage>();
+        Assert.Equal(
+            [app.NotAcknowledged.Code, app.NotAcknowledgedLater.Code, app.InAnotherStreet.Code, app.NotResolved.Code],
+            page.Items.Select(o => o.Code));
+        Assert.All(page.Items, o => Assert.Empty(o.AllowedActions));
+        Assert.Equal([app.NotAcknowledged.Code, app.NotAcknowledgedLater.Code, app.NotResolved.Code], inSt01.Items.Select(o => o.Code));
+        // Only the overdue list: other listings are refused in the API's words, one order and its history stay out of sight.
+        Assert.Equal(HttpStatusCode.Forbidden, plain.StatusCode);
+        Assert.Equal("A dashboard credential may not read or list orders.", (await plain.Read<Problem>()).Detail);
+        Assert.Equal((HttpStatusCode.NotFound, HttpStatusCode.NotFound), (one.StatusCode, history.StatusCode));
+    }
+
+    [Fact]
+    public async Task A_street_supervisor_still_sees_only_its_streets_overdue_orders()
+    {
+        var st05 = app.ClientAs(Role.Supervisor, street: "ST05", name: "supervisor ST05");
+
+        var page = await (await st05.GetAsync("/api/v1/orders?overdue=true")).Read<OrderPage>();
+
+        Assert.Equal([app.InAnotherStreet.Code], page.Items.Select(o => o.Code));
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public class ServiceTests(WhistleApp app) : IClassFixture<WhistleApp>
     public async Task The_committed_openapi_document_is_what_the_service_serves()
     {
         var served = await _client.GetStringAsync("/openapi/v1.json");
-        var committedPath = Path.Combine(RepositoryRoot(), "openapi", "whistle.v1.json");
+        var committedPath = Path.Combine(Repository.Root, "openapi", "whistle.v1.json");
 
         if (Environment.GetEnvironmentVariable("WHISTLE_UPDATE_OPENAPI") == "1")
         {
@@ -72,15 +72,5 @@ public class ServiceTests(WhistleApp app) : IClassFixture<WhistleApp>
         var filing = document["components"]!["schemas"]!["FileOrderRequest"]!;
         Assert.Equal("garbage", filing["examples"]![0]!["categoryCode"]!.GetValue<string>());
         Assert.NotNull(filing["properties"]!["gridCode"]!["description"]);
-    }
-
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Whistle.sln")))
-        {
-            directory = directory.Parent;
-        }
-        return directory?.FullName ?? throw new InvalidOperationException("Whistle.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -14,6 +14,8 @@ public static class ApiJson
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
         options.Converters.Add(new JsonStringEnumConverter(new WireNamingPolicy(), allowIntegerValues: false));
+        // Numbers are JSON numbers: the web defaults also read "5", which the document then had to type as integer-or-string.
+        options.NumberHandling = JsonNumberHandling.Strict;
         return options;
     }
 }

@@ -30,9 +30,29 @@ public static class OpenApiSetup
                     "per-field errors, 404, 409 with the order's state and allowedActions, 412 for a stale If-Match. Every POST " +
                     "takes an optional Idempotency-Key, which makes it safe to retry: see that header.",
                 License = new OpenApiLicense { Name = "MIT" },
+                Contact = new OpenApiContact { Name = "Whistle maintainers: see the repository's README for the issue tracker" },
             };
             // The document must not depend on the host it was fetched from: it is committed and compared.
-            document.Servers = [];
+            document.Servers =
+            [
+                new OpenApiServer
+                {
+                    Url = "http://localhost:5080",
+                    Description = "The service as `dotnet run` starts it; a district's deployment answers at its own address with the same paths.",
+                },
+            ];
+            DescribeServiceEndpoints(document);
+            Features.Webhooks.WebhookDocument.Describe(document);
+            RequireWhatRequestsRequire(document);
+            // An enum's schema is shared by every property of its type; where one may be null, the property says
+            // so (oneOf with null). Listing null in the enum as well made a null match both branches of that oneOf.
+            foreach (var schema in document.Components?.Schemas?.Values.OfType<OpenApiSchema>() ?? [])
+            {
+                if (schema.Enum is { } values && values.Any(v => v is null || v.GetValueKind() == System.Text.Json.JsonValueKind.Null))
+                {
+                    schema.Enum = values.Where(v => v is not null && v.GetValueKind() != System.Text.Json.JsonValueKind.Null).ToList();
+                }
+            }
             DeclareSecurity(document);
             return Task.CompletedTask;
         });
@@ -51,6 +71,20 @@ public static class OpenApiSetup
             if (HttpMethods.IsPost(context.Description.HttpMethod ?? ""))
             {
                 DescribeIdempotency(operation, context.Document);
+            }
+            DescribeServerFailures(operation, context.Document);
+            DescribeTextParameters(operation, context);
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            DescribeHeaders(operation, metadata.OfType<ResponseHeader>());
+            foreach (var header in metadata.OfType<RequestHeader>())
+            {
+                (operation.Parameters ??= []).Add(new OpenApiParameter
+                {
+                    Name = header.Name,
+                    In = ParameterLocation.Header,
+                    Description = header.Description,
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                });
             }
             return Task.CompletedTask;
         });
@@ -99,16 +133,14 @@ public static class OpenApiSetup
     }
 
     /// <summary>Any call may be unauthenticated (401) or over its credential's rate limit (429).</summary>
-    private static void DescribeAccessFailures(OpenApiOperation operation, OpenApiDocument? document)
+    private static void DescribeAccessFailures(OpenApiOperation operation, OpenApiDocument? document) =>
+        DescribeAccessFailures(operation.Responses ??= [], document);
+
+    private static void DescribeAccessFailures(OpenApiResponses responses, OpenApiDocument? document)
     {
-        operation.Responses ??= [];
-        operation.Responses.TryAdd("401", Problem("No credential, or an unknown or revoked API key, or an invalid token (WWW-Authenticate says how to authenticate).", document));
-        var tooMany = Problem("Over the credential's rate limit: retry after the seconds in Retry-After.", document);
-        tooMany.Headers = new Dictionary<string, IOpenApiHeader>
-        {
-            ["Retry-After"] = new OpenApiHeader { Description = "Seconds to wait before retrying.", Schema = new OpenApiSchema { Type = JsonSchemaType.Integer } },
-        };
-        operation.Responses.TryAdd("429", tooMany);
+        responses.TryAdd("403", Problem("The credential's role may not use this endpoint, or a token names no role or scope this service knows.", document));
+        responses.TryAdd("401", Problem("No credential, or an unknown or revoked API key, or an invalid token (WWW-Authenticate says how to authenticate).", document));
+        responses.TryAdd("429", Problem("Over the credential's rate limit: retry after the seconds in Retry-After.", document));
     }
 
     /// <summary>Every POST takes an Idempotency-Key (<see cref="IdempotencyMiddleware"/> honours it on all of them).</summary>
@@ -138,6 +170,11 @@ public static class OpenApiSetup
                     Description = "'true' when this is the stored response of an earlier request with the same Idempotency-Key.",
                     Schema = new OpenApiSchema { Type = JsonSchemaType.String },
                 };
+                success.Headers["Cache-Control"] = new OpenApiHeader
+                {
+                    Description = "no-store on a replay, and on a response that shows a secret once.",
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                };
             }
         }
         if (operation.Responses.TryGetValue("409", out var conflict) && conflict is OpenApiResponse documented)
@@ -149,6 +186,185 @@ public static class OpenApiSetup
             operation.Responses["409"] = Problem("Conflict: a request with the same Idempotency-Key is still in progress.", document);
         }
         operation.Responses["422"] = Problem("The Idempotency-Key was first used with a different request.", document);
+    }
+
+    /// <summary>
+    /// Request bodies bind every field as nullable, so that a missing or null one gets a 400 naming it
+    /// rather than a binding failure; their schemas say what a client must send instead: a field without
+    /// a default is required and never null (null is refused as if missing), one with a default may be left out.
+    /// </summary>
+    private static void RequireWhatRequestsRequire(OpenApiDocument document)
+    {
+        var schemas = document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>();
+        var requests = new HashSet<string>();
+        void Collect(IOpenApiSchema? schema)
+        {
+            switch (schema)
+            {
+                case OpenApiSchemaReference { Reference.Id: { } id }:
+                    if (requests.Add(id) && schemas.TryGetValue(id, out var target))
+                    {
+                        Collect(target);
+                    }
+                    break;
+                case OpenApiSchema concrete:
+                    foreach (var inner in (concrete.OneOf ?? []).Concat(concrete.AnyOf ?? []).Concat(concrete.Properties?.Values ?? []).Append(concrete.Items))
+                    {
+                        Collect(inner);
+                    }
+                    break;
+            }
+        }
+        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
+        {
+            foreach (var media in operation.RequestBody?.Content?.Values ?? [])
+            {
+                Collect(media.Schema);
+            }
+        }
+        foreach (var id in requests)
+        {
+            if (schemas[id] is not OpenApiSchema { Properties: { } properties, Required: { } required })
+            {
+                continue;
+            }
+            foreach (var name in required)
+            {
+                switch (properties[name])
+                {
+                    case OpenApiSchema { OneOf: [OpenApiSchema { Type: JsonSchemaType.Null }, var only] }:
+                        properties[name] = only;
+                        break;
+                    case OpenApiSchema { Type: { } type } concrete when type.HasFlag(JsonSchemaType.Null):
+                        concrete.Type = type & ~JsonSchemaType.Null;
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every operation can meet a fault of the service's own (500, nothing changed) or an unreachable
+    /// database (503 with Retry-After); neither is ever the client's input.
+    /// </summary>
+    private static void DescribeServerFailures(OpenApiOperation operation, OpenApiDocument? document)
+    {
+        operation.Responses ??= [];
+        operation.Responses.TryAdd("500", Problem("A fault on the service's side; nothing was changed.", document));
+        operation.Responses.TryAdd("503", Problem("The database cannot be reached; retry after the seconds in Retry-After. Nothing was changed.", document));
+    }
+
+    /// <summary>
+    /// Parameters bound as text, so that a bad value gets a 400 that names it, are documented as the
+    /// values they stand for (<see cref="DocumentedAsAttribute"/>).
+    /// </summary>
+    private static void DescribeTextParameters(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        foreach (var description in context.Description.ParameterDescriptions)
+        {
+            if (description.ParameterDescriptor is not Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor { ParameterInfo: var info } ||
+                info.GetCustomAttributes(typeof(DocumentedAsAttribute), false).FirstOrDefault() is not DocumentedAsAttribute documented)
+            {
+                continue;
+            }
+            var parameter = operation.Parameters?.OfType<OpenApiParameter>().FirstOrDefault(p => p.Name == description.Name);
+            parameter?.Schema = documented.Schema();
+        }
+    }
+
+    /// <summary>
+    /// The headers a response carries: Location on every 201 and 202, Cache-Control on every problem
+    /// (the exception handler forbids caching a failure) and on a POST's replay, WWW-Authenticate on 401,
+    /// Retry-After on 429 and 503, and what endpoints declare with <see cref="ResponseHeaderExtensions.WithResponseHeader"/>.
+    /// </summary>
+    private static void DescribeHeaders(OpenApiOperation operation, IEnumerable<ResponseHeader> declared)
+    {
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (response is not OpenApiResponse described)
+            {
+                continue;
+            }
+            void Add(string name, string description, bool required = false, JsonSchemaType type = JsonSchemaType.String)
+            {
+                described.Headers ??= new Dictionary<string, IOpenApiHeader>();
+                described.Headers.TryAdd(name, new OpenApiHeader { Description = description, Required = required, Schema = new OpenApiSchema { Type = type } });
+            }
+            switch (status)
+            {
+                case "201" or "202":
+                    Add("Location", "Where the new resource is read.", required: true);
+                    break;
+                case "401":
+                    Add("WWW-Authenticate", "How to authenticate: an API key in X-Api-Key, or a bearer token.", required: true);
+                    break;
+                case "429" or "503":
+                    Add("Retry-After", "Seconds to wait before retrying.", required: true, JsonSchemaType.Integer);
+                    break;
+            }
+            if (status[0] is '4' or '5')
+            {
+                Add("Cache-Control", "A failure is never cached (no-cache, no-store).");
+            }
+            foreach (var header in declared.Where(h => h.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) == status))
+            {
+                Add(header.Name, header.Description, header.Required);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What the service answers besides the API: probes, the Prometheus scrape and the dashboard page.
+    /// (The dashboard's assets, Swagger UI and this document itself are left out: no client builds on them.)
+    /// </summary>
+    private static void DescribeServiceEndpoints(OpenApiDocument document)
+    {
+        document.Paths ??= [];
+        OpenApiPathItem Get(string tag, string id, string summary, string description, OpenApiResponses responses, bool anonymous) => new()
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Get] = new()
+                {
+                    OperationId = id,
+                    Summary = summary,
+                    Description = description,
+                    Tags = new HashSet<OpenApiTagReference> { new(tag, document) },
+                    Security = anonymous ? [] : null,
+                    Responses = responses,
+                },
+            },
+        };
+        OpenApiResponse Text(string description, string mediaType = "text/plain") => new()
+        {
+            Description = description,
+            Headers = new Dictionary<string, IOpenApiHeader>
+            {
+                ["Cache-Control"] = new OpenApiHeader { Description = "no-cache: always asked afresh.", Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+            },
+            Content = new Dictionary<string, OpenApiMediaType> { [mediaType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } } },
+        };
+        document.Tags ??= new HashSet<OpenApiTag>();
+        document.Tags.Add(new OpenApiTag { Name = "Service", Description = "Probes, metrics and the dashboard page." });
+        document.Paths["/health/live"] = Get("Service", "Live", "Liveness probe",
+            "Healthy while the process runs; asks nothing of the database. Public and never rate limited.",
+            new() { ["200"] = Text("Healthy") }, anonymous: true);
+        document.Paths["/health/ready"] = Get("Service", "Ready", "Readiness probe",
+            "Healthy when the database answers; 503 Unhealthy while it cannot be reached. Public and never rate limited.",
+            new() { ["200"] = Text("Healthy"), ["503"] = Text("Unhealthy: the database cannot be reached.") }, anonymous: true);
+        var metrics = new OpenApiResponses
+        {
+            ["200"] = Text("Prometheus text exposition: HTTP and runtime metrics, and this year's headline figures " +
+                "(whistle_orders{figure}, whistle_rate{rate}, whistle_hours{milestone,quantile})."),
+            ["403"] = Problem("Only dashboard, admin and district supervisor credentials read the metrics.", document),
+        };
+        DescribeAccessFailures(metrics, document);
+        document.Paths["/metrics"] = Get("Service", "Metrics", "Prometheus metrics",
+            "For a scraper with a dashboard, admin or district supervisor key (X-Api-Key, or Authorization: Bearer wk_…).", metrics, anonymous: false);
+        document.Paths["/dashboard"] = Get("Service", "Dashboard", "The command-centre dashboard page",
+            "An HTML page for a browser (its script and style under /dashboard/ are assets, not API); it reads the statistics " +
+            "with the credential given as ?key=. Public: the page holds no data.",
+            new() { ["200"] = Text("The page.", "text/html") }, anonymous: true);
     }
 
     private static OpenApiResponse Problem(string description, OpenApiDocument? document) => new()

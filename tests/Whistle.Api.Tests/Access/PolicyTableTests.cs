@@ -40,6 +40,8 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
     {
         ["file in own grid"] = /*          */ "201 201 403 403 201 403",
         ["list orders"] = /*               */ "200 200 200 200 200 403",
+        // A command centre's screen lists the overdue orders with its own dashboard key (issue 9).
+        ["list overdue orders"] = /*       */ "200 200 200 200 200 200",
         ["statistics"] = /*                */ "403 403 403 200 200 200",
         ["reference data"] = /*            */ "200 200 200 200 200 200",
         ["workflow"] = /*                  */ "200 200 200 200 200 200",
@@ -239,6 +241,7 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
     {
         "file in own grid" => client.Post("/api/v1/orders", Filing.Valid(grid: Grid)),
         "list orders" => client.GetAsync("/api/v1/orders"),
+        "list overdue orders" => client.GetAsync("/api/v1/orders?overdue=true"),
         "statistics" => client.GetAsync("/api/v1/stats/summary"),
         "reference data" => client.GetAsync("/api/v1/departments"),
         "workflow" => client.GetAsync("/api/v1/workflow"),

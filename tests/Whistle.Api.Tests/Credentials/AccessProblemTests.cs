@@ -43,8 +43,30 @@ public class AccessProblemTests(WhistleApp app) : IClassFixture<WhistleApp>
         var response = await dashboard.GetAsync("/api/v1/credentials");
 
         var problem = await AssertProblem(response, HttpStatusCode.Forbidden);
-        Assert.Equal("A dashboard credential may not manage-credentials.", problem.Detail);
+        Assert.Equal("A dashboard credential may not manage credentials.", problem.Detail);
         Assert.Empty(response.Headers.WwwAuthenticate);
+    }
+
+    [Fact]
+    public async Task A_403_says_what_was_tried_in_the_apis_words_not_the_policy_tables()
+    {
+        var admin = app.CreateClient();
+        var order = await admin.Whistle((await admin.File(grid: "ST01-C01-G01")).Id);
+        var community = app.ClientAs(Role.Community, community: "ST01-C01");
+        var department = app.ClientAs(Role.Department, department: "sanitation");
+        var dashboard = app.ClientAs(Role.Dashboard);
+
+        var resolve = await community.Post($"/api/v1/orders/{order.Id}/resolve", new { result = "Emptied" });
+        var extension = await community.Post($"/api/v1/orders/{order.Id}/request-extension", new { resolveBy = WhistleApp.Start.AddDays(9), reason = "Later" });
+        var statistics = await department.GetAsync("/api/v1/stats/summary");
+        var file = await dashboard.Post("/api/v1/orders", Filing.Valid(grid: "ST01-C01-G01"));
+        var webhooks = await dashboard.GetAsync("/api/v1/webhooks");
+
+        Assert.Equal("A community credential may not take the order action 'resolve'.", (await AssertProblem(resolve, HttpStatusCode.Forbidden)).Detail);
+        Assert.Equal("A community credential may not take the order action 'request-extension'.", (await AssertProblem(extension, HttpStatusCode.Forbidden)).Detail);
+        Assert.Equal("A department credential may not read the statistics.", (await AssertProblem(statistics, HttpStatusCode.Forbidden)).Detail);
+        Assert.Equal("A dashboard credential may not file orders.", (await AssertProblem(file, HttpStatusCode.Forbidden)).Detail);
+        Assert.Equal("A dashboard credential may not manage webhook subscriptions.", (await AssertProblem(webhooks, HttpStatusCode.Forbidden)).Detail);
     }
 
     [Fact]

@@ -78,6 +78,82 @@ public class CredentialsCommandTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(before, await Count());
     }
 
+    [Theory]
+    [InlineData("credentials revoke: 'not-an-id' is not a credential id", "revoke", "not-an-id")]
+    [InlineData("credentials revoke: which credential?", "revoke")]
+    [InlineData("credentials revoke: one id at a time; 'b7c1a1d0-0000-4000-8000-000000000000' is one argument too many",
+        "revoke", "0f8fad5b-d9cb-469f-a165-70867728950e", "b7c1a1d0-0000-4000-8000-000000000000")]
+    [InlineData("credentials list: '--roles' is not an option", "list", "--roles", "admin")]
+    [InlineData("credentials list: --role needs a value", "list", "--role")]
+    [InlineData("credentials create: '--colour' is not an option", "create", "--colour", "red")]
+    [InlineData("credentials create: --role needs a value", "create", "--role")]
+    [InlineData("credentials create (credential 2): --grid needs a value", "create", "--role", "admin", "--next", "--role", "grid-worker", "--grid")]
+    [InlineData("credentials create (credential 2): no options", "create", "--role", "admin", "--next")]
+    [InlineData("credentials: 'rotate' is not a verb", "rotate")]
+    [InlineData("credentials: which verb?")]
+    public async Task A_bad_argument_is_named_after_the_usage(string complaint, params string[] args)
+    {
+        var before = await Count();
+
+        var (exit, output, errors) = await Run(args);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("usage: ", errors);
+        // The usage, then one line naming the argument that is wrong.
+        Assert.StartsWith(complaint, errors.TrimEnd().Split('\n')[^1]);
+        Assert.Empty(output);
+        Assert.Equal(before, await Count());
+    }
+
+    [Fact]
+    public async Task One_create_makes_several_keys_the_last_lines_in_the_order_asked()
+    {
+        var (exit, output, errors) = await Run("create",
+            "--role", "grid-worker", "--grid", "ST01-C01-G01", "--name", "Wang Fang",
+            "--next", "--role", "department", "--department", "sanitation", "--name", "Sanitation dispatch",
+            "--next", "--role", "dashboard");
+
+        Assert.True(exit == 0, errors);
+        var keys = output[^3..];
+        Assert.All(keys, key => Assert.Matches("^wk_[A-Za-z0-9_-]{43}$", key));
+        Assert.DoesNotMatch("^wk_", output[^4]);
+        Assert.Equal(HttpStatusCode.Created, (await app.ClientWithKey(keys[0]).Post("/api/v1/orders", Filing.Valid(grid: "ST01-C01-G01"))).StatusCode);
+        await using var db = app.Db();
+        var stored = new List<Credential>();
+        foreach (var key in keys)
+        {
+            var hash = ApiKeys.Hash(key);
+            stored.Add(await db.Credentials.SingleAsync(c => c.KeyHash == hash));
+        }
+        Assert.Equal(("Wang Fang", Role.GridWorker), (stored[0].Name, stored[0].Role));
+        Assert.Equal(("Sanitation dispatch", "sanitation"), (stored[1].Name, stored[1].DepartmentCode));
+        Assert.Equal(Role.Dashboard, stored[2].Role);
+    }
+
+    [Fact]
+    public async Task Several_keys_are_made_all_or_none_and_the_errors_name_the_credential()
+    {
+        var before = await Count();
+
+        var (exit, output, errors) = await Run("create", "--role", "admin", "--name", "fine",
+            "--next", "--role", "department", "--department", "no-such-department",
+            "--next", "--role", "mayor");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.Contains("credential 3: --role: 'mayor' is not a role", errors);
+        Assert.Equal(before, await Count());
+
+        // The shape is right, but a code is unknown to the store: found while making them, and still none is made.
+        (exit, output, errors) = await Run("create", "--role", "admin", "--name", "fine",
+            "--next", "--role", "department", "--department", "no-such-department");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(output);
+        Assert.StartsWith("credential 2: --department: No department has the code 'no-such-department'.", errors);
+        Assert.Equal(before, await Count());
+    }
+
     [Fact]
     public async Task List_shows_the_keys_by_prefix_and_revoke_stops_one()
     {

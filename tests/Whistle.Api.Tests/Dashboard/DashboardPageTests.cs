@@ -108,7 +108,7 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
             }
         };
 
-        // A district supervisor's key: the statistics and the overdue list (a dashboard key reads statistics only).
+        // A district supervisor's key: the statistics and the overdue list (a dashboard key too: the test below).
         var key = app.CreateKey(new NewCredential(Role.Supervisor, "wall screen"));
         await page.GotoAsync(app.BaseAddress + "/dashboard?key=" + key);
         await Shown(page, $"?period=year&{Year}");
@@ -138,6 +138,38 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
 
         Assert.Empty(problems);
         Assert.Empty(elsewhere);
+    }
+
+    [ChromiumFact]
+    public async Task Every_panel_loads_with_the_screens_own_dashboard_key()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumFactAttribute.ExecutablePath,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"],
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
+        var refused = new List<string>();
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400)
+            {
+                refused.Add($"{response.Status} {response.Url}");
+            }
+        };
+
+        // A command centre's screen has a dashboard key: the figures, the trend, the ranking and the overdue list.
+        var key = app.CreateKey(new NewCredential(Role.Dashboard, "command centre screen"));
+        await page.GotoAsync(app.BaseAddress + "/dashboard?key=" + key);
+        await Shown(page, $"?period=year&{Year}");
+
+        await AssertShowsApi(page, $"?{Year}", "month");
+        Assert.True(await page.Locator("#overdue-rows tr[data-code]").CountAsync() > 0, "the overdue list is empty");
+        Assert.Equal("ok", await page.GetAttributeAsync("#status", "class"));
+        Assert.Empty(refused);
     }
 
     /// <summary>Waits until the page has drawn the figures for these filters.</summary>

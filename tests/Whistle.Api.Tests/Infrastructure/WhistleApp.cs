@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Mvc.Testing.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
@@ -75,6 +76,25 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
                 return _adminKey ??= CreateKey(new NewCredential(Role.Admin, "test admin"));
             }
         }
+    }
+
+    /// <summary>A client of the service whose every exchange is checked against the committed OpenAPI document.</summary>
+    public new HttpClient CreateClient() => CreateClient(ClientOptions);
+
+    public new HttpClient CreateClient(WebApplicationFactoryClientOptions options)
+    {
+        List<DelegatingHandler> handlers = [];
+        if (options.AllowAutoRedirect)
+        {
+            handlers.Add(new RedirectHandler(options.MaxAutomaticRedirections));
+        }
+        if (options.HandleCookies)
+        {
+            handlers.Add(new CookieContainerHandler());
+        }
+        // Innermost, so that it sees each exchange with the service as sent and answered.
+        handlers.Add(new ContractCheckingHandler(Contract.Committed));
+        return CreateDefaultClient(options.BaseAddress, [.. handlers]);
     }
 
     protected override void ConfigureClient(HttpClient client)

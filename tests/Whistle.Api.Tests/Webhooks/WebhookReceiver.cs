@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests.Webhooks;
 
@@ -17,6 +18,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public sealed record Received(string Id, string Timestamp, string Signature, string Body, int AnsweredWith, DateTimeOffset At);
 
     public ConcurrentQueue<Received> Requests { get; } = new();
+
+    /// <summary>How requests broke the document's <c>webhooks</c>: disposing the receiver fails the test if any did.</summary>
+    public ConcurrentQueue<string> Violations { get; } = new();
 
     /// <summary>What it answers; 200 unless a test makes it fail.</summary>
     public int Status { get; set; } = 200;
@@ -43,6 +47,11 @@ public sealed class WebhookReceiver : IAsyncDisposable
             {
                 await Task.Delay(Delay);
             }
+            foreach (var violation in Contract.Committed.CheckWebhook("orderEvent",
+                         http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body))
+            {
+                Violations.Enqueue(violation);
+            }
             var status = Status;
             Requests.Enqueue(new Received(
                 http.Request.Headers["webhook-id"].ToString(), http.Request.Headers["webhook-timestamp"].ToString(),
@@ -64,5 +73,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (!Violations.IsEmpty)
+        {
+            throw new ContractViolationException([.. Violations.Distinct()]);
+        }
     }
 }

@@ -8,6 +8,7 @@ public enum Operation
 {
     FileOrder,
     ReadOrders,
+    ListOverdueOrders,
     Whistle,
     HandleLocally,
     Acknowledge,
@@ -40,6 +41,8 @@ public static class AccessPolicy
     {
         [Operation.FileOrder] = [.. Filers, Role.Admin],
         [Operation.ReadOrders] = [.. Filers, Role.Department, Role.Supervisor, Role.Admin],
+        // The overdue list (?overdue=true) is a dashboard's panel too: see Listable for how far each role sees.
+        [Operation.ListOverdueOrders] = [.. Filers, Role.Department, Role.Supervisor, Role.Admin, Role.Dashboard],
         [Operation.Whistle] = [.. Filers, Role.Admin],
         [Operation.HandleLocally] = [.. Filers, Role.Admin],
         [Operation.Acknowledge] = [Role.Department, Role.Admin],
@@ -88,6 +91,14 @@ public static class AccessPolicy
             _ => orders.Where(o => false),
         };
     }
+
+    /// <summary>
+    /// The orders the caller may list: those in its scope, as <see cref="Visible"/>; and for the overdue list a
+    /// dashboard sees the whole district, since a command centre's screen shows the orders to chase. Read-only: a
+    /// dashboard takes no action, and reads no single order or history (those stay out of its scope, 404).
+    /// </summary>
+    public static IQueryable<Order> Listable(this IQueryable<Order> orders, Caller caller, bool overdueOnly) =>
+        overdueOnly && caller.Role == Role.Dashboard ? orders : orders.Visible(caller);
 
     /// <summary>Whether the caller files in this grid: its own grids or community (admin anywhere).</summary>
     public static bool MayFileIn(Caller caller, string gridCode, string communityCode) => caller.Role switch
@@ -139,7 +150,21 @@ public static class AccessPolicy
         lifecycle.Where(a => a != OrderAction.CloseUnevaluated && Permits(caller.Role, For(a))).ToArray();
 
     public static ForbiddenException Forbidden(Caller caller, Operation operation) =>
-        new($"A {WireName.Of(caller.Role)} credential may not {WireName.Of(operation)}.");
+        new($"A {WireName.Of(caller.Role)} credential may not {Describe(operation)}.");
+
+    /// <summary>What the caller tried, in the API's words (a 403 names it so, not by the table's internal name).</summary>
+    public static string Describe(Operation operation) => operation switch
+    {
+        Operation.FileOrder => "file orders",
+        Operation.ReadOrders => "read or list orders",
+        Operation.ListOverdueOrders => "list the overdue orders",
+        Operation.ReadStatistics => "read the statistics",
+        Operation.ReadReference => "read the reference data",
+        Operation.ManageCredentials => "manage credentials",
+        Operation.ManageWebhooks => "manage webhook subscriptions",
+        // The rest are the order actions, named as their endpoints are (…/orders/{id}/resolve).
+        _ => $"take the order action '{WireName.Of(operation)}'",
+    };
 }
 
 /// <summary>An operation the caller's role does not permit: 403.</summary>

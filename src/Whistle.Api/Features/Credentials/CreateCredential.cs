@@ -21,16 +21,18 @@ public static class CreateCredential
     /// <param name="CommunityCode">Required for a community key; for a grid worker, the whole community instead of (or besides) grids.</param>
     /// <param name="StreetCode">A supervisor's street; a supervisor without one oversees the whole district.</param>
     /// <param name="GridCodes">A grid worker's grids.</param>
-    public sealed record Request(Role? Role, string? Name, string? DepartmentCode, string? CommunityCode, string? StreetCode, IReadOnlyList<string>? GridCodes);
+    public sealed record Request(
+        Role? Role, string? Name = null, string? DepartmentCode = null, string? CommunityCode = null, string? StreetCode = null,
+        IReadOnlyList<string>? GridCodes = null);
 
     /// <param name="CreatedBy">Who asks: the admin's name, or "command line".</param>
     public sealed record Command(Request Credential, string CreatedBy) : ICommand<Created>;
 
     /// <summary>The new credential and its key, which is shown only here.</summary>
-    /// <param name="Key">The API key: send it as X-Api-Key. It is not stored and cannot be shown again.</param>
+    /// <param name="Key">The API key: send it as X-Api-Key. It is not stored and cannot be shown again: null in a replay of the same Idempotency-Key.</param>
     public sealed record Created(
         Guid Id, string Name, Role Role, string? DepartmentCode, string? CommunityCode, string? StreetCode, IReadOnlyList<string> GridCodes,
-        string KeyPrefix, DateTimeOffset CreatedAt, string CreatedBy, string Key);
+        string KeyPrefix, DateTimeOffset CreatedAt, string CreatedBy, string? Key);
 
     /// <summary>The shape of a credential's scope for its role; whether the codes exist is asked of the store by the handler.</summary>
     public sealed class Validator : AbstractValidator<Command>

@@ -13,35 +13,47 @@ namespace Whistle.Api.Features.Credentials;
 /// <c>dotnet run --project src/Whistle.Api -- credentials create|list|revoke …</c>: API keys from the
 /// command line, for the first admin key and for people at the server. The same validator and
 /// handler as the admin API; the same database as the service (the configured one, or the embedded
-/// default, started here if the service is not running and stopped again after).
+/// default, started here if the service is not running and stopped again after). One <c>create</c> makes
+/// several keys with <c>--next</c>: each start of the program costs seconds, so a script's keys share one.
 /// </summary>
 public static class CredentialsCommand
 {
     public const string Actor = "command line";
 
+    /// <summary>Separates the credentials of one <c>create</c> that makes several (one start instead of one per key).</summary>
+    public const string Next = "--next";
+
     private const string Usage = """
         usage: credentials create --role ROLE [--department CODE] [--community CODE] [--street CODE] [--grid CODE]... [--name TEXT]
+                                  [--next --role ROLE ...]...
                credentials list [--role ROLE] [--all]
                credentials revoke ID
         roles: grid-worker (--grid and/or --community), community (--community), department (--department),
                supervisor (--street, or none for the whole district), admin, dashboard
+        create prints what it made, then the keys alone, one per line in the order asked, as its last lines.
         """;
+
+    /// <summary>A verb ready to run, or what is wrong with the arguments.</summary>
+    private sealed record Parsed(Func<WhistleDbContext, Task<int>>? Verb, string? Problem = null);
 
     /// <summary>Exit codes: 0 done, 1 not found, 2 a bad argument (the errors on <paramref name="errors"/>).</summary>
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter errors)
     {
-        // What the verb prints is held back until the embedded cluster has stopped (which it logs), so the key stays the last line.
+        // What the verb prints is held back until the embedded cluster has stopped (which it logs), so the keys stay the last lines.
         var said = new StringWriter();
-        Func<WhistleDbContext, Task<int>>? verb = args switch
+        var parsed = args switch
         {
             ["create", .. var rest] => Create(rest, said, errors),
             ["list", .. var rest] => List(rest, said, errors),
-            ["revoke", var id] when Guid.TryParse(id, out var credentialId) => db => RevokeAsync(db, credentialId, said, errors),
-            _ => null,
+            ["revoke", .. var rest] => Revoke(rest, said, errors),
+            [] => new Parsed(null, "credentials: which verb? create, list or revoke."),
+            [var other, ..] => new Parsed(null, $"credentials: '{other}' is not a verb; create, list or revoke."),
         };
-        if (verb is null)
+        if (parsed.Verb is not { } verb)
         {
+            // The usage first, then the one line that says which argument is wrong.
             await errors.WriteLineAsync(Usage);
+            await errors.WriteLineAsync(parsed.Problem);
             return 2;
         }
         var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration);
@@ -67,70 +79,126 @@ public static class CredentialsCommand
         return exit;
     }
 
-    private static Func<WhistleDbContext, Task<int>>? Create(string[] args, TextWriter output, TextWriter errors)
+    private static Parsed Create(string[] args, TextWriter output, TextWriter errors)
     {
-        string? role = null, name = null, department = null, community = null, street = null;
-        var grids = new List<string>();
-        for (var i = 0; i < args.Length; i++)
+        // One credential per group of options; --next starts the next group.
+        var groups = new List<List<string>> { new() };
+        foreach (var arg in args)
         {
-            var value = i + 1 < args.Length ? args[i + 1] : null;
-            switch (args[i])
+            if (arg == Next)
             {
-                case "--role" when value is not null:
-                    role = value;
-                    break;
-                case "--name" when value is not null:
-                    name = value;
-                    break;
-                case "--department" when value is not null:
-                    department = value;
-                    break;
-                case "--community" when value is not null:
-                    community = value;
-                    break;
-                case "--street" when value is not null:
-                    street = value;
-                    break;
-                case "--grid" when value is not null:
-                    grids.Add(value);
-                    break;
-                default:
-                    return null;
+                groups.Add([]);
             }
-            i++;
+            else
+            {
+                groups[^1].Add(arg);
+            }
         }
-        return async db =>
+        var requests = new List<(string? Role, CreateCredential.Request Request)>();
+        foreach (var group in groups)
         {
-            if (!WireName.TryParse<Role>(role, out var parsed))
+            var which = groups.Count > 1 ? $"credentials create (credential {requests.Count + 1})" : "credentials create";
+            if (group.Count == 0 && groups.Count > 1)
             {
-                await errors.WriteLineAsync($"--role: {(role is null ? "--role is required" : $"'{role}' is not a role")}; one of {string.Join(", ", WireName.All<Role>())}.");
-                return 2;
+                return new Parsed(null, $"{which}: no options; each credential needs at least --role.");
             }
-            var command = new CreateCredential.Command(
-                new CreateCredential.Request(parsed, name, department, community, street, grids.Count > 0 ? grids : null), Actor);
-            try
+            string? role = null, name = null, department = null, community = null, street = null;
+            var grids = new List<string>();
+            for (var i = 0; i < group.Count; i++)
             {
+                var option = group[i];
+                if (option is not ("--role" or "--name" or "--department" or "--community" or "--street" or "--grid"))
+                {
+                    return new Parsed(null, $"{which}: '{option}' is not an option; see the usage above.");
+                }
+                if (i + 1 >= group.Count || group[i + 1] == Next)
+                {
+                    return new Parsed(null, $"{which}: {option} needs a value.");
+                }
+                var value = group[++i];
+                switch (option)
+                {
+                    case "--role":
+                        role = value;
+                        break;
+                    case "--name":
+                        name = value;
+                        break;
+                    case "--department":
+                        department = value;
+                        break;
+                    case "--community":
+                        community = value;
+                        break;
+                    case "--street":
+                        street = value;
+                        break;
+                    default:
+                        grids.Add(value);
+                        break;
+                }
+            }
+            requests.Add((role, new CreateCredential.Request(null, name, department, community, street, grids.Count > 0 ? grids : null)));
+        }
+        return new Parsed(async db =>
+        {
+            // Every credential is checked before any is made, and all are made in one transaction: all or none.
+            var commands = new List<CreateCredential.Command>();
+            for (var n = 0; n < requests.Count; n++)
+            {
+                var (role, request) = requests[n];
+                var which = requests.Count > 1 ? $"credential {n + 1}: " : "";
+                if (!WireName.TryParse<Role>(role, out var parsed))
+                {
+                    await errors.WriteLineAsync($"{which}--role: {(role is null ? "--role is required" : $"'{role}' is not a role")}; one of {string.Join(", ", WireName.All<Role>())}.");
+                    continue;
+                }
+                var command = new CreateCredential.Command(request with { Role = parsed }, Actor);
                 var result = await new CreateCredential.Validator().ValidateAsync(command);
                 if (!result.IsValid)
                 {
-                    throw new ValidationException(result.Errors);
+                    await WriteAsync(errors, result.Errors, which);
+                    continue;
                 }
-                var created = await new CreateCredential.Handler(db, TimeProvider.System).Handle(command, default);
-                await output.WriteLineAsync($"Created {WireName.Of(created.Role)} credential {created.Id} \"{created.Name}\"{Scope(created.DepartmentCode, created.CommunityCode, created.StreetCode, created.GridCodes)}.");
-                await output.WriteLineAsync($"Send the key below as X-Api-Key. It is shown only now: only its hash is kept (prefix {created.KeyPrefix}).");
-                // The last line is the key and nothing else, for scripts: KEY=$(… | tail -n 1).
-                await output.WriteLineAsync(created.Key);
-                return 0;
+                commands.Add(command);
             }
-            catch (ValidationException invalid)
+            if (commands.Count < requests.Count)
             {
-                await WriteAsync(errors, invalid.Errors);
                 return 2;
             }
-        };
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            var created = new List<CreateCredential.Created>();
+            foreach (var command in commands)
+            {
+                try
+                {
+                    created.Add(await new CreateCredential.Handler(db, TimeProvider.System).Handle(command, default));
+                }
+                catch (ValidationException invalid)
+                {
+                    // Codes unknown to the store; the transaction is disposed uncommitted, so none is made.
+                    await WriteAsync(errors, invalid.Errors, commands.Count > 1 ? $"credential {created.Count + 1}: " : "");
+                    return 2;
+                }
+            }
+            await transaction.CommitAsync();
+            foreach (var c in created)
+            {
+                await output.WriteLineAsync($"Created {WireName.Of(c.Role)} credential {c.Id} \"{c.Name}\"{Scope(c.DepartmentCode, c.CommunityCode, c.StreetCode, c.GridCodes)}.");
+            }
+            await output.WriteLineAsync(created.Count == 1
+                ? $"Send the key below as X-Api-Key. It is shown only now: only its hash is kept (prefix {created[0].KeyPrefix})."
+                : "Send the keys below as X-Api-Key, one per line in the order asked. They are shown only now: only their hashes are kept.");
+            // The last lines are the keys and nothing else, for scripts: KEY=$(… | tail -n 1).
+            foreach (var c in created)
+            {
+                await output.WriteLineAsync(c.Key);
+            }
+            return 0;
+        });
     }
 
-    private static Func<WhistleDbContext, Task<int>>? List(string[] args, TextWriter output, TextWriter errors)
+    private static Parsed List(string[] args, TextWriter output, TextWriter errors)
     {
         string? role = null;
         var all = false;
@@ -141,20 +209,22 @@ public static class CredentialsCommand
                 case "--role" when i + 1 < args.Length:
                     role = args[++i];
                     break;
+                case "--role":
+                    return new Parsed(null, "credentials list: --role needs a value.");
                 case "--all":
                     all = true;
                     break;
                 default:
-                    return null;
+                    return new Parsed(null, $"credentials list: '{args[i]}' is not an option; it takes --role ROLE and --all.");
             }
         }
-        return async db =>
+        return new Parsed(async db =>
         {
             var query = new ListCredentials.Query(role, all);
             var result = await new ListCredentials.Validator().ValidateAsync(query);
             if (!result.IsValid)
             {
-                await WriteAsync(errors, result.Errors);
+                await WriteAsync(errors, result.Errors, "");
                 return 2;
             }
             foreach (var c in await new ListCredentials.Handler(db).Handle(query, default))
@@ -164,8 +234,16 @@ public static class CredentialsCommand
                     $"{c.Id}  {c.KeyPrefix}  {WireName.Of(c.Role),-11}  \"{c.Name}\"{Scope(c.DepartmentCode, c.CommunityCode, c.StreetCode, c.GridCodes)}  created {c.CreatedAt:u} by {c.CreatedBy}{revoked}"));
             }
             return 0;
-        };
+        });
     }
+
+    private static Parsed Revoke(string[] args, TextWriter output, TextWriter errors) => args switch
+    {
+        [var id] when Guid.TryParse(id, out var credentialId) => new Parsed(db => RevokeAsync(db, credentialId, output, errors)),
+        [var id] => new Parsed(null, $"credentials revoke: '{id}' is not a credential id; an id is a GUID, the first column of 'credentials list'."),
+        [] => new Parsed(null, "credentials revoke: which credential? Give its id, the first column of 'credentials list'."),
+        [_, var extra, ..] => new Parsed(null, $"credentials revoke: one id at a time; '{extra}' is one argument too many."),
+    };
 
     private static async Task<int> RevokeAsync(WhistleDbContext db, Guid id, TextWriter output, TextWriter errors)
     {
@@ -195,7 +273,7 @@ public static class CredentialsCommand
         return parts.Length == 0 ? "" : " for " + string.Join(", ", parts);
     }
 
-    private static async Task WriteAsync(TextWriter errors, IEnumerable<ValidationFailure> failures)
+    private static async Task WriteAsync(TextWriter errors, IEnumerable<ValidationFailure> failures, string which)
     {
         foreach (var failure in failures)
         {
@@ -208,7 +286,7 @@ public static class CredentialsCommand
                 "gridCodes" => "--grid",
                 var other => "--" + other,
             };
-            await errors.WriteLineAsync($"{option}: {failure.ErrorMessage}");
+            await errors.WriteLineAsync($"{which}{option}: {failure.ErrorMessage}");
         }
     }
 }

@@ -3,7 +3,9 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -39,7 +41,7 @@ public static class ListCredentials
 
     internal static void Map(RouteGroupBuilder credentials) =>
         credentials.MapGet("/", async Task<Ok<IReadOnlyList<CredentialResponse>>> (
-                [Description("Only credentials of this role (grid-worker, community, department, supervisor, admin, dashboard).")] string? role,
+                [Description("Only credentials of this role (grid-worker, community, department, supervisor, admin, dashboard)."), DocumentedAs(JsonSchemaType.String, OneOf = typeof(Role))] string? role,
                 [Description("Also revoked credentials (false by default).")] bool? includeRevoked,
                 IMediator mediator, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(new Query(role, includeRevoked ?? false), cancellationToken)))

@@ -9,7 +9,7 @@ namespace Whistle.Api.Features.Orders;
 public static class AcknowledgeOrder
 {
     /// <param name="Note">Optional, up to 2,000 characters: who will handle it, when.</param>
-    public sealed record Body(string? Note);
+    public sealed record Body(string? Note = null);
 
     public sealed record Command(string OrderId, string? Note, ActionContext Context) : ICommand<OrderResponse>;
 

@@ -11,7 +11,7 @@ public static class CancelOrder
 {
     /// <param name="Reason">duplicate, invalid or withdrawn. A cancelled order is never a valid order in the statistics.</param>
     /// <param name="Comment">Optional, up to 2,000 characters (for a duplicate: which order it repeats).</param>
-    public sealed record Body(CancelReason? Reason, string? Comment);
+    public sealed record Body(CancelReason? Reason, string? Comment = null);
 
     public sealed record Command(string OrderId, CancelReason? Reason, string? Comment, ActionContext Context) : ICommand<OrderResponse>;
 

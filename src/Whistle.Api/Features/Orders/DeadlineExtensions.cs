@@ -18,7 +18,7 @@ public static class DeadlineExtensions
     public sealed record RequestBody(DateTimeOffset? ResolveBy, string? Reason);
 
     /// <param name="Note">Optional, up to 2,000 characters.</param>
-    public sealed record ApproveBody(string? Note);
+    public sealed record ApproveBody(string? Note = null);
 
     /// <param name="Reason">Why the request is refused, up to 2,000 characters.</param>
     public sealed record RefuseBody(string? Reason);

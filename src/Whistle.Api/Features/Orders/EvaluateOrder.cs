@@ -11,7 +11,7 @@ public static class EvaluateOrder
 {
     /// <param name="Rating">satisfied or basically-satisfied closes the order; unsatisfied reopens it.</param>
     /// <param name="Comment">Up to 2,000 characters; required when unsatisfied, so the department knows what is still wrong.</param>
-    public sealed record Body(Rating? Rating, string? Comment);
+    public sealed record Body(Rating? Rating, string? Comment = null);
 
     public sealed record Command(string OrderId, Rating? Rating, string? Comment, ActionContext Context) : ICommand<OrderResponse>;
 

@@ -21,12 +21,12 @@ public static class FileOrder
     /// <param name="Location">Where exactly: the phone's GPS fix and an address.</param>
     /// <param name="Priority">normal (the default) or urgent, which gets the category's shorter deadlines.</param>
     public sealed record Request(
-        string? Title, string? Description, string? CategoryCode, string? GridCode, LocationRequest? Location, Priority? Priority);
+        string? Title, string? Description, string? CategoryCode, string? GridCode, LocationRequest? Location, Priority? Priority = null);
 
     /// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
     /// <param name="Longitude">WGS 84 degrees, -180 to 180.</param>
     /// <param name="Address">A street address people can read, up to 500 characters.</param>
-    public sealed record LocationRequest(double? Latitude, double? Longitude, string? Address);
+    public sealed record LocationRequest(double? Latitude, double? Longitude, string? Address = null);
 
     public sealed record Command(Request Order, Caller Caller) : ICommand<OrderResponse>;
 
@@ -100,5 +100,6 @@ public static class FileOrder
                 "whistles it to a department or handles it locally. Unknown category or grid codes are 400.")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithOrderETag(StatusCodes.Status201Created)
             .RequireOperation(Operation.FileOrder);
 }

@@ -3,6 +3,7 @@ using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Orders;
@@ -30,5 +31,6 @@ public static class GetOrder
             .WithSummary("Get an order")
             .WithDescription("The order with its allowed actions; the ETag header carries its version for If-Match.")
             // No role check here: an order outside the caller's scope (all of them, for a dashboard) is 404, never 403.
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithOrderETag(StatusCodes.Status200OK);
 }

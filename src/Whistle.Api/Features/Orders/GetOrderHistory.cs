@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Text.Json.Nodes;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -16,10 +17,15 @@ public static class GetOrderHistory
     /// <param name="FromState">The state before; null for the filing.</param>
     /// <param name="Actor">The name of the credential that made the change (or the service's, such as the scheduler).</param>
     /// <param name="ActorId">That credential: <c>key:</c> and an API key's id, or <c>token:</c> and a JWT's subject; null for the service's own changes.</param>
-    /// <param name="Details">The fields the actor gave, and what the change stamped (deadlines, department).</param>
+    /// <param name="Details">
+    /// The fields the actor gave, and what the change stamped (deadlines, department), named as in the request
+    /// bodies. Each value is any JSON value: today text or null (numbers and times written as text: latitude
+    /// "40.8424", resolveBy "2026-03-04T09:00:00+00:00"); later actions may add numbers or objects, so read
+    /// the keys you know and ignore the rest.
+    /// </param>
     public sealed record Entry(
         int Version, string Action, OrderState? FromState, OrderState ToState, string Actor, string? ActorId, DateTimeOffset At,
-        IReadOnlyDictionary<string, string?> Details);
+        IReadOnlyDictionary<string, JsonNode?> Details);
 
     public sealed record Query(string Id, Caller Caller) : IQuery<IReadOnlyList<Entry>>;
 
@@ -34,7 +40,8 @@ public static class GetOrderHistory
                 .OrderBy(e => e.Version)
                 .ToListAsync(cancellationToken);
             return entries
-                .Select(e => new Entry(e.Version, e.Action, e.FromState, e.ToState, e.Actor, e.ActorId, e.At, e.Details))
+                .Select(e => new Entry(e.Version, e.Action, e.FromState, e.ToState, e.Actor, e.ActorId, e.At,
+                    e.Details.ToDictionary(d => d.Key, d => d.Value is null ? null : (JsonNode)JsonValue.Create(d.Value))))
                 .ToList();
         }
     }

@@ -6,7 +6,9 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -59,7 +61,7 @@ public static class ListOrders
         {
             var now = clock.GetUtcNow();
             var limit = query.Limit is null ? DefaultLimit : ParseLimit(query.Limit)!.Value;
-            var orders = db.Orders.AsNoTracking().Visible(query.Caller);
+            var orders = db.Orders.AsNoTracking().Listable(query.Caller, IsOverdue(query.Overdue));
             if (States(query.State) is { Count: > 0 } states)
             {
                 orders = orders.Where(o => states.Contains(o.State));
@@ -146,22 +148,27 @@ public static class ListOrders
                 [Description("One or more states, comma-separated (whistled,acknowledged).")] string? state,
                 [Description("Orders whistled to this department now.")] string? departmentCode,
                 string? communityCode, string? categoryCode, string? streetCode, string? gridCode,
-                [Description("Page size, 1 to 200; 20 by default.")] string? limit,
+                [Description("Page size, 1 to 200; 20 by default."), DocumentedAs(JsonSchemaType.Integer, Minimum = 1, Maximum = 200, Default = "20")] string? limit,
                 [Description("nextCursor from the previous page.")] string? cursor,
                 [Description("true: only orders past a running deadline now (whistled and not acknowledged by acknowledgeBy, " +
-                    "or not resolved by resolveBy), the longest overdue first.")] string? overdue,
+                    "or not resolved by resolveBy), the longest overdue first."), DocumentedAs(JsonSchemaType.Boolean)] string? overdue,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                TypedResults.Ok(await mediator.Send(
-                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue, http.GetCaller()),
-                    cancellationToken)))
+            {
+                var caller = http.GetCaller();
+                // Before validation: a role that may not list these orders hears so whatever else it sent.
+                AccessPolicy.Ensure(caller, IsOverdue(overdue) ? Operation.ListOverdueOrders : Operation.ReadOrders);
+                return TypedResults.Ok(await mediator.Send(
+                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue, caller),
+                    cancellationToken));
+            })
             .WithName("ListOrders")
             .WithSummary("List orders")
             .WithDescription("Newest first, or with overdue=true the longest overdue first; keyset pagination: follow nextCursor " +
                 "until it is null. Filters combine with AND. Only the orders in the caller's scope: a department's queue, a " +
-                "community's or grid worker's own orders, a supervisor's street.")
+                "community's or grid worker's own orders, a supervisor's street. A dashboard lists only with overdue=true, the whole " +
+                "district's (a command centre's screen shows them; it reads no single order).")
             .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireOperation(Operation.ReadOrders);
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
     private static int? ParseLimit(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit ? limit : null;

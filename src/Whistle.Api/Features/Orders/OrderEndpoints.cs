@@ -58,7 +58,8 @@ public static class OrderEndpoints
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithOrderETag(StatusCodes.Status200OK);
     }
 
     /// <summary>200 with the order's ETag, and among its next actions only those this caller may take.</summary>

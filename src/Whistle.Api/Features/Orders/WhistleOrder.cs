@@ -11,7 +11,7 @@ namespace Whistle.Api.Features.Orders;
 public static class WhistleOrder
 {
     /// <param name="DepartmentCode">The department to whistle; without it the category's duty catalogue entry decides.</param>
-    public sealed record Body(string? DepartmentCode);
+    public sealed record Body(string? DepartmentCode = null);
 
     public sealed record Command(string OrderId, string? DepartmentCode, ActionContext Context) : ICommand<OrderResponse>;
 

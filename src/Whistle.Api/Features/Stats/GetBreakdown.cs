@@ -2,6 +2,8 @@ using System.ComponentModel;
 using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
+using Whistle.Api.Infrastructure;
 using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Stats;
@@ -98,9 +100,9 @@ public static class GetBreakdown
     internal static RouteHandlerBuilder Map(RouteGroupBuilder stats) =>
         stats.MapGet("/breakdown", (
                 [AsParameters] StatsFilter filter,
-                [FromQuery, Description("department, street, community or category.")] string? groupBy,
+                [FromQuery, Description("department, street, community or category."), DocumentedAs(JsonSchemaType.String, Values = ["department", "street", "community", "category"])] string? groupBy,
                 [FromQuery, Description("A figure's name (completionRate, overdueNow, ...), code or name; code by default.")] string? sort,
-                [FromQuery, Description("asc (the default) or desc; rows without a value come last either way.")] string? order,
+                [FromQuery, Description("asc (the default) or desc; rows without a value come last either way."), DocumentedAs(JsonSchemaType.String, Values = ["asc", "desc"])] string? order,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 StatsEndpoints.Reply(http, mediator.Send(new Query(filter, groupBy, sort, order), cancellationToken)))
             .WithName("GetBreakdown")

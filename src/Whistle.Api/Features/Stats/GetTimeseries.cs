@@ -4,6 +4,8 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 
@@ -158,7 +160,7 @@ public static class GetTimeseries
     internal static RouteHandlerBuilder Map(RouteGroupBuilder stats) =>
         stats.MapGet("/timeseries", (
                 [AsParameters] StatsFilter filter,
-                [FromQuery, Description("day, week (Monday to Sunday) or month, cut in the district's time zone.")] string? interval,
+                [FromQuery, Description("day, week (Monday to Sunday) or month, cut in the district's time zone."), DocumentedAs(JsonSchemaType.String, Values = ["day", "week", "month"])] string? interval,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 StatsEndpoints.Reply(http, mediator.Send(new Query(filter, interval), cancellationToken)))
             .WithName("GetTimeseries")

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 
@@ -17,7 +18,13 @@ public static class StatsEndpoints
             .AddEndpointFilter(ConfineToArea);
         foreach (var endpoint in new[] { GetSummary.Map(stats), GetBreakdown.Map(stats), GetTimeseries.Map(stats) })
         {
-            endpoint.ProducesValidationProblem().Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status403Forbidden);
+            endpoint.ProducesValidationProblem().Produces(StatusCodes.Status304NotModified).ProducesProblem(StatusCodes.Status403Forbidden)
+                .WithRequestHeader("If-None-Match", "The ETag of the answer last read: 304 while the figures are unchanged.");
+            foreach (var status in new[] { StatusCodes.Status200OK, StatusCodes.Status304NotModified })
+            {
+                endpoint.WithResponseHeader(status, "ETag", "A hash of the answer's exact bytes; send it in If-None-Match to poll cheaply.")
+                    .WithResponseHeader(status, "Cache-Control", "private, max-age=5: the figures may be reused for five seconds.");
+            }
         }
     }
 

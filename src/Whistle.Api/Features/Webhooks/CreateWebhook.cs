@@ -74,10 +74,10 @@ public static class CreateWebhook
 }
 
 /// <summary>A new subscription, with its secret: the only time the secret is shown.</summary>
-/// <param name="Secret">Standard Webhooks signing secret: whsec_ and base64 of the HMAC-SHA256 key's bytes.</param>
+/// <param name="Secret">Standard Webhooks signing secret: whsec_ and base64 of the HMAC-SHA256 key's bytes; shown only here, null in a replay of the same Idempotency-Key.</param>
 public sealed record CreatedWebhookResponse(
     Guid Id, string Url, IReadOnlyList<string> Events, bool Enabled, Role OwnerRole, string? DepartmentCode, string? CommunityCode,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string Secret)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, string? Secret)
 {
     public static CreatedWebhookResponse From(WebhookSubscription s) =>
         new(s.Id, s.Url, s.Events, s.Enabled, s.OwnerRole, s.OwnerDepartmentCode, s.OwnerCommunityCode, s.CreatedAt, s.UpdatedAt, s.Secret);

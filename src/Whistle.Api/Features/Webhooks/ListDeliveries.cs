@@ -5,7 +5,9 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.OpenApi;
 using Whistle.Api.Features.Access;
+using Whistle.Api.Infrastructure;
 using Whistle.Api.Persistence;
 using Whistle.Domain.Orders;
 
@@ -75,8 +77,8 @@ public static class ListDeliveries
     internal static void Map(RouteGroupBuilder webhooks) =>
         webhooks.MapGet("/{id}/deliveries", async Task<Ok<Page>> (
                 [Description("The subscription's id.")] string id,
-                [Description("pending, delivered or failed.")] string? status,
-                [Description("Page size, 1 to 200; 20 by default.")] string? limit,
+                [Description("pending, delivered or failed."), DocumentedAs(JsonSchemaType.String, Values = ["pending", "delivered", "failed"])] string? status,
+                [Description("Page size, 1 to 200; 20 by default."), DocumentedAs(JsonSchemaType.Integer, Minimum = 1, Maximum = 200, Default = "20")] string? limit,
                 [Description("nextCursor from the previous page.")] string? cursor,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(new Query(http.GetCaller(), id, status, limit, cursor), cancellationToken)))

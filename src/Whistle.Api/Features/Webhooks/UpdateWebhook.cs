@@ -15,7 +15,7 @@ public static class UpdateWebhook
     /// <param name="Url">A new absolute http or https URL.</param>
     /// <param name="Events">A new, non-empty set of event types (or ["*"]).</param>
     /// <param name="Enabled">false pauses deliveries (events still queue, in order); true resumes them.</param>
-    public sealed record Request(string? Url, IReadOnlyList<string>? Events, bool? Enabled);
+    public sealed record Request(string? Url = null, IReadOnlyList<string>? Events = null, bool? Enabled = null);
 
     public sealed record Command(Caller Caller, string Id, Request Request) : ICommand<WebhookResponse>;
 

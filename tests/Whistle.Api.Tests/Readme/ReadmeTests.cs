@@ -1,0 +1,268 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Whistle.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Whistle.Api.Tests.Readme;
+
+/// <summary>
+/// The README is the first client: every <c>```sh</c> and <c>```bash</c> block in it runs as written, in
+/// order, in one bash (<c>set -euo pipefail</c>: a failed <c>curl -f</c> or an unset variable fails it),
+/// against the service started as its own process on a fresh database, as a reader would run them.
+/// The blocks read <c>WHISTLE_URL</c> and <c>WHISTLE_COMMAND</c> with the reader's defaults
+/// (http://localhost:5080, <c>dotnet run --no-build --project src/Whistle.Api --</c>); this test points
+/// them at its own instance and at the build under test.
+/// <para>
+/// A block is left out only when the line before its fence is <c>&lt;!-- not run by ReadmeTests: why --&gt;</c>,
+/// and only if it does nothing but start something this test cannot (<c>dotnet run</c>, <c>dotnet test</c>:
+/// the service itself, the suite, seeding 25,500 orders, the benchmarks).
+/// </para>
+/// </summary>
+public partial class ReadmeTests(ITestOutputHelper output)
+{
+    private const string SkipMarker = "<!-- not run by ReadmeTests:";
+    private static readonly TimeSpan RunWithin = TimeSpan.FromMinutes(6);
+
+    public sealed record Block(int Line, string Language, string Text, string? SkipReason);
+
+    [Fact]
+    public void Only_blocks_that_start_the_service_the_suite_seeding_or_a_benchmark_are_left_out_and_each_says_why()
+    {
+        var blocks = Blocks();
+
+        // The walkthrough, safe retries, credentials, statistics, extensions and the two of webhooks, at least.
+        Assert.True(blocks.Count(b => b.SkipReason is null) >= 7, "too few README blocks run");
+        foreach (var block in blocks.Where(b => b.SkipReason is not null))
+        {
+            Assert.False(string.IsNullOrWhiteSpace(block.SkipReason), $"README.md:{block.Line}: the marker gives no reason");
+            var commands = block.Text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'));
+            Assert.All(commands, command => Assert.Matches(@"^dotnet (run|test)\b", command));
+        }
+    }
+
+    [Fact]
+    public async Task Every_shell_block_runs_as_written_in_order_against_the_service_on_a_fresh_database()
+    {
+        var blocks = Blocks().Where(b => b.SkipReason is null).ToList();
+        var connectionString = await TestDatabase.CreateAsync();
+        await using var service = await ServiceProcess.StartAsync(connectionString);
+
+        var script = new StringBuilder("set -euo pipefail\n");
+        foreach (var block in blocks)
+        {
+            // Which block ran last, so a failure names it.
+            script.Append(FormattableString.Invariant($"echo '>>> README.md:{block.Line}' >&2\n"));
+            script.Append(block.Text).Append('\n');
+        }
+        var path = Path.Combine(Path.GetTempPath(), $"whistle-readme-{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(path, script.ToString());
+        try
+        {
+            var (exit, stdout, stderr) = await RunBash(path, new Dictionary<string, string>
+            {
+                ["WHISTLE_URL"] = service.BaseAddress,
+                ["WHISTLE_COMMAND"] = $"dotnet {ServiceProcess.Dll}",
+                // The command line's database: the one the service uses, as the embedded default is for a reader.
+                ["ConnectionStrings__Whistle"] = connectionString,
+            });
+            output.WriteLine(stdout);
+            output.WriteLine(stderr);
+            var last = stderr.Split('\n').LastOrDefault(l => l.StartsWith(">>> ", StringComparison.Ordinal)) ?? "(before the first block)";
+            Assert.True(exit == 0, $"the README's shell blocks failed (exit {exit}) in the block at {last[4..]}:\n{Tail(stderr)}\n{Tail(stdout)}");
+            Assert.Equal(blocks.Count, stderr.Split('\n').Count(l => l.StartsWith(">>> ", StringComparison.Ordinal)));
+            // Calls shown for their refusal (no -f) still never meet a server error.
+            Assert.DoesNotMatch("\"status\":5[0-9][0-9]", stdout);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The README's sh/bash blocks in order, each with the line of its fence and its skip reason, if any.</summary>
+    public static IReadOnlyList<Block> Blocks()
+    {
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
+        var blocks = new List<Block>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (Fence().Match(lines[i]) is not { Success: true } fence)
+            {
+                continue;
+            }
+            var start = i;
+            var text = new StringBuilder();
+            for (i++; i < lines.Length && lines[i].TrimEnd() != "```"; i++)
+            {
+                text.Append(lines[i]).Append('\n');
+            }
+            var before = lines.Take(start).LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "";
+            var reason = before.StartsWith(SkipMarker, StringComparison.Ordinal) && before.EndsWith("-->", StringComparison.Ordinal)
+                ? before[SkipMarker.Length..^3].Trim()
+                : null;
+            blocks.Add(new Block(start + 1, fence.Groups[1].Value, text.ToString(), reason));
+        }
+        return blocks;
+    }
+
+    [GeneratedRegex(@"^```(sh|bash)\s*$")]
+    private static partial Regex Fence();
+
+    private static string Tail(string text) => text.Length <= 4000 ? text : "…" + text[^4000..];
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunBash(string script, Dictionary<string, string> environment)
+    {
+        var info = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = Repository.Root, // the blocks name paths from the clone's root, as the README's reader stands there
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(script);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start bash");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(RunWithin);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+            return (-1, await stdout, await stderr + $"\n(timed out after {RunWithin.TotalMinutes} minutes)");
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The built service as its own process on a free loopback port, told where to listen by ASPNETCORE_URLS.</summary>
+    private sealed class ServiceProcess : IAsyncDisposable
+    {
+        /// <summary>The service's build under test, beside this assembly (with its runtimeconfig, deps and appsettings).</summary>
+        public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Whistle.Api.dll");
+
+        private readonly Process _process;
+        private readonly StringBuilder _log = new();
+
+        private ServiceProcess(Process process, string baseAddress)
+        {
+            _process = process;
+            BaseAddress = baseAddress;
+        }
+
+        public string BaseAddress { get; }
+
+        public static async Task<ServiceProcess> StartAsync(string connectionString)
+        {
+            int port;
+            using (var listener = new TcpListener(IPAddress.Loopback, 0))
+            {
+                listener.Start();
+                port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            var info = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = AppContext.BaseDirectory, // the content root: appsettings.json is here
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            info.ArgumentList.Add(Dll);
+            var baseAddress = $"http://127.0.0.1:{port}";
+            info.Environment["ASPNETCORE_URLS"] = baseAddress;
+            info.Environment["ConnectionStrings__Whistle"] = connectionString;
+            info.Environment.Remove("ASPNETCORE_ENVIRONMENT");
+            info.Environment.Remove("DOTNET_ENVIRONMENT");
+            var process = Process.Start(info) ?? throw new InvalidOperationException("Could not start the service");
+            var service = new ServiceProcess(process, baseAddress);
+            // Gone with the test run, however that ends.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => service.Kill();
+            process.OutputDataReceived += (_, e) => service.Keep(e.Data);
+            process.ErrorDataReceived += (_, e) => service.Keep(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            try
+            {
+                await service.WaitReadyAsync();
+            }
+            catch
+            {
+                await service.DisposeAsync();
+                throw;
+            }
+            return service;
+        }
+
+        private void Keep(string? line)
+        {
+            if (line is not null)
+            {
+                lock (_log)
+                {
+                    _log.AppendLine(line);
+                }
+            }
+        }
+
+        private async Task WaitReadyAsync()
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var deadline = Stopwatch.StartNew();
+            while (deadline.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"The service exited with {_process.ExitCode}:\n{Log()}");
+                }
+                try
+                {
+                    if ((await http.GetAsync(BaseAddress + "/health/ready")).StatusCode == HttpStatusCode.OK)
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                {
+                    // Not listening yet.
+                }
+                await Task.Delay(250);
+            }
+            throw new TimeoutException($"The service was not ready on {BaseAddress} within 120 s:\n{Log()}");
+        }
+
+        private string Log()
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+
+        private void Kill()
+        {
+            try
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            Kill();
+            await _process.WaitForExitAsync();
+        }
+    }
+}
