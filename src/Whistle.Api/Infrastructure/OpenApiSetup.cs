@@ -54,6 +54,7 @@ public static class OpenApiSetup
                 }
             }
             DeclareSecurity(document);
+            DescribeOrderActionProblems(document);
             return Task.CompletedTask;
         });
 
@@ -384,6 +385,60 @@ public static class OpenApiSetup
             "An HTML page for a browser (its script and style under /dashboard/ are assets, not API); it reads the statistics " +
             "with the credential given as ?key=. Public: the page holds no data.",
             new() { ["200"] = Text("The page.", "text/html") }, anonymous: true);
+    }
+
+    private const string ActionNotPermittedProblem = "ActionNotPermittedProblem";
+    private const string StaleOrderProblem = "StaleOrderProblem";
+
+    /// <summary>
+    /// An order action's 409 and 412 carry more than a problem's standard members (see
+    /// <see cref="ProblemDetailsExceptionHandler"/>): declared, so a generated client reads them as typed fields.
+    /// </summary>
+    private static void DescribeOrderActionProblems(OpenApiDocument document)
+    {
+        document.Components ??= new OpenApiComponents();
+        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
+        document.Components.Schemas[ActionNotPermittedProblem] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "The action is not permitted in the order's state (or another request with the same Idempotency-Key is still running: then without state and allowedActions).",
+            AllOf = [new OpenApiSchemaReference("ProblemDetails", document)],
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["state"] = new OpenApiSchemaReference("OrderState", document),
+                ["allowedActions"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Array,
+                    Items = new OpenApiSchemaReference("OrderAction", document),
+                    Description = "What the state permits, as far as the caller may take it.",
+                },
+            },
+        };
+        document.Components.Schemas[StaleOrderProblem] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "If-Match named a version the order no longer has.",
+            AllOf = [new OpenApiSchemaReference("ProblemDetails", document)],
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["currentVersion"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
+                ["currentETag"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The ETag to retry with, once the order is read again." },
+            },
+        };
+        var actions = document.Paths.Where(p => p.Key.StartsWith("/api/v1/orders/{id}/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.Operations ?? [])
+            .Where(o => o.Value.Parameters?.Any(parameter => parameter.Name == "If-Match") == true);
+        foreach (var (_, operation) in actions)
+        {
+            foreach (var (status, schema) in new[] { ("409", ActionNotPermittedProblem), ("412", StaleOrderProblem) })
+            {
+                if (operation.Responses?.TryGetValue(status, out var response) == true
+                    && response.Content?.TryGetValue("application/problem+json", out var media) == true && media is OpenApiMediaType typed)
+                {
+                    typed.Schema = new OpenApiSchemaReference(schema, document);
+                }
+            }
+        }
     }
 
     private static OpenApiResponse Problem(string description, OpenApiDocument? document) => new()

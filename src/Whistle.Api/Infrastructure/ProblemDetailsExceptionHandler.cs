@@ -47,6 +47,12 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "Delivery still pending",
                 Detail = pending.Message,
             },
+            InvalidOperationException when UnknownCharset(context.Request) is { } charset => new ProblemDetails
+            {
+                Status = StatusCodes.Status415UnsupportedMediaType,
+                Title = "Unsupported media type",
+                Detail = $"The body's charset '{charset}' is not one this service can read; send JSON in UTF-8.",
+            },
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = StatusCodes.Status409Conflict,
@@ -139,6 +145,27 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             ["currentETag"] = ETags.For(exception.CurrentVersion),
         },
     };
+
+    /// <summary>
+    /// The charset a body claims, when .NET knows no such encoding: the JSON reader throws a plain
+    /// InvalidOperationException for it rather than a BadHttpRequestException.
+    /// </summary>
+    private static string? UnknownCharset(HttpRequest request)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type) || type.Charset.Length == 0)
+        {
+            return null;
+        }
+        try
+        {
+            _ = System.Text.Encoding.GetEncoding(type.Charset.ToString());
+            return null;
+        }
+        catch (ArgumentException)
+        {
+            return type.Charset.ToString();
+        }
+    }
 
     /// <summary><c>$.location.latitude</c> becomes <c>location.latitude</c>, the way validation names fields.</summary>
     private static string JsonPathToField(string? path) =>

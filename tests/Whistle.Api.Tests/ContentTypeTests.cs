@@ -1,0 +1,34 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Whistle.Api.Features.Access;
+using Whistle.Api.Tests.Infrastructure;
+
+namespace Whistle.Api.Tests;
+
+/// <summary>A body the service cannot decode is refused with a problem, whatever it claims to be.</summary>
+public class ContentTypeTests(WhistleApp app) : IClassFixture<WhistleApp>
+{
+    [Fact]
+    public async Task A_body_in_a_charset_no_one_knows_is_a_415_problem_and_files_nothing()
+    {
+        await using var db = app.Db();
+        var before = await db.Orders.CountAsync();
+        var content = new StringContent(Filing.Raw(Filing.Valid()), Encoding.UTF8);
+        content.Headers.Remove("Content-Type");
+        content.Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=no-such-charset");
+
+        // The test host's own client: the contract checker cannot read a body in an unknown charset either.
+        using var client = app.Server.CreateClient();
+        client.DefaultRequestHeaders.Add(ApiKeys.Header, app.AdminKey);
+        var response = await client.PostAsync("/api/v1/orders", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<Dictionary<string, object>>();
+        Assert.Equal("415", problem!["status"].ToString());
+        Assert.Contains("no-such-charset", problem["detail"].ToString());
+        Assert.Equal(before, await db.Orders.CountAsync());
+    }
+}
