@@ -90,6 +90,7 @@ try
     // Binding failures (malformed JSON, wrong types) throw, so the exception handler answers them as problems.
     builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
     builder.Services.AddProblemDetails();
+    builder.Services.AddSingleton<IProblemDetailsService, ProblemResponses>();
     builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
 
     builder.Services.AddOpenApi("v1", OpenApiSetup.Configure);
@@ -117,6 +118,8 @@ try
     // Right after authentication, which tells whose bucket a request takes from; before anything that costs work.
     app.UseWhistleRateLimits();
     app.UseAuthorization();
+    // Before anything reads a parameter or the body: no text with NUL goes further.
+    app.Use(NulCharacters.RefuseAsync);
     // After authentication (keys are scoped to the credential) and inside the exception handler, so a
     // failed request's exception passes through it (rolling back and releasing its key) before it
     // becomes a problem response.

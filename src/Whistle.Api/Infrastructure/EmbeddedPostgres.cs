@@ -172,6 +172,19 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
     }
 
     /// <summary>
+    /// Stops the server now, whoever started it and whoever is connected: with <paramref name="immediate"/>
+    /// as a crash would (no checkpoint; recovery at the next start), for outage drills and their tests.
+    /// </summary>
+    public async Task StopAsync(bool immediate, CancellationToken cancellationToken = default)
+    {
+        var stop = await RunAsync("pg_ctl", ["-D", _clusterDirectory, "-m", immediate ? "immediate" : "fast", "-w", "stop"], cancellationToken);
+        if (stop.ExitCode != 0)
+        {
+            throw new EmbeddedPostgresException($"PostgreSQL did not stop: {stop.Output}");
+        }
+    }
+
+    /// <summary>
     /// Stops the server if this process started it and no other process is still connected to it
     /// (another instance may have reused it), then removes the folder of a throwaway cluster.
     /// </summary>

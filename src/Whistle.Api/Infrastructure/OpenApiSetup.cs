@@ -74,6 +74,7 @@ public static class OpenApiSetup
                 DescribeIdempotency(operation, context.Document);
             }
             DescribeServerFailures(operation, context.Document);
+            DescribeNulRefusal(operation, context.Document);
             DescribeTextParameters(operation, context);
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             if (metadata.OfType<TableDownload>().FirstOrDefault() is { } download)
@@ -281,6 +282,24 @@ public static class OpenApiSetup
         operation.Responses ??= [];
         operation.Responses.TryAdd("500", Problem("A fault on the service's side; nothing was changed.", document));
         operation.Responses.TryAdd("503", Problem("The database cannot be reached; retry after the seconds in Retry-After. Nothing was changed.", document));
+    }
+
+    /// <summary>An operation that takes any text (a parameter or a body) refuses a NUL in it with a 400 naming the field (<see cref="NulCharacters"/>).</summary>
+    private static void DescribeNulRefusal(OpenApiOperation operation, OpenApiDocument? document)
+    {
+        if (operation.Parameters is not { Count: > 0 } && operation.RequestBody is null)
+        {
+            return;
+        }
+        operation.Responses ??= [];
+        operation.Responses.TryAdd("400", new OpenApiResponse
+        {
+            Description = "A field is invalid; errors names it (text with a NUL character, U+0000, is refused everywhere).",
+            Content = new Dictionary<string, OpenApiMediaType>
+            {
+                ["application/problem+json"] = new() { Schema = new OpenApiSchemaReference("HttpValidationProblemDetails", document) },
+            },
+        });
     }
 
     /// <summary>

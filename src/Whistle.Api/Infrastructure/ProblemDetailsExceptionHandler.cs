@@ -60,8 +60,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "Changed concurrently",
                 Detail = "The order was changed by someone else at the same moment; read it again and retry.",
             },
+            _ when DatabaseOutage.Is(exception) => DatabaseOutage.Problem(context),
             _ => null,
         };
+        if (problem?.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            logger.LogWarning(exception, "Database unreachable for {Method} {Path}", context.Request.Method, context.Request.Path);
+        }
         if (problem is null)
         {
             logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
@@ -73,17 +78,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             };
         }
         context.Response.StatusCode = problem.Status!.Value;
-        var written = await problems.TryWriteAsync(new ProblemDetailsContext
+        // Written whatever the client accepts (see ProblemResponses).
+        await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             ProblemDetails = problem,
             Exception = exception,
         });
-        if (!written)
-        {
-            // The client's Accept excludes JSON; an error it cannot negotiate is still better than none.
-            await context.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, "application/problem+json", cancellationToken);
-        }
         return true;
     }
 

@@ -132,6 +132,13 @@ public static class OrderRows
         {
             batch.BatchCommands.Add(command);
         }
+        // Prepared explicitly, in a round trip of their own the first time a connection sees them (a
+        // no-op after that), rather than by auto-preparation on their fifth use. Auto-preparation
+        // parses the statement in the same round trip as its execution; when the server then refuses
+        // a parameter (at Bind, before the statement's row description is sent), Npgsql keeps the
+        // statement as prepared but without its result columns, and the next execution on that
+        // connection fails reading its RETURNING row ("unexpected backend message DataRow").
+        await batch.PrepareAsync(cancellationToken);
         if (filed)
         {
             long number;

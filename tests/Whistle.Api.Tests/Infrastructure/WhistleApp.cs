@@ -29,7 +29,7 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public FakeTimeProvider Clock { get; } = new(Start);
 
-    public string ConnectionString { get; private set; } = "";
+    public string ConnectionString { get; protected set; } = "";
 
     /// <summary>Whether deliveries may reach loopback receivers; on unless a test checks the production default.</summary>
     public bool AllowPrivateWebhookAddresses { get; init; } = true;

@@ -87,9 +87,7 @@ public sealed class AccessProblems(IProblemDetailsService problems) : IAuthoriza
     {
         context.Response.StatusCode = status;
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };
-        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem }))
-        {
-            await context.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, "application/problem+json");
-        }
+        // Written whatever the client accepts (see ProblemResponses).
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
     }
 }

@@ -57,6 +57,13 @@ public static class CredentialStore
 public sealed class CredentialCache(IServiceScopeFactory scopes, TimeProvider clock)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// While the store cannot be reached, a key it confirmed within this long still works, so what
+    /// needs no database (the workflow, the documentation) keeps answering its known callers; an
+    /// unknown key cannot be checked then, and is a 503, not a 401.
+    /// </summary>
+    public static readonly TimeSpan OutageGrace = TimeSpan.FromHours(1);
     private const int MaxEntries = 10_000;
 
     // A key found unknown is remembered too (Caller null): keys are random, so an unknown one never becomes known.
@@ -80,8 +87,18 @@ public sealed class CredentialCache(IServiceScopeFactory scopes, TimeProvider cl
         var hash = ApiKeys.Hash(key);
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
-        var credential = await db.Credentials.AsNoTracking()
-            .SingleOrDefaultAsync(c => c.KeyHash == hash && c.RevokedAt == null, cancellationToken);
+        Credential? credential;
+        try
+        {
+            credential = await db.Credentials.AsNoTracking()
+                .SingleOrDefaultAsync(c => c.KeyHash == hash && c.RevokedAt == null, cancellationToken);
+        }
+        catch (Exception e) when (Infrastructure.DatabaseOutage.Is(e)
+            && _known.TryGetValue(Convert.ToBase64String(hash), out var last) && last.Caller is not null
+            && last.Until + OutageGrace > clock.GetUtcNow())
+        {
+            return last.Caller;
+        }
         if (_known.Count >= MaxEntries)
         {
             _known.Clear();

@@ -100,10 +100,8 @@ public sealed class RateLimits
                 $"Each credential may send {Options.PermitsPerSecond:0.##} requests a second, in bursts of up to {Options.Burst}; retry in {seconds} s."),
         };
         var problems = http.RequestServices.GetRequiredService<IProblemDetailsService>();
-        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem }))
-        {
-            await http.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, "application/problem+json", cancellationToken);
-        }
+        // Written whatever the client accepts (see ProblemResponses).
+        await problems.WriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem });
     }
 }
 

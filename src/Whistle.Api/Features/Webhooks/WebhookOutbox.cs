@@ -71,6 +71,10 @@ public static class WebhookOutbox
     // serialisation. A disabled subscription still queues (it is paused: the dispatcher sends nothing
     // to it until it is enabled). The data-modifying CTE always runs to its end; pg_notify is called
     // only when it wrote a row, so a change nobody listens to takes no notification lock at commit.
+    // FOR KEY SHARE: the lock the foreign key check would take on each subscription anyway, taken while
+    // choosing them, so a subscription being deleted at that moment is waited for and then left out
+    // (it is gone) instead of chosen and then failing the key check, and with it the order's change.
+    // A deletion that comes after waits for the change to commit, then takes the new rows with it.
     private const string FanOutSql = $"""
         WITH queued AS (
             INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
@@ -81,6 +85,7 @@ public static class WebhookOutbox
              AND (a.department_code IS NULL OR s.owner_department_code = a.department_code)
              AND (a.community_code IS NULL OR s.owner_community_code = a.community_code)
             WHERE s.events @> ARRAY[$3]::varchar[] OR s.events @> ARRAY['*']::varchar[]
+            FOR KEY SHARE OF s
             RETURNING 1)
         SELECT pg_notify('{Channel}', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """;
