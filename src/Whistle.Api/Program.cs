@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using FluentValidation;
 using Whistle.Api;
-using Whistle.Api.Features.Access;
 using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
@@ -12,9 +10,7 @@ using Whistle.Api.Features.Seeding;
 using Whistle.Api.Features.Stats;
 using Whistle.Api.Features.Webhooks;
 using Whistle.Api.Features.Workflow;
-using Whistle.Api.Infrastructure;
 using Whistle.Api.Infrastructure.Idempotency;
-using Whistle.Api.Persistence;
 
 var builder = WebApplication.CreateBuilder(args);
 

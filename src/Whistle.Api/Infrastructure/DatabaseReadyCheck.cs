@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Infrastructure;
 

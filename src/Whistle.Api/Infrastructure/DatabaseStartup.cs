@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Infrastructure;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using FluentValidation;
 using FluentValidation.Results;
 
 namespace Whistle.Api.Infrastructure;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.OpenApi;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Infrastructure;
 

@@ -1,10 +1,7 @@
 using System.Text.Json;
-using FluentValidation;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Infrastructure.Idempotency;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Infrastructure;
 

@@ -1,7 +1,4 @@
 using System.Data;
-using Mediator;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Infrastructure;
 

@@ -1,6 +1,3 @@
-using FluentValidation;
-using Mediator;
-
 namespace Whistle.Api.Infrastructure;
 
 /// <summary>Runs every FluentValidation validator of a message before its handler; any failure is a 400 with all field errors.</summary>

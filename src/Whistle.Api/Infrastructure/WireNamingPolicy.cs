@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Infrastructure;
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Microsoft.EntityFrameworkCore;
 using Whistle.Domain.Reference;
 
 namespace Whistle.Api.Persistence;

@@ -1,6 +1,5 @@
 using Npgsql;
 using NpgsqlTypes;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Persistence;
 

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Microsoft.EntityFrameworkCore;
 using Whistle.Domain.Reference;
 
 namespace Whistle.Api.Persistence;

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Domain.Orders;
 using Whistle.Domain.Reference;
 
 namespace Whistle.Api.Persistence;

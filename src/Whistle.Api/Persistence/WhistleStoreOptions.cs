@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Whistle.Api.Persistence;
 
 public static class WhistleStoreOptions

@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Persistence;
 

@@ -1,5 +1,4 @@
 using System.Collections.Frozen;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Access;
 

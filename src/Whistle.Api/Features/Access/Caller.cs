@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Access;
 

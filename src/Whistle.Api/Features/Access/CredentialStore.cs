@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Access;
 

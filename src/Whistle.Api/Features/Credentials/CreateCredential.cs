@@ -1,11 +1,5 @@
-using FluentValidation;
 using FluentValidation.Results;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure.Idempotency;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Credentials;
 

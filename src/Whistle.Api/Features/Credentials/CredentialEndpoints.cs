@@ -1,5 +1,3 @@
-using Whistle.Api.Features.Access;
-
 namespace Whistle.Api.Features.Credentials;
 
 /// <summary>The credential resource, <c>/api/v1/credentials</c>: API keys, managed by admins.</summary>

@@ -1,11 +1,5 @@
 using System.Globalization;
-using FluentValidation;
 using FluentValidation.Results;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Credentials;
 

@@ -1,9 +1,3 @@
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Features.Credentials;
 
 /// <summary>

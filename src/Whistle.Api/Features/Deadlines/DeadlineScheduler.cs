@@ -1,10 +1,6 @@
 using System.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Whistle.Api.Features.Orders;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Deadlines;
 

@@ -1,9 +1,3 @@
-using FluentValidation;
-using Mediator;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
-
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>

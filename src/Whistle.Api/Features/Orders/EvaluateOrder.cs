@@ -1,9 +1,3 @@
-using FluentValidation;
-using Mediator;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
-
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>The community evaluates the result (评价反馈); unsatisfied reopens the order (回头看).</summary>

@@ -1,13 +1,5 @@
-using System.ComponentModel;
 using System.Runtime.CompilerServices;
-using FluentValidation;
-using Mediator;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 

@@ -1,13 +1,5 @@
-using System.ComponentModel;
-using FluentValidation;
 using FluentValidation.Results;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 

@@ -1,11 +1,3 @@
-using System.ComponentModel;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Features.Orders;
 
 public static class GetOrder

@@ -1,11 +1,4 @@
-using System.ComponentModel;
 using System.Text.Json.Nodes;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 

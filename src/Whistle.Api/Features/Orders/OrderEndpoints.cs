@@ -1,10 +1,4 @@
-using System.ComponentModel;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 

@@ -1,5 +1,3 @@
-using Whistle.Domain.Orders;
-
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>An order as clients see it, with what they may do to it next.</summary>

@@ -1,9 +1,4 @@
-using FluentValidation;
 using FluentValidation.Results;
-using Mediator;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Orders;
 

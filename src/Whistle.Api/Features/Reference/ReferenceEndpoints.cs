@@ -1,9 +1,3 @@
-using System.ComponentModel;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Features.Reference;
 
 /// <summary>The district's reference data: streets, communities, grids, departments and the duty catalogue.</summary>

@@ -1,4 +1,3 @@
-using Whistle.Domain.Orders;
 using Whistle.Domain.Reference;
 
 namespace Whistle.Api.Features.Seeding;

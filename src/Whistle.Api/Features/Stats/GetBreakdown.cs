@@ -1,10 +1,5 @@
-using System.ComponentModel;
-using FluentValidation;
-using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
-using Whistle.Api.Infrastructure;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Stats;
 

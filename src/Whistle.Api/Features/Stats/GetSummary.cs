@@ -1,7 +1,3 @@
-using FluentValidation;
-using Mediator;
-using Whistle.Api.Infrastructure;
-
 namespace Whistle.Api.Features.Stats;
 
 /// <summary>The headline figures over orders whistled in a period.</summary>

@@ -1,11 +1,7 @@
-using System.ComponentModel;
 using System.Globalization;
-using FluentValidation;
-using Mediator;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 

@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Stats;
 

@@ -1,5 +1,4 @@
 using Npgsql;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Stats;
 

@@ -4,8 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 

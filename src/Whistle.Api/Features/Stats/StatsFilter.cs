@@ -1,7 +1,4 @@
-using System.ComponentModel;
-using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
-using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 

@@ -1,8 +1,6 @@
 using System.Globalization;
-using Mediator;
 using Microsoft.Extensions.Options;
 using Prometheus;
-using Whistle.Api.Features.Access;
 
 namespace Whistle.Api.Features.Stats;
 

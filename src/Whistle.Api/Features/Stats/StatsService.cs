@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using FluentValidation;
 using FluentValidation.Results;
-using Whistle.Api.Infrastructure;
 
 namespace Whistle.Api.Features.Stats;
 

@@ -1,10 +1,4 @@
-using FluentValidation;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
 using Whistle.Api.Infrastructure.Idempotency;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Webhooks;
 

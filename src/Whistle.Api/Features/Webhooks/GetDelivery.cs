@@ -1,11 +1,4 @@
-using System.ComponentModel;
 using System.Text.Json;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Webhooks;
 

@@ -1,9 +1,3 @@
-using System.ComponentModel;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Features.Webhooks;
 
 public static class GetWebhook

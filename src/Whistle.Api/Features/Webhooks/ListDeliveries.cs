@@ -1,15 +1,6 @@
-using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
-using FluentValidation;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.OpenApi;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Webhooks;
 

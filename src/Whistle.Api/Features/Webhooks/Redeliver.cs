@@ -1,11 +1,3 @@
-using System.ComponentModel;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-using Whistle.Domain.Orders;
-
 namespace Whistle.Api.Features.Webhooks;
 
 /// <summary>Queues a failed (or delivered) delivery again, with a fresh retry window.</summary>

@@ -1,12 +1,3 @@
-using System.ComponentModel;
-using FluentValidation;
-using Mediator;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Features.Webhooks;
 
 /// <summary>Changes a subscription's URL, events or whether it is enabled; what is left out stays as it is.</summary>

@@ -2,12 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Features.Webhooks;
 

@@ -1,8 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Features.Access;
-using Whistle.Api.Infrastructure;
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Features.Webhooks;
 
 /// <summary>The webhook resource: <c>/api/v1/webhooks</c>, its deliveries and their attempts.</summary>

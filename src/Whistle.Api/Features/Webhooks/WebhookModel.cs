@@ -1,5 +1,3 @@
-using Whistle.Api.Features.Access;
-
 namespace Whistle.Api.Features.Webhooks;
 
 /// <summary>

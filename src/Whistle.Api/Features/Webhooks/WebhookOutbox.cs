@@ -2,10 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Npgsql;
 using NpgsqlTypes;
-using Whistle.Api.Features.Access;
 using Whistle.Api.Features.Orders;
-using Whistle.Api.Infrastructure;
-using Whistle.Domain.Orders;
 
 namespace Whistle.Api.Features.Webhooks;
 

@@ -1,5 +1,3 @@
-using FluentValidation;
-
 namespace Whistle.Api.Features.Webhooks;
 
 /// <summary>The rules a subscription's URL and events follow, shared by creating and changing one.</summary>

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-using Whistle.Api.Features.Access;
-using Whistle.Domain.Orders;
-
 namespace Whistle.Api.Features.Workflow;
 
 /// <summary>The order lifecycle as data and as graphs, generated from the one Stateless definition.</summary>

@@ -1,10 +1,7 @@
 using System.Data;
 using System.Security.Cryptography;
 using System.Text;
-using FluentValidation;
 using FluentValidation.Results;
-using Microsoft.EntityFrameworkCore;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Infrastructure.Idempotency;
 

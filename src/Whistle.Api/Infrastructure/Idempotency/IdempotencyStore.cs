@@ -1,9 +1,7 @@
 using System.Data.Common;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using NpgsqlTypes;
-using Whistle.Api.Persistence;
 
 namespace Whistle.Api.Infrastructure.Idempotency;
 

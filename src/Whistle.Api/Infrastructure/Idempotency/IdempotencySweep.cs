@@ -1,5 +1,3 @@
-using Whistle.Api.Persistence;
-
 namespace Whistle.Api.Infrastructure.Idempotency;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Whistle.Api.Features.Access;
 
 namespace Whistle.Api.Persistence.Configurations;
 

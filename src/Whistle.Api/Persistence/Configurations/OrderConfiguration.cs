@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Whistle.Domain.Orders;
 using Whistle.Domain.Reference;
 
 namespace Whistle.Api.Persistence.Configurations;

@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using Whistle.Api.Features.Access;
 using Whistle.Api.Features.Webhooks;
 
 namespace Whistle.Api.Persistence.Configurations;
