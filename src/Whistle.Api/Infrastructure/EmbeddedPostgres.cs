@@ -351,7 +351,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
             .AppendLine("listen_addresses = ''")
             .AppendLine($"port = {Port}")
             .AppendLine($"unix_socket_directories = '{SocketDirectory.Replace("'", "''", StringComparison.Ordinal)}'")
-            .AppendLine("max_connections = 200")
+            .AppendLine("max_connections = 300")
             .AppendLine("shared_buffers = 256MB");
         if (!durable)
         {

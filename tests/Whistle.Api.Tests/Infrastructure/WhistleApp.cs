@@ -44,6 +44,18 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     Task IAsyncLifetime.DisposeAsync() => DisposeAsync().AsTask();
 
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        // Each test class has a database of its own, so its pooled connections serve nobody after it: close them,
+        // or a whole run holds more idle connections than the cluster allows ("too many clients already").
+        if (ConnectionString.Length > 0)
+        {
+            Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(ConnectionString));
+        }
+        GC.SuppressFinalize(this);
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("ConnectionStrings:Whistle", ConnectionString);
