@@ -77,18 +77,20 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
     private const string Year = "from=2026-01-01&to=2026-12-31"; // "this year" on the service's clock
     private readonly HttpClient _api = app.CreateClient();
 
+    // No sandbox: CI runs as root, where Chromium refuses it. The rest keeps the browser off the network.
+    private static Task<IBrowser> LaunchAsync(IPlaywright playwright) => playwright.Chromium.LaunchAsync(new()
+    {
+        ExecutablePath = ChromiumFactAttribute.ExecutablePath,
+        Headless = true,
+        Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"],
+    });
+
     [ChromiumFact]
     public async Task Shows_the_apis_figures_and_a_street_filter_changes_them()
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = ChromiumFactAttribute.ExecutablePath,
-            Headless = true,
-            // No sandbox: CI runs as root, where Chromium refuses it. The rest keeps the browser off the network.
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
         var problems = new List<string>();
         var elsewhere = new List<string>();
@@ -144,13 +146,7 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
     public async Task Every_panel_loads_with_the_screens_own_dashboard_key()
     {
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = ChromiumFactAttribute.ExecutablePath,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
         var refused = new List<string>();
         page.Response += (_, response) =>
