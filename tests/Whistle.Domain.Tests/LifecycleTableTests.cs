@@ -34,12 +34,21 @@ public class LifecycleTableTests
         // In the states OrderFactory builds no extension request is pending, so only a request is permitted.
         [(Acknowledged, "request-extension")] = Acknowledged,
         [(Resolved, "close-unevaluated")] = Closed,
+        [(Whistled, "summon")] = Whistled,
+        [(Acknowledged, "summon")] = Acknowledged,
+        // Where returns are reviewed, a return waits for the supervisor; OrderFactory's order under review had been acknowledged.
+        [(Whistled, "return:reviewed")] = ReturnUnderReview,
+        [(Acknowledged, "return:reviewed")] = ReturnUnderReview,
+        [(ReturnUnderReview, "approve-return")] = Returned,
+        [(ReturnUnderReview, "refuse-return")] = Acknowledged,
+        [(ReturnUnderReview, "reassign")] = Whistled,
     };
 
     // Every action of the lifecycle, evaluate once per rating: a new action joins the table's test by itself.
     private static readonly string[] Performed = Enum.GetValues<OrderAction>()
         .SelectMany(action => action == OrderAction.Evaluate
             ? Enum.GetValues<Rating>().Select(rating => $"evaluate:{WireName.Of(rating)}")
+            : action == OrderAction.Return ? ["return", "return:reviewed"]
             : [WireName.Of(action)])
         .ToArray();
 
@@ -89,13 +98,14 @@ public class LifecycleTableTests
 
     [Theory]
     [InlineData(Discovered, new[] { "whistle", "handle-locally", "cancel" })]
-    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate", "reassign" })]
-    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate", "request-extension", "reassign" })]
+    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate", "reassign", "summon" })]
+    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate", "request-extension", "reassign", "summon" })]
     [InlineData(Returned, new[] { "whistle", "cancel", "reassign" })]
     [InlineData(Resolved, new[] { "evaluate" })]
     [InlineData(Closed, new string[0])]
     [InlineData(HandledLocally, new string[0])]
     [InlineData(Cancelled, new string[0])]
+    [InlineData(ReturnUnderReview, new[] { "reassign", "approve-return", "refuse-return" })]
     public void Allowed_actions_name_exactly_what_the_table_permits(OrderState state, string[] expected)
     {
         var order = OrderFactory.InState(state);
@@ -120,6 +130,18 @@ public class LifecycleTableTests
                 break;
             case "return":
                 order.Return("Not ours", "sanitation", at);
+                break;
+            case "return:reviewed":
+                order.Return("Not ours", "sanitation", at, ReturnReasonCode.NotOurDuty, "Catalogue item 12: housing", reviewed: true);
+                break;
+            case "summon":
+                order.Summon("housing", limits, "community", at);
+                break;
+            case "approve-return":
+                order.ApproveReturn(null, "supervisor", at);
+                break;
+            case "refuse-return":
+                order.RefuseReturn("It is yours: catalogue item 3", "supervisor", at);
                 break;
             case "resolve":
                 order.Resolve("Done", "sanitation", at);

@@ -61,6 +61,11 @@ internal static class OrderFactory
             case OrderState.HandledLocally:
                 order.HandleLocally("Fixed by the grid team", "community", Next());
                 break;
+            case OrderState.ReturnUnderReview:
+                order.Whistle("sanitation", limits, "community", Next());
+                order.Acknowledge(null, "sanitation", Next());
+                order.Return("Not ours", "sanitation", Next(), ReturnReasonCode.NotOurDuty, "Catalogue item 12", reviewed: true);
+                break;
             case OrderState.Cancelled:
                 order.Cancel(CancelReason.Duplicate, null, "community", Next());
                 break;

@@ -11,10 +11,12 @@ public class WorkflowDescriptionTests
 
         Assert.Equal(OrderState.Discovered, workflow.InitialState);
         // The table's 15 rows, the three ratings folded into two guarded transitions, the scheduler's close, the extensions
-        // and the three reassignments.
-        Assert.Equal(21, workflow.Transitions.Count);
+        // and the three reassignments; joint handling's two summons, the reviewed returns (two more returns, approve,
+        // two guarded refusals and the reassignment under review).
+        Assert.Equal(29, workflow.Transitions.Count);
         Assert.Equal(
-            [(OrderState.Whistled, OrderState.Whistled), (OrderState.Acknowledged, OrderState.Whistled), (OrderState.Returned, OrderState.Whistled)],
+            [(OrderState.Whistled, OrderState.Whistled), (OrderState.Acknowledged, OrderState.Whistled),
+                (OrderState.ReturnUnderReview, OrderState.Whistled), (OrderState.Returned, OrderState.Whistled)],
             workflow.Transitions.Where(t => t.Action == OrderAction.Reassign).Select(t => (t.From, t.To)));
         var evaluations = workflow.Transitions.Where(t => t.Action == OrderAction.Evaluate).ToList();
         Assert.Equal(2, evaluations.Count);
@@ -27,7 +29,14 @@ public class WorkflowDescriptionTests
         Assert.Contains(new WorkflowTransition(OrderState.Acknowledged, OrderAction.RefuseExtension, OrderState.Acknowledged, Lifecycle.ExtensionPendingGuard),
             workflow.Transitions);
         Assert.All(workflow.Transitions.Where(t => t.Action is not (OrderAction.Evaluate or OrderAction.CloseUnevaluated
-            or OrderAction.RequestExtension or OrderAction.ApproveExtension or OrderAction.RefuseExtension)), t => Assert.Null(t.Guard));
+            or OrderAction.RequestExtension or OrderAction.ApproveExtension or OrderAction.RefuseExtension
+            or OrderAction.Return or OrderAction.Resolve or OrderAction.RefuseReturn)), t => Assert.Null(t.Guard));
+        Assert.Contains(new WorkflowTransition(OrderState.Acknowledged, OrderAction.Resolve, OrderState.Resolved, Lifecycle.PartsSettledGuard),
+            workflow.Transitions);
+        Assert.Contains(new WorkflowTransition(OrderState.Whistled, OrderAction.Return, OrderState.ReturnUnderReview, Lifecycle.ReviewedReturnGuard),
+            workflow.Transitions);
+        Assert.Contains(new WorkflowTransition(OrderState.ReturnUnderReview, OrderAction.RefuseReturn, OrderState.Whistled, Lifecycle.NotAcknowledgedGuard),
+            workflow.Transitions);
     }
 
     [Fact]

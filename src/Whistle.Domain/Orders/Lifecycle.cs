@@ -22,13 +22,19 @@ public static class Lifecycle
     public const string SchedulerGuard = "by the scheduler only, when the evaluation period has passed";
     public const string NoExtensionPendingGuard = "no extension request pending";
     public const string ExtensionPendingGuard = "an extension request pending";
+    public const string PartsSettledGuard = "every co-handler part done, declined or waived";
+    public const string DirectReturnGuard = "returns go straight back (Whistle__Returns__Review=direct)";
+    public const string ReviewedReturnGuard = "returns are reviewed by the street supervisor (Whistle__Returns__Review=supervisor)";
+    public const string AcknowledgedGuard = "the department had acknowledged it";
+    public const string NotAcknowledgedGuard = "the department had not acknowledged it";
 
     public sealed class Machine
     {
         private readonly StateMachine<OrderState, OrderAction> _machine;
         private readonly StateMachine<OrderState, OrderAction>.TriggerWithParameters<Rating> _evaluate;
 
-        internal Machine(Func<OrderState> read, Action<OrderState> write, bool scheduler, Func<bool> extensionPending)
+        internal Machine(Func<OrderState> read, Action<OrderState> write, bool scheduler, Func<bool> extensionPending,
+            Func<bool> partsSettled, Func<bool> reviewReturns, Func<bool> acknowledged)
         {
             _machine = new StateMachine<OrderState, OrderAction>(read, write);
             _evaluate = _machine.SetTriggerParameters<Rating>(OrderAction.Evaluate);
@@ -43,18 +49,29 @@ public static class Lifecycle
                 .Permit(OrderAction.Acknowledge, OrderState.Acknowledged)
                 .PermitReentry(OrderAction.Escalate)
                 .PermitReentry(OrderAction.Reassign)
-                .Permit(OrderAction.Return, OrderState.Returned)
-                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+                .PermitIf(OrderAction.Return, OrderState.Returned, () => !reviewReturns(), DirectReturnGuard)
+                .PermitIf(OrderAction.Return, OrderState.ReturnUnderReview, reviewReturns, ReviewedReturnGuard)
+                .Permit(OrderAction.Cancel, OrderState.Cancelled)
+                .PermitReentry(OrderAction.Summon);
 
             _machine.Configure(OrderState.Acknowledged)
-                .Permit(OrderAction.Return, OrderState.Returned)
-                .Permit(OrderAction.Resolve, OrderState.Resolved)
+                .PermitIf(OrderAction.Return, OrderState.Returned, () => !reviewReturns(), DirectReturnGuard)
+                .PermitIf(OrderAction.Return, OrderState.ReturnUnderReview, reviewReturns, ReviewedReturnGuard)
+                .PermitIf(OrderAction.Resolve, OrderState.Resolved, partsSettled, PartsSettledGuard)
+                .PermitReentry(OrderAction.Summon)
                 .PermitReentry(OrderAction.Escalate)
                 .Permit(OrderAction.Reassign, OrderState.Whistled)
                 // Extensions only move the resolve deadline: re-entries, guarded by the order's own (synchronous) flag.
                 .PermitReentryIf(OrderAction.RequestExtension, () => !extensionPending(), NoExtensionPendingGuard)
                 .PermitReentryIf(OrderAction.ApproveExtension, extensionPending, ExtensionPendingGuard)
                 .PermitReentryIf(OrderAction.RefuseExtension, extensionPending, ExtensionPendingGuard);
+
+            // The department keeps the order while its return is reviewed; a refusal puts it back as it was.
+            _machine.Configure(OrderState.ReturnUnderReview)
+                .Permit(OrderAction.ApproveReturn, OrderState.Returned)
+                .PermitIf(OrderAction.RefuseReturn, OrderState.Acknowledged, acknowledged, AcknowledgedGuard)
+                .PermitIf(OrderAction.RefuseReturn, OrderState.Whistled, () => !acknowledged(), NotAcknowledgedGuard)
+                .Permit(OrderAction.Reassign, OrderState.Whistled);
 
             _machine.Configure(OrderState.Returned)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)
@@ -107,16 +124,28 @@ public static class Lifecycle
     /// A machine over an order's state, held outside it; <paramref name="scheduler"/>: the background
     /// scheduler acts, which alone may take the scheduler's actions.
     /// </summary>
-    public static Machine Build(Func<OrderState> read, Action<OrderState> write, bool scheduler = false, Func<bool>? extensionPending = null) =>
-        new(read, write, scheduler, extensionPending ?? (() => false));
+    /// <remarks>
+    /// <paramref name="partsSettled"/>: every co-handler part is settled (true for an order without any);
+    /// <paramref name="reviewReturns"/>: a return now goes to review; <paramref name="acknowledged"/>: the
+    /// current dispatch was acknowledged (where a refused return goes back to).
+    /// </remarks>
+    public static Machine Build(Func<OrderState> read, Action<OrderState> write, bool scheduler = false, Func<bool>? extensionPending = null,
+        Func<bool>? partsSettled = null, Func<bool>? reviewReturns = null, Func<bool>? acknowledged = null) =>
+        new(read, write, scheduler, extensionPending ?? (() => false), partsSettled ?? (() => true), reviewReturns ?? (() => false), acknowledged ?? (() => false));
 
     // What each state permits never changes while the program runs; lists of orders ask it per order.
-    private static readonly FrozenDictionary<(OrderState, bool), OrderAction[]> Allowed = Enum.GetValues<OrderState>()
-        .SelectMany(state => new[] { (state, false), (state, true) })
-        .ToFrozenDictionary(key => key, key => Build(() => key.Item1, _ => { }, extensionPending: () => key.Item2).AllowedActions().ToArray());
+    // (Return and refuse-return are permitted whichever way their guards go, so only these two flags matter.)
+    private static readonly FrozenDictionary<(OrderState, bool, bool), OrderAction[]> Allowed = Enum.GetValues<OrderState>()
+        .SelectMany(state => new[] { (state, false, true), (state, true, true), (state, false, false), (state, true, false) })
+        .ToFrozenDictionary(key => key, key => Build(() => key.Item1, _ => { }, extensionPending: () => key.Item2, partsSettled: () => key.Item3)
+            .AllowedActions().ToArray());
 
-    /// <summary>The actions permitted in a state (and with or without an extension request pending), from the definition.</summary>
-    public static IReadOnlyList<OrderAction> AllowedActions(OrderState state, bool extensionPending = false) => Allowed[(state, extensionPending)];
+    /// <summary>
+    /// The actions permitted in a state (with or without an extension request pending, with or without
+    /// co-handler parts outstanding), from the definition.
+    /// </summary>
+    public static IReadOnlyList<OrderAction> AllowedActions(OrderState state, bool extensionPending = false, bool partsSettled = true) =>
+        Allowed[(state, extensionPending, partsSettled)];
 
     /// <summary>The whole definition, for clients and documentation.</summary>
     public static WorkflowDescription Describe()

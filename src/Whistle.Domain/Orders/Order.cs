@@ -8,7 +8,7 @@ namespace Whistle.Domain.Orders;
 /// departments to a result the community accepts. Every change goes through <see cref="Lifecycle"/>,
 /// bumps <see cref="Version"/> and leaves a history entry.
 /// </summary>
-public sealed class Order
+public sealed partial class Order
 {
     private readonly List<OrderHistoryEntry> _newHistory = [];
 
@@ -85,7 +85,7 @@ public sealed class Order
     /// <summary>History entries made since the order was loaded; the store appends them with the change.</summary>
     public IReadOnlyList<OrderHistoryEntry> NewHistory => _newHistory;
 
-    public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State, ExtensionPending);
+    public IReadOnlyList<OrderAction> AllowedActions() => Lifecycle.AllowedActions(State, ExtensionPending, PartsSettled);
 
     /// <summary>The store numbers orders as it saves them (the code people read comes from it); once.</summary>
     public void AssignNumber(long number)
@@ -137,8 +137,10 @@ public sealed class Order
     }
 
     /// <summary>Dispatches the order to a department and starts its deadlines.</summary>
-    public void Whistle(string departmentCode, DeadlineLimits limits, Actor actor, DateTimeOffset at)
+    /// <param name="coDepartmentCodes">Departments summoned to co-handle (协办), each with its own part; see <see cref="SummonWith"/>.</param>
+    public void Whistle(string departmentCode, DeadlineLimits limits, Actor actor, DateTimeOffset at, IReadOnlyList<string>? coDepartmentCodes = null)
     {
+        EnsureLeadNotCoHandling(departmentCode, coDepartmentCodes ?? []);
         var from = Transition(OrderAction.Whistle);
         DepartmentCode = departmentCode;
         FirstWhistledAt ??= at;
@@ -147,12 +149,14 @@ public sealed class Order
         WhistleCount++;
         AcknowledgeBy = at + limits.AcknowledgeWithin;
         ResolveBy = limits.ResolveByFrom(at);
-        Record(OrderAction.Whistle, from, actor, at, new()
+        var details = new Dictionary<string, string?>
         {
             ["departmentCode"] = departmentCode,
             ["acknowledgeBy"] = Stamp(AcknowledgeBy),
             ["resolveBy"] = Stamp(ResolveBy),
-        });
+        };
+        SummonWith(coDepartmentCodes ?? [], limits, actor, at, details);
+        Record(OrderAction.Whistle, from, actor, at, details);
     }
 
     /// <summary>
@@ -165,6 +169,7 @@ public sealed class Order
         {
             throw new OrderRuleException("departmentCode", $"The order is already with '{departmentCode}'.");
         }
+        EnsureLeadNotCoHandling(departmentCode, []);
         var from = Transition(OrderAction.Reassign);
         ClearExtension();
         var previous = DepartmentCode ?? ReturnedByDepartmentCode;
@@ -206,19 +211,43 @@ public sealed class Order
     }
 
     /// <summary>The department sends it back as not its duty; the deadlines stop until it is whistled again.</summary>
-    public void Return(string reason, Actor actor, DateTimeOffset at)
+    /// <param name="reviewed">
+    /// Returns go to the street supervisor's review (<see cref="OrderState.ReturnUnderReview"/>) rather
+    /// than straight back; the department keeps the order, and its deadlines, until the review.
+    /// </param>
+    public void Return(string reason, Actor actor, DateTimeOffset at, ReturnReasonCode? reasonCode = null, string? basis = null, bool reviewed = false)
     {
-        var from = Transition(OrderAction.Return);
+        var from = Transition(OrderAction.Return, reviewReturn: reviewed);
         ClearExtension();
         var department = DepartmentCode;
-        ReturnedByDepartmentCode = department;
+        ReturnReason = reason;
+        ReturnReasonCode = reasonCode;
+        ReturnBasis = basis;
+        ReturnCount++;
+        if (State == OrderState.Returned)
+        {
+            SendBack(at);
+        }
+        var details = new Dictionary<string, string?> { ["reason"] = reason, ["departmentCode"] = department };
+        if (reasonCode is { } code)
+        {
+            details["reasonCode"] = WireName.Of(code);
+        }
+        if (basis is not null)
+        {
+            details["basis"] = basis;
+        }
+        Record(OrderAction.Return, from, actor, at, details);
+    }
+
+    /// <summary>The return takes effect: the order goes back to the community, its department and deadlines cleared.</summary>
+    private void SendBack(DateTimeOffset at)
+    {
+        ReturnedByDepartmentCode = DepartmentCode;
         DepartmentCode = null;
         ReturnedAt = at;
-        ReturnReason = reason;
-        ReturnCount++;
         AcknowledgeBy = null;
         ResolveBy = null;
-        Record(OrderAction.Return, from, actor, at, new() { ["reason"] = reason, ["departmentCode"] = department });
     }
 
     public void Resolve(string result, Actor actor, DateTimeOffset at)
@@ -411,12 +440,14 @@ public sealed class Order
         }
     }
 
-    private Lifecycle.Machine Machine() => Lifecycle.Build(() => State, s => State = s, extensionPending: () => ExtensionPending);
+    private Lifecycle.Machine Machine(bool reviewReturn = false) => Lifecycle.Build(
+        () => State, s => State = s, extensionPending: () => ExtensionPending, partsSettled: () => PartsSettled,
+        reviewReturns: () => reviewReturn, acknowledged: () => AcknowledgedAt is not null);
 
-    private OrderState Transition(OrderAction action, Rating? rating = null)
+    private OrderState Transition(OrderAction action, Rating? rating = null, bool reviewReturn = false)
     {
         var from = State;
-        Machine().Fire(action, rating);
+        Machine(reviewReturn).Fire(action, rating);
         return from;
     }
 

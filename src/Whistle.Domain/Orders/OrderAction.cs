@@ -28,4 +28,10 @@ public enum OrderAction
     /// returned (settling a dispute over whose duty it is); it is whistled afresh there.
     /// </summary>
     Reassign,
+    /// <summary>加派: the community or a supervisor summons one more co-handling department into a running order.</summary>
+    Summon,
+    /// <summary>The street supervisor approves a return under review: the order goes back to the community.</summary>
+    ApproveReturn,
+    /// <summary>The street supervisor refuses a return under review: back to the department, deadlines unchanged.</summary>
+    RefuseReturn,
 }

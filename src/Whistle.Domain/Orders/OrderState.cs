@@ -19,4 +19,6 @@ public enum OrderState
     HandledLocally,
     /// <summary>Withdrawn, or found invalid or a duplicate.</summary>
     Cancelled,
+    /// <summary>退单审核: a department's return awaits the street supervisor (where returns are reviewed); the department keeps it meanwhile.</summary>
+    ReturnUnderReview,
 }

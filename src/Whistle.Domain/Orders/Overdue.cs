@@ -65,6 +65,35 @@ public static class Overdue
         return Expression.Lambda<Func<Order, bool>>(Expression.AndAlso(inState, overdue.Body), overdue.Parameters);
     }
 
+    // A co-handler's part is late when it has not reported by its own acknowledge deadline while the
+    // order runs; the lead's part is the order, late by the rule above.
+    private static readonly Expression<Func<OrderState, PartState, DateTimeOffset?, DateTimeOffset, bool>> PartRule =
+        (orderState, partState, acknowledgeBy, now) =>
+            (orderState == OrderState.Whistled || orderState == OrderState.Acknowledged)
+            && partState == PartState.Summoned && acknowledgeBy < now;
+
+    private static readonly Func<OrderState, PartState, DateTimeOffset?, DateTimeOffset, bool> PartCompiled = PartRule.Compile();
+
+    /// <summary>Whether a co-handler's part is past its acknowledge deadline at <paramref name="now"/>.</summary>
+    public static bool PartIsLate(OrderState orderState, PartState partState, DateTimeOffset? acknowledgeBy, DateTimeOffset now) =>
+        PartCompiled(orderState, partState, acknowledgeBy, now);
+
+    /// <summary>The same rule for a query over an order and one of its parts (<c>now</c> goes to the database as a parameter).</summary>
+    public static Expression<Func<Order, OrderPart, bool>> PartLateAt(DateTimeOffset now)
+    {
+        var order = Expression.Parameter(typeof(Order), "o");
+        var part = Expression.Parameter(typeof(OrderPart), "p");
+        Expression<Func<DateTimeOffset>> nowValue = () => now;
+        var body = new Substitution(new()
+        {
+            [PartRule.Parameters[0]] = Expression.Property(order, nameof(Order.State)),
+            [PartRule.Parameters[1]] = Expression.Property(part, nameof(OrderPart.State)),
+            [PartRule.Parameters[2]] = Expression.Property(part, nameof(OrderPart.AcknowledgeBy)),
+            [PartRule.Parameters[3]] = nowValue.Body,
+        }).Visit(PartRule.Body);
+        return Expression.Lambda<Func<Order, OrderPart, bool>>(body, order, part);
+    }
+
     private sealed class Substitution(Dictionary<ParameterExpression, Expression> replace) : ExpressionVisitor
     {
         protected override Expression VisitParameter(ParameterExpression node) =>
