@@ -44,5 +44,22 @@ public sealed class WhistleOptions
         Holidays.Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)),
         Workdays.Select(d => DateOnly.ParseExact(d, "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture)));
 
+    /// <summary>How the district treats departments' returns (退单): <c>Whistle__Returns__Review=direct|supervisor</c>.</summary>
+    public ReturnsOptions Returns { get; set; } = new();
+
     public bool HasValidSchedule() => SchedulerInterval > TimeSpan.Zero && EscalateAgainAfter > TimeSpan.Zero && AutoCloseAfterDays > 0;
+}
+
+/// <summary>Whether a return goes straight back to the community or first to the street supervisor's review.</summary>
+public sealed class ReturnsOptions
+{
+    public ReturnReview Review { get; set; } = ReturnReview.Direct;
+}
+
+public enum ReturnReview
+{
+    /// <summary>A return goes straight back to the community (the default).</summary>
+    Direct,
+    /// <summary>A return waits for the street supervisor, who approves or refuses it.</summary>
+    Supervisor,
 }

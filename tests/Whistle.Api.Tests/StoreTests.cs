@@ -136,6 +136,7 @@ public class OrderRowsTests
         [NpgsqlDbType.TimestampTz] = "timestamp with time zone",
         [NpgsqlDbType.Double] = "double precision",
         [NpgsqlDbType.Jsonb] = "jsonb",
+        [NpgsqlDbType.Array | NpgsqlDbType.Text] = "text[]",
     };
 
     [Fact]
@@ -164,6 +165,7 @@ public class OrderRowsTests
 
         Check(typeof(DomainOrder), OrderRows.Orders);
         Check(typeof(OrderHistoryEntry), OrderRows.History);
+        Check(typeof(OrderPart), OrderRows.Parts);
     }
 
     [Fact]
@@ -217,6 +219,21 @@ public class OrderRowsTests
                 o.Resolve("Done", "housing", t.AddDays(4));
                 o.Evaluate(Rating.Satisfied, null, limits, "community", t.AddDays(5));
             },
+            o =>
+            {
+                // Joint handling and a reviewed return.
+                o.Whistle("urban-management", limits, "community", t.AddHours(1), ["housing", "market-supervision", "water"]);
+                o.Summon("gas", limits, "supervisor", t.AddHours(2));
+                o.ReportPart("housing", null, "housing", t.AddHours(3));
+                o.CompletePart("housing", "Checked", "housing", t.AddHours(4));
+                o.DeclinePart("market-supervision", "No shop", "market-supervision", t.AddHours(5));
+                o.WaivePart("water", "Not needed", "supervisor", t.AddHours(6));
+                o.EscalatePart("gas", "scheduler", t.AddDays(1));
+                o.Return("Not ours", "urban-management", t.AddDays(1).AddHours(1), ReturnReasonCode.NotOurDuty, "Item 3", reviewed: true);
+                o.RefuseReturn("It is", "supervisor", t.AddDays(1).AddHours(2));
+                o.Return("Not ours", "urban-management", t.AddDays(1).AddHours(3), ReturnReasonCode.NotOurDuty, "Item 3", reviewed: true);
+                o.ApproveReturn(null, "supervisor", t.AddDays(1).AddHours(4));
+            },
             o => o.Cancel(CancelReason.Withdrawn, null, "community", t.AddHours(1)),
             o => o.HandleLocally("Swept", "community", t.AddHours(1)),
         };
@@ -229,6 +246,7 @@ public class OrderRowsTests
             taken.UnionWith(order.NewHistory.Select(e => e.Action));
             Assert.Equal(before, Fixed(order));
         }
-        Assert.Equal(WireName.All<OrderAction>().Append(OrderHistoryEntry.FileAction).Order(), taken.Order());
+        Assert.Equal(WireName.All<OrderAction>().Append(OrderHistoryEntry.FileAction)
+            .Concat(Enum.GetValues<PartAction>().Select(DomainOrder.HistoryActionOf)).Order(), taken.Order());
     }
 }

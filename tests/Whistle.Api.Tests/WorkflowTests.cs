@@ -6,7 +6,10 @@ namespace Whistle.Api.Tests;
 public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
 {
     public sealed record Transition(string From, string Action, string To, string? Guard);
-    public sealed record Workflow(string[] States, string[] Actions, string InitialState, Transition[] Transitions, Dictionary<string, string[]> Roles, string Mermaid, string Dot);
+    public sealed record Workflow(string[] States, string[] Actions, string InitialState, Transition[] Transitions, Dictionary<string, string[]> Roles, string Mermaid, string Dot,
+        PartWorkflow Part);
+
+    public sealed record PartWorkflow(string[] States, string[] Actions, string InitialState, Transition[] Transitions, Dictionary<string, string[]> Roles, string Mermaid, string Dot);
 
     [Fact]
     public async Task The_workflow_lists_the_lifecycle_as_the_api_names_it_with_both_graphs()
@@ -15,11 +18,24 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var workflow = await response.Read<Workflow>();
-        Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled"], workflow.States);
+        Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled", "return-under-review"],
+            workflow.States);
         Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate", "close-unevaluated",
-            "request-extension", "approve-extension", "refuse-extension", "reassign"], workflow.Actions);
+            "request-extension", "approve-extension", "refuse-extension", "reassign", "summon", "approve-return", "refuse-return"], workflow.Actions);
         Assert.Equal("discovered", workflow.InitialState);
-        Assert.Equal(21, workflow.Transitions.Length);
+        Assert.Equal(29, workflow.Transitions.Length);
+        Assert.Contains(new Transition("acknowledged", "resolve", "resolved", "every co-handler part done, declined or waived"), workflow.Transitions);
+        Assert.Contains(workflow.Transitions, t => t is { From: "whistled", Action: "return", To: "return-under-review", Guard: not null });
+        Assert.Equal(["supervisor", "admin"], workflow.Roles["refuse-return"]);
+        // The part's machine, with its guards and who may take each action.
+        Assert.Equal(["summoned", "reported", "done", "declined", "waived"], workflow.Part.States);
+        Assert.Equal("summoned", workflow.Part.InitialState);
+        Assert.Contains(new Transition("summoned", "report", "reported", "the order is whistled or acknowledged"), workflow.Part.Transitions);
+        Assert.Contains(new Transition("reported", "complete", "done", "the order is whistled or acknowledged"), workflow.Part.Transitions);
+        Assert.Equal(["department", "admin"], workflow.Part.Roles["report"]);
+        Assert.Equal(["supervisor", "admin"], workflow.Part.Roles["waive"]);
+        Assert.DoesNotContain("escalate", workflow.Part.Roles.Keys);
+        Assert.StartsWith("stateDiagram-v2", workflow.Part.Mermaid);
         Assert.Contains(new Transition("returned", "reassign", "whistled", null), workflow.Transitions);
         Assert.Contains(new Transition("acknowledged", "approve-extension", "acknowledged", "an extension request pending"), workflow.Transitions);
         Assert.Contains(new Transition("resolved", "close-unevaluated", "closed", "by the scheduler only, when the evaluation period has passed"), workflow.Transitions);

@@ -32,6 +32,24 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Detail = forbidden.Message,
             },
             ActionNotPermittedException refused => NotPermitted(refused, Features.Access.Caller.From(context.User)),
+            PartActionNotPermittedException refused => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "Action not permitted in the part's state",
+                Detail = refused.Message,
+                Extensions =
+                {
+                    // Not state/allowedActions: those name the order's (the problem schema's enums); these the part's.
+                    ["partState"] = WireName.Of(refused.State),
+                    ["allowedPartActions"] = refused.AllowedActions.Where(a => a != PartAction.Escalate).Select(WireName.Of).ToArray(),
+                },
+            },
+            PartNotFoundException missing => new ProblemDetails
+            {
+                Status = StatusCodes.Status404NotFound,
+                Title = "Not found",
+                Detail = missing.Message,
+            },
             StaleOrderVersionException stale => Stale(stale),
             IdempotencyKeyException idempotency => new ProblemDetails
             {

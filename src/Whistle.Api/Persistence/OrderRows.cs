@@ -62,7 +62,38 @@ public static class OrderRows
         new("location_address", NpgsqlDbType.Varchar, o => o.Location.Address, Mutable: false),
         new("location_latitude", NpgsqlDbType.Double, o => o.Location.Latitude, Mutable: false),
         new("location_longitude", NpgsqlDbType.Double, o => o.Location.Longitude, Mutable: false),
+        new("co_department_codes", NpgsqlDbType.Array | NpgsqlDbType.Text, o => o.CoDepartmentCodes),
+        new("return_reason_code", NpgsqlDbType.Varchar, o => o.ReturnReasonCode is { } r ? WireName.Of(r) : null),
+        new("return_basis", NpgsqlDbType.Varchar, o => o.ReturnBasis),
+        new("return_refusal_count", NpgsqlDbType.Integer, o => o.ReturnRefusalCount),
     ];
+
+    /// <summary>Every column of <c>order_parts</c>: a co-handler's part, written whole whenever it changes.</summary>
+    public static readonly Column<OrderPart>[] Parts =
+    [
+        new("order_id", NpgsqlDbType.Uuid, p => p.OrderId, Mutable: false),
+        new("department_code", NpgsqlDbType.Varchar, p => p.DepartmentCode, Mutable: false),
+        new("role", NpgsqlDbType.Varchar, p => WireName.Of(p.Role)),
+        new("state", NpgsqlDbType.Varchar, p => WireName.Of(p.State)),
+        new("summoned_by", NpgsqlDbType.Varchar, p => p.SummonedBy),
+        new("summoned_at", NpgsqlDbType.TimestampTz, p => Utc(p.SummonedAt)),
+        new("acknowledge_by", NpgsqlDbType.TimestampTz, p => Utc(p.AcknowledgeBy)),
+        new("reported_at", NpgsqlDbType.TimestampTz, p => Utc(p.ReportedAt)),
+        new("done_at", NpgsqlDbType.TimestampTz, p => Utc(p.DoneAt)),
+        new("result", NpgsqlDbType.Varchar, p => p.Result),
+        new("declined_at", NpgsqlDbType.TimestampTz, p => Utc(p.DeclinedAt)),
+        new("decline_reason", NpgsqlDbType.Varchar, p => p.DeclineReason),
+        new("waived_at", NpgsqlDbType.TimestampTz, p => Utc(p.WaivedAt)),
+        new("waived_by", NpgsqlDbType.Varchar, p => p.WaivedBy),
+        new("waive_reason", NpgsqlDbType.Varchar, p => p.WaiveReason),
+        new("escalation_count", NpgsqlDbType.Integer, p => p.EscalationCount),
+        new("last_escalated_at", NpgsqlDbType.TimestampTz, p => Utc(p.LastEscalatedAt)),
+    ];
+
+    private static readonly string UpsertPartSql =
+        $"INSERT INTO order_parts ({string.Join(", ", Parts.Select(c => c.Name))}) " +
+        $"VALUES ({string.Join(", ", Parts.Select((_, i) => $"${i + 1}"))}) " +
+        $"ON CONFLICT (order_id, department_code) DO UPDATE SET {string.Join(", ", Parts.Where(c => c.Mutable).Select(c => $"{c.Name} = EXCLUDED.{c.Name}"))}";
 
     /// <summary>Every column of <c>order_history</c> but <c>id</c>, which the store assigns.</summary>
     public static readonly Column<OrderHistoryEntry>[] History =
@@ -127,6 +158,16 @@ public static class OrderRows
             }
             batch.BatchCommands.Add(insert);
         }
+        // Parts after the order: a new part's key refers to the order's row, which a filing inserts first.
+        foreach (var part in order.ChangedParts)
+        {
+            var upsert = new NpgsqlBatchCommand(UpsertPartSql);
+            foreach (var column in Parts)
+            {
+                upsert.Parameters.Add(Parameter(column.Type, column.Value(part)));
+            }
+            batch.BatchCommands.Add(upsert);
+        }
         foreach (var command in alongside ?? [])
         {
             batch.BatchCommands.Add(command);
@@ -152,6 +193,7 @@ public static class OrderRows
             }
             order.AssignNumber(number);
             order.HistorySaved();
+            order.PartsSaved();
             return true;
         }
         await batch.ExecuteNonQueryAsync(cancellationToken);
@@ -160,6 +202,7 @@ public static class OrderRows
             return false;
         }
         order.HistorySaved();
+        order.PartsSaved();
         return true;
     }
 

@@ -6,6 +6,7 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
 {
     public DbSet<Order> Orders => Set<Order>();
     public DbSet<OrderHistoryEntry> OrderHistory => Set<OrderHistoryEntry>();
+    public DbSet<OrderPart> OrderParts => Set<OrderPart>();
     public DbSet<Street> Streets => Set<Street>();
     public DbSet<Community> Communities => Set<Community>();
     public DbSet<Grid> Grids => Set<Grid>();
@@ -28,5 +29,8 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
         configurationBuilder.Properties<EscalationLevel>().HaveConversion<WireNameConverter<EscalationLevel>>().HaveMaxLength(16);
         configurationBuilder.Properties<Role>().HaveConversion<WireNameConverter<Role>>().HaveMaxLength(32);
         configurationBuilder.Properties<CancelReason>().HaveConversion<WireNameConverter<CancelReason>>().HaveMaxLength(16);
+        configurationBuilder.Properties<PartState>().HaveConversion<WireNameConverter<PartState>>().HaveMaxLength(16);
+        configurationBuilder.Properties<PartRole>().HaveConversion<WireNameConverter<PartRole>>().HaveMaxLength(16);
+        configurationBuilder.Properties<ReturnReasonCode>().HaveConversion<WireNameConverter<ReturnReasonCode>>().HaveMaxLength(32);
     }
 }

@@ -25,11 +25,6 @@ public sealed class OrderPart
     public string? WaiveReason { get; internal set; }
     public int EscalationCount { get; internal set; }
     public DateTimeOffset? LastEscalatedAt { get; internal set; }
-    /// <summary>
-    /// The deadline the part first answered and when it first reported: the department's response
-    /// rate counts each summons once, against its own acknowledge deadline.
-    /// </summary>
-    public DateTimeOffset? FirstAcknowledgeBy { get; internal set; }
 
     private OrderPart() { }
 
@@ -42,7 +37,6 @@ public sealed class OrderPart
         SummonedBy = actor.Name,
         SummonedAt = at,
         AcknowledgeBy = acknowledgeBy,
-        FirstAcknowledgeBy = acknowledgeBy,
     };
 
     /// <summary>The lead's part as the order shows it: summoned until acknowledged, reported until resolved, then done.</summary>
@@ -59,10 +53,20 @@ public sealed class OrderPart
         Result = order.ResolvedAt is not null ? order.Result : null,
         EscalationCount = order.EscalationCount,
         LastEscalatedAt = order.LastEscalatedAt,
-        FirstAcknowledgeBy = order.FirstAcknowledgeBy,
     };
 
     public bool Settled => PartLifecycle.Settled(State);
+
+    /// <summary>
+    /// The department answered its summons by its acknowledge deadline: reported for duty, or declined,
+    /// by then (a re-whistle renews only the deadline of a part still summoned, so the deadline it
+    /// answered is the one it keeps). The department's response rate counts this per summons.
+    /// </summary>
+    public bool AnsweredOnTime => IsAnsweredOnTime(ReportedAt, DeclinedAt, AcknowledgeBy);
+
+    /// <summary>The rule of <see cref="AnsweredOnTime"/>, for readers that have only the part's times (the statistics).</summary>
+    public static bool IsAnsweredOnTime(DateTimeOffset? reportedAt, DateTimeOffset? declinedAt, DateTimeOffset? acknowledgeBy) =>
+        (reportedAt ?? declinedAt) is { } answered && answered <= acknowledgeBy;
 
     /// <summary>
     /// Late, by the one rule for parts: a co-handler that has not reported by its acknowledge deadline

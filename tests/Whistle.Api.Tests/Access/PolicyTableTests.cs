@@ -33,6 +33,12 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         ["request-extension"] = /*         */ "403 403 200 403 200 404",
         ["approve-extension"] = /*         */ "403 403 403 200 200 404",
         ["refuse-extension"] = /*          */ "403 403 403 200 200 404",
+        ["summon"] = /*                    */ "200 200 403 200 200 404",
+        // Part actions on sanitation's part, co-handling an order municipal leads: the department acts on its own part.
+        ["parts/sanitation/report"] = /*   */ "403 403 200 403 200 404",
+        ["parts/sanitation/complete"] = /* */ "403 403 200 403 200 404",
+        ["parts/sanitation/decline"] = /*  */ "403 403 200 403 200 404",
+        ["parts/sanitation/waive"] = /*    */ "403 403 403 200 200 404",
     };
 
     // Calls that are not about one order: the status for a credential of each role.
@@ -150,7 +156,8 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         var queue = (await department.Read<OrderPage>()).Items;
         Assert.Contains(queue, o => o.Id == ours.Id);
         Assert.DoesNotContain(queue, o => o.Id == theirs.Id);
-        Assert.All(queue, o => Assert.Equal("sanitation", o.DepartmentCode));
+        // Its queue: the orders it leads, and those it co-handles.
+        Assert.All(queue, o => Assert.True(o.DepartmentCode == "sanitation" || o.Parts!.Any(p => p.DepartmentCode == "sanitation")));
         var street = (await otherStreet.Read<OrderPage>()).Items;
         Assert.Contains(street, o => o.Id == theirs.Id);
         Assert.All(street, o => Assert.Equal("ST02", o.StreetCode));
@@ -166,8 +173,8 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         var asCommunity = await app.InScope(Role.Community).Get(order.Id);
 
         Assert.Equal(["acknowledge", "return"], asDepartment.AllowedActions);
-        Assert.Equal(["escalate", "reassign"], asSupervisor.AllowedActions);
-        Assert.Equal(["cancel"], asCommunity.AllowedActions);
+        Assert.Equal(["escalate", "reassign", "summon"], asSupervisor.AllowedActions);
+        Assert.Equal(["cancel", "summon"], asCommunity.AllowedActions);
     }
 
     [Fact]
@@ -234,6 +241,9 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         "request-extension" => new { resolveBy = WhistleApp.Start.AddDays(20), reason = "A new truck is on order" },
         "approve-extension" => new { note = "Granted" },
         "refuse-extension" => new { reason = "Borrow a truck" },
+        "summon" => new { departmentCode = "housing" },
+        "parts/sanitation/complete" => new { result = "Bins moved" },
+        "parts/sanitation/decline" or "parts/sanitation/waive" => new { reason = "Not needed" },
         _ => null,
     };
 
@@ -286,8 +296,13 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
             {
                 case "whistle" or "handle-locally" or "cancel":
                     return order;
-                case "read" or "history" or "acknowledge" or "return" or "escalate" or "reassign":
+                case "read" or "history" or "acknowledge" or "return" or "escalate" or "reassign" or "summon":
                     return await Admin.Whistle(order.Id);
+                case "parts/sanitation/report" or "parts/sanitation/decline" or "parts/sanitation/waive":
+                    return await Admin.Act(order.Id, "whistle", new { departmentCode = "municipal", coDepartmentCodes = new[] { "sanitation" } });
+                case "parts/sanitation/complete":
+                    await Admin.Act(order.Id, "whistle", new { departmentCode = "municipal", coDepartmentCodes = new[] { "sanitation" } });
+                    return await Admin.Act(order.Id, "parts/sanitation/report");
                 case "resolve" or "request-extension":
                     await Admin.Whistle(order.Id);
                     return await Admin.Acknowledge(order.Id);

@@ -10,7 +10,12 @@ public sealed record Order(
     string Priority, string CategoryCode, string GridCode, string CommunityCode, string StreetCode, string? DepartmentCode,
     string? ReturnedByDepartmentCode, string EscalationLevel,
     OrderLocation Location, OrderDeadlines Deadlines, OrderMilestones Milestones, OrderCounters Counters, string FiledBy,
-    string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason, OrderExtension? PendingExtension);
+    string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason, OrderExtension? PendingExtension,
+    OrderPartWire[]? Parts = null);
+
+/// <summary>One summoned department's part of an order (主办/协办).</summary>
+public sealed record OrderPartWire(string DepartmentCode, string Role, string State, string[] AllowedActions, DateTimeOffset? AcknowledgeBy,
+    DateTimeOffset? ReportedAt, DateTimeOffset? DeclinedAt, bool Overdue, int Escalations);
 
 public sealed record OrderExtension(DateTimeOffset RequestedAt, string RequestedBy, DateTimeOffset ResolveBy, string Reason);
 

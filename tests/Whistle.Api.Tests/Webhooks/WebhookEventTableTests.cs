@@ -12,6 +12,7 @@ public class WebhookEventTableTests
         // An action the table does not name throws here: a new action must say what it publishes.
         var raised = Enum.GetValues<OrderAction>()
             .SelectMany(action => Enum.GetValues<OrderState>().Select(to => WebhookEvents.RaisedBy(action, to)))
+            .Concat(Enum.GetValues<PartAction>().Select(WebhookEvents.RaisedBy))
             .OfType<string>()
             .Distinct();
 

@@ -24,6 +24,13 @@ public enum Operation
     ReadReference,
     ManageCredentials,
     ManageWebhooks,
+    Summon,
+    ReportPart,
+    CompletePart,
+    DeclinePart,
+    WaivePart,
+    ApproveReturn,
+    RefuseReturn,
 }
 
 /// <summary>
@@ -58,6 +65,15 @@ public static class AccessPolicy
         [Operation.ReadReference] = Enum.GetValues<Role>(),
         [Operation.ManageCredentials] = [Role.Admin],
         [Operation.ManageWebhooks] = [Role.Department, Role.Community, Role.Admin],
+        // Joint handling: the community (or a supervisor) summons; each department acts on its own part only
+        // (OwnPart); a supervisor waives a part. The street supervisor reviews returns.
+        [Operation.Summon] = [.. Filers, Role.Supervisor, Role.Admin],
+        [Operation.ReportPart] = [Role.Department, Role.Admin],
+        [Operation.CompletePart] = [Role.Department, Role.Admin],
+        [Operation.DeclinePart] = [Role.Department, Role.Admin],
+        [Operation.WaivePart] = [Role.Supervisor, Role.Admin],
+        [Operation.ApproveReturn] = [Role.Supervisor, Role.Admin],
+        [Operation.RefuseReturn] = [Role.Supervisor, Role.Admin],
     }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet());
 
     public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
@@ -68,7 +84,9 @@ public static class AccessPolicy
         Role.GridWorker => caller.Grids.Contains(order.GridCode) || (caller.CommunityCode is not null && caller.CommunityCode == order.CommunityCode),
         Role.Community => caller.CommunityCode is not null && caller.CommunityCode == order.CommunityCode,
         // A department sees the orders assigned to it now: one it returned or lost to a reassignment is no longer its own.
-        Role.Department => caller.DepartmentCode is not null && caller.DepartmentCode == order.DepartmentCode,
+        // A co-handling department sees the orders it has a part in.
+        Role.Department => caller.DepartmentCode is not null
+            && (caller.DepartmentCode == order.DepartmentCode || order.CoDepartmentCodes.Contains(caller.DepartmentCode)),
         Role.Supervisor => caller.StreetCode is null || caller.StreetCode == order.StreetCode,
         Role.Admin => true,
         _ => false,
@@ -84,7 +102,8 @@ public static class AccessPolicy
             Role.GridWorker => orders.Where(o => grids.Contains(o.GridCode)),
             Role.Community when caller.CommunityCode is not null => orders.Where(o => o.CommunityCode == caller.CommunityCode),
             // Never "department_code IS NULL": a department without a code sees nothing (Caller.From refuses one anyway).
-            Role.Department when caller.DepartmentCode is not null => orders.Where(o => o.DepartmentCode == caller.DepartmentCode),
+            Role.Department when caller.DepartmentCode is not null =>
+                orders.Where(o => o.DepartmentCode == caller.DepartmentCode || o.CoDepartmentCodes.Contains(caller.DepartmentCode)),
             Role.Supervisor when caller.StreetCode is not null => orders.Where(o => o.StreetCode == caller.StreetCode),
             Role.Supervisor or Role.Admin => orders,
             _ => orders.Where(o => false),
@@ -97,7 +116,12 @@ public static class AccessPolicy
     /// community's, its community's; the owner's codes that must match, null for any. The scope of
     /// <see cref="InScope"/>, for owners the database matches; a role left out hears nothing.
     /// </summary>
-    public static IEnumerable<(Role Role, string? DepartmentCode, string? CommunityCode)> Audiences(string? departmentCode, string communityCode)
+    public static IEnumerable<(Role Role, string? DepartmentCode, string? CommunityCode)> Audiences(string? departmentCode, string communityCode) =>
+        Audiences(departmentCode, communityCode, []);
+
+    /// <summary>The audiences of a joint order's event: the co-handling departments hear it as the lead does.</summary>
+    public static IEnumerable<(Role Role, string? DepartmentCode, string? CommunityCode)> Audiences(
+        string? departmentCode, string communityCode, IReadOnlyList<string> coDepartmentCodes)
     {
         foreach (var role in Table[Operation.ManageWebhooks])
         {
@@ -106,8 +130,15 @@ public static class AccessPolicy
                 case Role.Admin:
                     yield return (role, null, null);
                     break;
-                case Role.Department when departmentCode is not null:
-                    yield return (role, departmentCode, null);
+                case Role.Department:
+                    if (departmentCode is not null)
+                    {
+                        yield return (role, departmentCode, null);
+                    }
+                    foreach (var coDepartmentCode in coDepartmentCodes.Where(code => code != departmentCode))
+                    {
+                        yield return (role, coDepartmentCode, null);
+                    }
                     break;
                 case Role.Community:
                     yield return (role, null, communityCode);
@@ -150,7 +181,43 @@ public static class AccessPolicy
             throw Features.Orders.OrderStore.NotFound(key);
         }
         Ensure(caller, operation);
+        if (!IsPartOperation(operation) && !Leads(caller, order.DepartmentCode))
+        {
+            throw new ForbiddenException($"'{caller.DepartmentCode}' co-handles this order: it acts on its own part only, not '{WireName.Of(operation)}'.");
+        }
     }
+
+    /// <summary>A department acts on its own part only (403 on another department's).</summary>
+    public static void EnsureOwnPart(Caller caller, string departmentCode)
+    {
+        if (caller.Role == Role.Department && caller.DepartmentCode != departmentCode)
+        {
+            throw new ForbiddenException($"A department acts on its own part only; this part is '{departmentCode}'s.");
+        }
+    }
+
+    /// <summary>Whether the caller may take the order's own actions: any role but a department that only co-handles it.</summary>
+    public static bool Leads(Caller caller, string? leadDepartmentCode) =>
+        caller.Role != Role.Department || caller.DepartmentCode == leadDepartmentCode;
+
+    private static bool IsPartOperation(Operation operation) =>
+        operation is Operation.ReportPart or Operation.CompletePart or Operation.DeclinePart or Operation.WaivePart;
+
+    /// <summary>The operation the policy table names for taking a part action.</summary>
+    public static Operation OperationOf(PartAction action) => action switch
+    {
+        PartAction.Report => Operation.ReportPart,
+        PartAction.Complete => Operation.CompletePart,
+        PartAction.Decline => Operation.DeclinePart,
+        PartAction.Waive => Operation.WaivePart,
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not an action callers take."),
+    };
+
+    /// <summary>A part's next actions this caller may take: the part lifecycle's, filtered by the table and, for a department, its own part only.</summary>
+    public static IReadOnlyList<PartAction> AllowedPartActions(Caller caller, string departmentCode, IReadOnlyList<PartAction> lifecycle) =>
+        caller.Role == Role.Department && caller.DepartmentCode != departmentCode
+            ? []
+            : lifecycle.Where(a => a != PartAction.Escalate && Permits(caller.Role, OperationOf(a))).ToArray();
 
     /// <summary>The operation the policy table names for taking an order action.</summary>
     public static Operation OperationOf(OrderAction action) => action switch
@@ -167,12 +234,19 @@ public static class AccessPolicy
         OrderAction.ApproveExtension => Operation.ApproveExtension,
         OrderAction.RefuseExtension => Operation.RefuseExtension,
         OrderAction.Reassign => Operation.Reassign,
+        OrderAction.Summon => Operation.Summon,
+        OrderAction.ApproveReturn => Operation.ApproveReturn,
+        OrderAction.RefuseReturn => Operation.RefuseReturn,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not an action callers take."),
     };
 
     /// <summary>The order's next actions this caller may take: the lifecycle's, filtered by the table.</summary>
     public static IReadOnlyList<OrderAction> AllowedActions(Caller caller, IReadOnlyList<OrderAction> lifecycle) =>
         lifecycle.Where(a => a != OrderAction.CloseUnevaluated && Permits(caller.Role, OperationOf(a))).ToArray();
+
+    /// <summary>The same for an order led by <paramref name="leadDepartmentCode"/>: a co-handling department takes none of the order's own actions.</summary>
+    public static IReadOnlyList<OrderAction> AllowedActions(Caller caller, string? leadDepartmentCode, IReadOnlyList<OrderAction> lifecycle) =>
+        Leads(caller, leadDepartmentCode) ? AllowedActions(caller, lifecycle) : [];
 
     public static ForbiddenException Forbidden(Caller caller, Operation operation) =>
         new($"A {WireName.Of(caller.Role)} credential may not {Describe(operation)}.");

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Linq.Expressions;
 using Microsoft.Extensions.Options;
 using Whistle.Api.Features.Orders;
 
@@ -72,15 +73,59 @@ public sealed class DeadlineScheduler(
             order => order.CloseUnevaluated(period, Actor, now),
             cancellationToken);
 
-        if (escalated + closed > 0)
+        // Late parts as late orders: a co-handler not reported by its acknowledge deadline is pressed, then pressed again.
+        var partsEscalated = 0;
+        await InBatchesAsync(
+            (db, orders) => orders.Where(WithPartDueEscalation(db.OrderParts, now, again)),
+            order => order.PartsDueEscalationAt(now, _options.EscalateAgainAfter).Count > 0,
+            order =>
+            {
+                foreach (var part in order.PartsDueEscalationAt(now, _options.EscalateAgainAfter))
+                {
+                    order.EscalatePart(part.DepartmentCode, Actor, now);
+                    partsEscalated++;
+                }
+            },
+            cancellationToken);
+
+        if (escalated + closed + partsEscalated > 0)
         {
-            logger.LogInformation("Deadline scheduler: {Escalated} orders escalated, {Closed} closed without evaluation", escalated, closed);
+            logger.LogInformation("Deadline scheduler: {Escalated} orders escalated, {Closed} closed without evaluation, {Parts} parts escalated",
+                escalated, closed, partsEscalated);
         }
-        return new SchedulerRun(escalated, closed);
+        return new SchedulerRun(escalated, closed, partsEscalated);
     }
 
+    /// <summary>
+    /// Orders with a part the scheduler presses now (what <see cref="Order.PartsDueEscalationAt"/> decides, as a
+    /// query): late by <see cref="Overdue.PartLateAt"/>, and not pressed yet or pressed once before <paramref name="again"/>.
+    /// </summary>
+    private static Expression<Func<Order, bool>> WithPartDueEscalation(IQueryable<OrderPart> parts, DateTimeOffset now, DateTimeOffset again)
+    {
+        var late = Overdue.PartLateAt(now);
+        Expression<Func<Order, OrderPart, bool>> mine = (o, p) => p.OrderId == o.Id
+            && (p.EscalationCount == 0 || (p.EscalationCount == 1 && p.LastEscalatedAt <= again));
+        var order = late.Parameters[0];
+        var part = late.Parameters[1];
+        var both = Expression.AndAlso(
+            new Rebind(mine.Parameters[0], order, mine.Parameters[1], part).Visit(mine.Body),
+            late.Body);
+        var any = Expression.Call(typeof(Queryable), nameof(Queryable.Any), [typeof(OrderPart)],
+            parts.Expression, Expression.Quote(Expression.Lambda<Func<OrderPart, bool>>(both, part)));
+        return Expression.Lambda<Func<Order, bool>>(any, order);
+    }
+
+    private sealed class Rebind(ParameterExpression a, Expression toA, ParameterExpression b, Expression toB) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == a ? toA : node == b ? toB : node;
+    }
+
+    private Task<int> InBatchesAsync(
+        Func<IQueryable<Order>, IQueryable<Order>> due, Func<Order, bool> stillDue, Action<Order> act, CancellationToken cancellationToken) =>
+        InBatchesAsync((_, orders) => due(orders), stillDue, act, cancellationToken);
+
     private async Task<int> InBatchesAsync(
-        Func<IQueryable<Order>, IQueryable<Order>> due, Func<Order, bool> stillDue, Action<Order> act, CancellationToken cancellationToken)
+        Func<WhistleDbContext, IQueryable<Order>, IQueryable<Order>> due, Func<Order, bool> stillDue, Action<Order> act, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
@@ -91,12 +136,13 @@ public sealed class DeadlineScheduler(
         while (true)
         {
             await using var transaction = await db.Database.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-            var batch = await due(db.Orders.AsNoTracking())
+            var batch = await due(db, db.Orders.AsNoTracking())
                 .Where(o => !failed.Contains(o.Id))
                 .OrderBy(o => o.Number)
                 .Take(BatchSize)
                 .ForUpdateSkipLocked()
                 .ToListAsync(cancellationToken);
+            await OrderStore.AttachPartsAsync(db, batch, cancellationToken);
             var changed = 0;
             var failedBefore = failed.Count;
             foreach (var order in batch.Where(stillDue))
@@ -128,4 +174,4 @@ public sealed class DeadlineScheduler(
 }
 
 /// <summary>What one pass of the scheduler did.</summary>
-public sealed record SchedulerRun(int Escalated, int Closed);
+public sealed record SchedulerRun(int Escalated, int Closed, int PartsEscalated = 0);

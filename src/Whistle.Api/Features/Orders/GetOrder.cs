@@ -10,6 +10,7 @@ public static class GetOrder
         {
             var order = await db.Orders.AsNoTracking().WhereKey(query.Id).Visible(query.Caller).SingleOrDefaultAsync(cancellationToken)
                 ?? throw OrderStore.NotFound(query.Id);
+            await OrderStore.AttachPartsAsync(db, [order], cancellationToken);
             return OrderResponse.From(order, clock.GetUtcNow());
         }
     }

@@ -73,6 +73,7 @@ public static class ListOrders
             {
                 page.RemoveAt(page.Count - 1);
             }
+            await OrderStore.AttachPartsAsync(db, page, cancellationToken);
             return new Page(
                 page.Select(order => OrderEndpoints.ForCaller(query.Caller, OrderResponse.From(order, now))).ToList(),
                 more ? EncodeCursor(new Cursor(page[^1].Number, IsOverdue(query.Overdue) ? page[^1].MissedDeadlineAt(now)!.At : null)) : null);

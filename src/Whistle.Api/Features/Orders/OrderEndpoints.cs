@@ -23,6 +23,9 @@ public static class OrderEndpoints
         EscalateOrder.Map(orders);
         ReassignOrder.Map(orders);
         DeadlineExtensions.Map(orders);
+        SummonDepartment.Map(orders);
+        PartActions.Map(orders);
+        ReviewReturn.Map(orders);
         return orders;
     }
 
@@ -64,8 +67,13 @@ public static class OrderEndpoints
         return TypedResults.Ok(ForCaller(http.GetCaller(), order));
     }
 
-    internal static OrderResponse ForCaller(Caller caller, OrderResponse order) =>
-        order with { AllowedActions = AccessPolicy.AllowedActions(caller, order.AllowedActions) };
+    internal static OrderResponse ForCaller(Caller caller, OrderResponse order) => order with
+    {
+        AllowedActions = AccessPolicy.AllowedActions(caller, order.DepartmentCode, order.AllowedActions),
+        Parts = order.Parts.Count == 1 && order.Parts[0].AllowedActions.Count == 0
+            ? order.Parts
+            : order.Parts.Select(p => p with { AllowedActions = AccessPolicy.AllowedPartActions(caller, p.DepartmentCode, p.AllowedActions) }).ToList(),
+    };
 }
 
 /// <summary>What every action carries besides its body: the versions the caller accepts, who the caller is and what it asks.</summary>

@@ -12,6 +12,10 @@ namespace Whistle.Api.Features.Orders;
 /// <param name="Rating">The community's latest evaluation.</param>
 /// <param name="PendingExtension">The department's request for a later resolve deadline awaiting a supervisor; null when none.</param>
 /// <param name="EscalationLevel">Who is pressing the department about it (督办): none, the street's supervisor, or the district.</param>
+/// <param name="Parts">Each summoned department's part (主办/协办): the lead's first once whistled (a single-department order has
+/// only that one), then the co-handlers' in the order they were summoned. The lead's part follows the order's own acknowledge and resolve.</param>
+/// <param name="ReturnReasonCode">Why the latest return was made, from the fixed list; null when none was given.</param>
+/// <param name="ReturnBasis">What the latest return rests on: the duty catalogue item or rule.</param>
 public sealed record OrderResponse(
     Guid Id,
     string Code,
@@ -38,7 +42,10 @@ public sealed record OrderResponse(
     Rating? Rating,
     string? EvaluationComment,
     CancelReason? CancelReason,
-    ExtensionResponse? PendingExtension)
+    ExtensionResponse? PendingExtension,
+    IReadOnlyList<PartResponse> Parts,
+    ReturnReasonCode? ReturnReasonCode,
+    string? ReturnBasis)
 {
     /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
     public static OrderResponse From(Order order, DateTimeOffset now) => new(
@@ -62,7 +69,7 @@ public sealed record OrderResponse(
         new MilestonesResponse(
             order.FiledAt, order.FirstWhistledAt, order.WhistledAt, order.FirstAcknowledgedAt, order.AcknowledgedAt, order.ReturnedAt,
             order.ResolvedAt, order.EvaluatedAt, order.ClosedAt, order.HandledLocallyAt, order.CancelledAt, order.LastEscalatedAt),
-        new CountersResponse(order.WhistleCount, order.ReturnCount, order.ReopenCount, order.EscalationCount),
+        new CountersResponse(order.WhistleCount, order.ReturnCount, order.ReopenCount, order.EscalationCount, order.ReturnRefusalCount),
         order.FiledBy,
         order.Result,
         order.ReturnReason,
@@ -71,7 +78,58 @@ public sealed record OrderResponse(
         order.CancelReason,
         order.ExtensionRequestedAt is { } requestedAt
             ? new ExtensionResponse(requestedAt, order.ExtensionRequestedBy!, order.ExtensionResolveBy!.Value, order.ExtensionReason!)
-            : null);
+            : null,
+        order.Parts.Select(part => PartResponse.From(order, part, now)).ToList(),
+        order.ReturnReasonCode,
+        order.ReturnBasis);
+}
+
+/// <summary>One summoned department's part of the order.</summary>
+/// <param name="DepartmentCode">The department summoned.</param>
+/// <param name="Role">lead (主办) or co-handler (协办).</param>
+/// <param name="State">summoned, reported (报到), done, declined or waived.</param>
+/// <param name="AllowedActions">The part actions this caller may take now (<c>POST /api/v1/orders/{id}/parts/{departmentCode}/{action}</c>);
+/// always empty for the lead's part, which moves with the order's own actions.</param>
+/// <param name="AcknowledgeBy">When the department must have reported for duty (the lead: the order's acknowledgeBy).</param>
+/// <param name="Overdue">Past its running acknowledge deadline as of the response (the lead's: see the order's deadlines).</param>
+/// <param name="Escalations">Times the department was pressed about its part (the lead: the order's escalations).</param>
+public sealed record PartResponse(
+    string DepartmentCode,
+    PartRole Role,
+    PartState State,
+    IReadOnlyList<PartAction> AllowedActions,
+    DateTimeOffset SummonedAt,
+    string? SummonedBy,
+    DateTimeOffset? AcknowledgeBy,
+    bool Overdue,
+    DateTimeOffset? ReportedAt,
+    DateTimeOffset? DoneAt,
+    string? Result,
+    DateTimeOffset? DeclinedAt,
+    string? DeclineReason,
+    DateTimeOffset? WaivedAt,
+    string? WaivedBy,
+    string? WaiveReason,
+    int Escalations)
+{
+    public static PartResponse From(Order order, OrderPart part, DateTimeOffset now) => new(
+        part.DepartmentCode,
+        part.Role,
+        part.State,
+        part.Role == PartRole.Lead ? [] : PartLifecycle.AllowedActions(part.State, PartLifecycle.Running(order.State)),
+        part.SummonedAt,
+        part.Role == PartRole.Lead ? null : part.SummonedBy,
+        part.AcknowledgeBy,
+        part.IsOverdue(order.State, now),
+        part.ReportedAt,
+        part.DoneAt,
+        part.Result,
+        part.DeclinedAt,
+        part.DeclineReason,
+        part.WaivedAt,
+        part.WaivedBy,
+        part.WaiveReason,
+        part.EscalationCount);
 }
 
 /// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
@@ -109,7 +167,8 @@ public sealed record MilestonesResponse(
 /// <param name="Returns">Times a department returned it.</param>
 /// <param name="Reopens">Times an unsatisfied evaluation reopened it.</param>
 /// <param name="Escalations">Times a supervisor escalated it (督办).</param>
-public sealed record CountersResponse(int Whistles, int Returns, int Reopens, int Escalations);
+/// <param name="ReturnRefusals">Times the street supervisor refused a department's return (where returns are reviewed).</param>
+public sealed record CountersResponse(int Whistles, int Returns, int Reopens, int Escalations, int ReturnRefusals);
 
 /// <param name="RequestedAt">When the department asked.</param>
 /// <param name="RequestedBy">Who asked.</param>

@@ -16,10 +16,33 @@ internal static class OrderStore
     /// Loads the order and locks its row until the transaction ends, so concurrent actions on one
     /// order queue up and each sees the state the previous one left.
     /// </summary>
-    public static async Task<Order> LockAsync(WhistleDbContext db, string key, CancellationToken cancellationToken) =>
-        (Guid.TryParse(key, out var id) ? await LockById(db, id)
+    public static async Task<Order> LockAsync(WhistleDbContext db, string key, CancellationToken cancellationToken)
+    {
+        var order = (Guid.TryParse(key, out var id) ? await LockById(db, id)
             : OrderCode.TryParse(key, out var number) ? await LockByNumber(db, number)
             : null) ?? throw NotFound(key);
+        await AttachPartsAsync(db, [order], cancellationToken);
+        return order;
+    }
+
+    /// <summary>
+    /// Hands the orders their co-handlers' parts, in one query for all of them; an order without
+    /// co-handlers (nearly all) costs nothing. Parts change only under their order's lock, so a
+    /// locked order's parts are read as they stand.
+    /// </summary>
+    public static async Task AttachPartsAsync(WhistleDbContext db, IReadOnlyCollection<Order> orders, CancellationToken cancellationToken)
+    {
+        var joint = orders.Where(o => o.CoDepartmentCodes.Length > 0).Select(o => o.Id).ToList();
+        if (joint.Count == 0)
+        {
+            return;
+        }
+        var parts = await db.OrderParts.AsNoTracking().Where(p => joint.Contains(p.OrderId)).ToListAsync(cancellationToken);
+        foreach (var order in orders)
+        {
+            order.AttachParts(parts);
+        }
+    }
 
     // Every action runs one of these: compiled once, they skip building and looking up the query each time.
     private static readonly Func<WhistleDbContext, Guid, Task<Order?>> LockById = EF.CompileAsyncQuery(

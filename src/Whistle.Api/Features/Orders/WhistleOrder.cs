@@ -5,14 +5,23 @@ namespace Whistle.Api.Features.Orders;
 /// <summary>The community blows the whistle: the order goes to a department and its deadlines start (吹哨上报).</summary>
 public static class WhistleOrder
 {
-    /// <param name="DepartmentCode">The department to whistle; without it the category's duty catalogue entry decides.</param>
-    public sealed record Body(string? DepartmentCode = null);
+    /// <param name="DepartmentCode">The department to whistle, the lead (主办); without it the category's duty catalogue entry decides.</param>
+    /// <param name="CoDepartmentCodes">Departments summoned to co-handle (协办), each with its own part and acknowledge deadline; none by default.</param>
+    public sealed record Body(string? DepartmentCode = null, IReadOnlyList<string>? CoDepartmentCodes = null);
 
-    public sealed record Command(string OrderId, string? DepartmentCode, OrderActionContext Context) : ICommand<OrderResponse>;
+    public sealed record Command(string OrderId, string? DepartmentCode, OrderActionContext Context, IReadOnlyList<string>? CoDepartmentCodes = null) : ICommand<OrderResponse>;
 
     public sealed class Validator : AbstractValidator<Command>
     {
-        public Validator() => RuleFor(c => c.DepartmentCode).MaximumLength(50).OverridePropertyName("departmentCode");
+        public Validator()
+        {
+            RuleFor(c => c.DepartmentCode).MaximumLength(50).OverridePropertyName("departmentCode");
+            RuleFor(c => c.CoDepartmentCodes)
+                .Must(codes => codes is null || codes.Count <= 20).WithMessage("At most 20 co-handling departments.")
+                .Must(codes => codes is null || codes.Distinct().Count() == codes.Count).WithMessage("Each co-handling department once.")
+                .OverridePropertyName("coDepartmentCodes");
+            RuleForEach(c => c.CoDepartmentCodes).NotEmpty().MaximumLength(50).OverridePropertyName("coDepartmentCodes");
+        }
     }
 
     public sealed class Handler(WhistleDbContext db, ReferenceCache reference, WorkingCalendar calendar, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
@@ -25,6 +34,13 @@ public static class WhistleOrder
             {
                 throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
             }
+            foreach (var code in command.CoDepartmentCodes ?? [])
+            {
+                if (!await reference.DepartmentExistsAsync(db, code, cancellationToken))
+                {
+                    throw new ValidationException([new ValidationFailure("coDepartmentCodes", $"No department has the code '{code}'.")]);
+                }
+            }
             return await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
                 var category = await reference.CategoryOfAsync(db, order, cancellationToken);
@@ -35,7 +51,7 @@ public static class WhistleOrder
                         $"The duty catalogue routes this order to '{category.DepartmentCode}', which returned it; name the department to whistle it to.")]);
                 }
                 order.Whistle(command.DepartmentCode ?? category.DepartmentCode, category.LimitsFor(order.Priority, calendar),
-                    command.Context.Actor, clock.Now());
+                    command.Context.Actor, clock.Now(), command.CoDepartmentCodes);
             }, cancellationToken);
         }
     }
@@ -44,6 +60,7 @@ public static class WhistleOrder
         OrderEndpoints.MapAction<Body>(orders, OrderAction.Whistle, "Whistle an order to a department",
             "From discovered or returned. Routes to departmentCode, or by the category's duty catalogue entry when it is left out " +
             "(a returned order must name its department when the catalogue would send it back to the one that returned it), " +
-            "and stamps acknowledgeBy and resolveBy from the category's limits for the order's priority.",
-            (id, body, context) => new Command(id, body?.DepartmentCode, context));
+            "and stamps acknowledgeBy and resolveBy from the category's limits for the order's priority. coDepartmentCodes summons " +
+            "co-handling departments (协办), each with its own part and acknowledge deadline; a re-whistle keeps the parts already there.",
+            (id, body, context) => new Command(id, body?.DepartmentCode, context, body?.CoDepartmentCodes));
 }

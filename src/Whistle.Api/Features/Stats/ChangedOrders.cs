@@ -28,12 +28,24 @@ internal static class ChangedOrders
                coalesce(o.department_code, o.returned_by_department_code),
                o.filed_at, o.first_whistled_at, o.first_acknowledged_at, o.first_acknowledge_by,
                o.acknowledge_by, o.resolved_at, o.resolve_by, o.rating,
-               o.return_count, o.reopen_count, o.escalation_count, o.cancel_reason
+               o.return_count, o.reopen_count, o.escalation_count, o.cancel_reason,
+               pt.departments, pt.reported_at, pt.declined_at, pt.acknowledge_by
         FROM (SELECT pg_current_snapshot()::text AS snapshot) s
         LEFT JOIN LATERAL (SELECT * FROM orders
         """;
 
-    private const string Everything = Select + ") o ON true";
+    // A joint order's co-handler parts, in the same snapshot: they change only with their order's row.
+    // Only orders with co-handlers look (nearly all have none).
+    private const string Parts = """
+         LEFT JOIN LATERAL (SELECT array_agg(p.department_code ORDER BY p.department_code) AS departments,
+                                   array_agg(p.reported_at ORDER BY p.department_code) AS reported_at,
+                                   array_agg(p.declined_at ORDER BY p.department_code) AS declined_at,
+                                   array_agg(p.acknowledge_by ORDER BY p.department_code) AS acknowledge_by
+                            FROM order_parts p
+                            WHERE cardinality(o.co_department_codes) > 0 AND p.order_id = o.id) pt ON true
+        """;
+
+    private const string Everything = Select + ") o ON true" + Parts;
 
     // One statement: its snapshot is both the rows' and the one reported, so the next read starts
     // exactly where this one stopped. The lateral join returns the snapshot even with no rows.
@@ -49,7 +61,7 @@ internal static class ChangedOrders
         var xip = string.Join(",", parts[2].Split(',', StringSplitOptions.RemoveEmptyEntries)
             .Select(x => ulong.Parse(x, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)));
         return Select + $" WHERE {Column} >= '{xmax}'::xid8"
-            + (xip.Length == 0 ? "" : $" OR {Column} = ANY('{{{xip}}}'::xid8[])") + ") o ON true";
+            + (xip.Length == 0 ? "" : $" OR {Column} = ANY('{{{xip}}}'::xid8[])") + ") o ON true" + Parts;
     }
 
     /// <summary>

@@ -14,8 +14,13 @@ public enum Flag : ushort
     HandledLocally = 128,
     /// <summary>Cancelled as invalid or a duplicate: not a valid order (a withdrawn one stays valid).</summary>
     Invalid = 256,
-    /// <summary>Whistled, acknowledged or returned: the open backlog.</summary>
+    /// <summary>Whistled, acknowledged, returned or with its return under review: the open backlog.</summary>
     Open = 512,
+    /// <summary>
+    /// Not an order but a co-handler's part of one (协办): it counts only as a summons the department
+    /// received (and whether it answered in time), in its order's period and place, under its own department.
+    /// </summary>
+    CoHandlerPart = 1024,
 }
 
 /// <summary>One order as the figures see it (derived by <see cref="OrderRow.ToFact"/>); times in microseconds since the Unix epoch.</summary>

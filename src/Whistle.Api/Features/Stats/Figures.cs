@@ -10,8 +10,9 @@ namespace Whistle.Api.Features.Stats;
 /// <param name="CancelledOrders">Dispatched orders cancelled since, for any reason.</param>
 /// <param name="CompletedOrders">Dispatched orders now resolved or closed (办结); a reopened order counts again once resolved again.</param>
 /// <param name="CompletionRate">completedOrders / validOrders (办结率).</param>
-/// <param name="AcknowledgedOnTime">Dispatched orders whose first acknowledgement came by the acknowledge deadline of the whistle it answered.</param>
-/// <param name="ResponseRate">acknowledgedOnTime / dispatchedOrders (响应率).</param>
+/// <param name="AcknowledgedOnTime">Summons answered in time: dispatched orders whose first acknowledgement came by the acknowledge
+/// deadline of the whistle it answered, and co-handler parts reported (or declined) by their own acknowledge deadline.</param>
+/// <param name="ResponseRate">acknowledgedOnTime / summons (响应率): per department, every summons it received, as lead or co-handler.</param>
 /// <param name="ResolvedOnTime">Completed orders resolved by their resolve deadline (set by the whistle, renewed by a reopen).</param>
 /// <param name="OnTimeCompletionRate">resolvedOnTime / completedOrders.</param>
 /// <param name="EvaluatedOrders">Dispatched orders the community has evaluated at least once.</param>
@@ -27,6 +28,10 @@ namespace Whistle.Api.Features.Stats;
 /// <param name="P90HoursToAcknowledge">90th percentile of the same.</param>
 /// <param name="MedianHoursToResolve">Median of resolution minus first whistle, over completed orders.</param>
 /// <param name="P90HoursToResolve">90th percentile of the same.</param>
+/// <param name="Summons">Summons departments received: each dispatched order (its lead) and each co-handler part of one (协办),
+/// counted in the order's period; by department, the department's own as lead or co-handler.</param>
+/// <param name="CoHandlerSummons">Of the summons, those to co-handlers (by department: the orders it co-handles).</param>
+/// <param name="OrdersReturnedMoreThanOnce">Dispatched orders returned twice or more (return ping-pong).</param>
 public sealed record Figures(
     long DispatchedOrders,
     long ValidOrders,
@@ -49,7 +54,10 @@ public sealed record Figures(
     double? MedianHoursToAcknowledge,
     double? P90HoursToAcknowledge,
     double? MedianHoursToResolve,
-    double? P90HoursToResolve)
+    double? P90HoursToResolve,
+    long Summons,
+    long CoHandlerSummons,
+    long OrdersReturnedMoreThanOnce)
 {
     /// <summary>The columns of the figures in a downloaded table, in the JSON's order and names.</summary>
     public static IReadOnlyList<string> Columns => [.. Sortable.Keys];
@@ -83,6 +91,9 @@ public sealed record Figures(
             ["p90HoursToAcknowledge"] = f => f.P90HoursToAcknowledge,
             ["medianHoursToResolve"] = f => f.MedianHoursToResolve,
             ["p90HoursToResolve"] = f => f.P90HoursToResolve,
+            ["summons"] = f => f.Summons,
+            ["coHandlerSummons"] = f => f.CoHandlerSummons,
+            ["ordersReturnedMoreThanOnce"] = f => f.OrdersReturnedMoreThanOnce,
         };
 }
 

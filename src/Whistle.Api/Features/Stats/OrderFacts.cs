@@ -22,6 +22,8 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly FactColumns _columns = new();
     private readonly Dictionary<Guid, int> _rowOf = [];
+    // Co-handler parts' rows, by order and department; a part, once summoned, is never removed.
+    private readonly Dictionary<(Guid, string), int> _partRowOf = [];
     private readonly ReferenceCodes _codes = new();
     private readonly StandingQuestions _standing = new();
     private string? _snapshot;
@@ -217,25 +219,11 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             }
             foreach (var raw in changes)
             {
-                var fact = raw.ToFact(_codes);
-                if (_rowOf.TryGetValue(raw.Id, out var row))
+                changed |= Put(_rowOf, raw.Id, raw.ToFact(_codes));
+                foreach (var (department, part) in raw.PartFacts(_codes))
                 {
-                    // Rows written by transactions still in flight at the last read come again; most are unchanged.
-                    var old = _columns.Get(row);
-                    if (old == fact)
-                    {
-                        continue;
-                    }
-                    _standing.Count(old, -1);
+                    changed |= Put(_partRowOf, (raw.Id, department), part);
                 }
-                else
-                {
-                    row = _columns.Add();
-                    _rowOf[raw.Id] = row;
-                }
-                changed = true;
-                _columns.Set(row, fact);
-                _standing.Count(fact, +1);
             }
         }
         catch
@@ -254,5 +242,28 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             _lock.ExitWriteLock();
         }
         logger.LogDebug("Statistics caught up with {Count} changed orders", changes.Count);
+    }
+
+    /// <summary>Writes one row's fact, counting it out of and into the standing questions; false when unchanged.</summary>
+    private bool Put<TKey>(Dictionary<TKey, int> rowOf, TKey key, in Fact fact) where TKey : notnull
+    {
+        if (rowOf.TryGetValue(key, out var row))
+        {
+            // Rows written by transactions still in flight at the last read come again; most are unchanged.
+            var old = _columns.Get(row);
+            if (old == fact)
+            {
+                return false;
+            }
+            _standing.Count(old, -1);
+        }
+        else
+        {
+            row = _columns.Add();
+            rowOf[key] = row;
+        }
+        _columns.Set(row, fact);
+        _standing.Count(fact, +1);
+        return true;
     }
 }

@@ -11,7 +11,8 @@ internal sealed record OrderRow(
     Guid Id, OrderState State, string Street, string Community, string Category, string? Department,
     DateTime FiledAt, DateTime? FirstWhistledAt, DateTime? FirstAcknowledgedAt, DateTime? FirstAcknowledgeBy,
     DateTime? AcknowledgeBy, DateTime? ResolvedAt, DateTime? ResolveBy, Rating? Rating,
-    int Returns, int Reopens, int Escalations, CancelReason? CancelReason)
+    int Returns, int Reopens, int Escalations, CancelReason? CancelReason,
+    string[]? CoDepartments = null, DateTime?[]? PartReportedAt = null, DateTime?[]? PartDeclinedAt = null, DateTime?[]? PartAcknowledgeBy = null)
 {
     /// <summary>The columns, from <paramref name="first"/> on, in the order of <see cref="ChangedOrders"/>' select list.</summary>
     public static OrderRow Read(NpgsqlDataReader r, int first)
@@ -22,7 +23,36 @@ internal sealed record OrderRow(
             r.GetDateTime(i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++),
             Text(r, i++) is { } rating ? WireName.Parse<Rating>(rating) : null,
             r.GetInt32(i++), r.GetInt32(i++), r.GetInt32(i++),
-            Text(r, i++) is { } reason ? WireName.Parse<CancelReason>(reason) : null);
+            Text(r, i++) is { } reason ? WireName.Parse<CancelReason>(reason) : null,
+            r.IsDBNull(i++) ? null : r.GetFieldValue<string[]>(i - 1),
+            r.IsDBNull(i++) ? null : r.GetFieldValue<DateTime?[]>(i - 1),
+            r.IsDBNull(i++) ? null : r.GetFieldValue<DateTime?[]>(i - 1),
+            r.IsDBNull(i++) ? null : r.GetFieldValue<DateTime?[]>(i - 1));
+    }
+
+    /// <summary>
+    /// The co-handlers' parts as facts of their own (<see cref="Flag.CoHandlerPart"/>): each a summons its
+    /// department received, counted in its order's period, street, community and category, and answered
+    /// in time by <see cref="OrderPart.IsAnsweredOnTime"/>.
+    /// </summary>
+    public IEnumerable<(string Department, Fact Fact)> PartFacts(ReferenceCodes codes)
+    {
+        if (CoDepartments is null || FirstWhistledAt is not { } whistled)
+        {
+            yield break;
+        }
+        for (var p = 0; p < CoDepartments.Length; p++)
+        {
+            var flags = Flag.Whistled | Flag.CoHandlerPart;
+            if (OrderPart.IsAnsweredOnTime(Utc(PartReportedAt![p]), Utc(PartDeclinedAt![p]), Utc(PartAcknowledgeBy![p])))
+            {
+                flags |= Flag.AcknowledgedOnTime;
+            }
+            yield return (CoDepartments[p], new Fact(
+                flags, Micros.Of(FiledAt), Micros.Of(whistled), -1, -1, long.MaxValue,
+                codes.Streets.IndexOf(Street), codes.Communities.IndexOf(Community), codes.Departments.IndexOf(CoDepartments[p]),
+                codes.Categories.IndexOf(Category), 0, 0, 0));
+        }
     }
 
     private static DateTime? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetDateTime(i);
@@ -48,7 +78,7 @@ internal sealed record OrderRow(
                 flags |= Flag.Invalid;
             }
         }
-        if (State is OrderState.Whistled or OrderState.Acknowledged or OrderState.Returned)
+        if (State is OrderState.Whistled or OrderState.Acknowledged or OrderState.Returned or OrderState.ReturnUnderReview)
         {
             flags |= Flag.Open;
         }

@@ -47,7 +47,8 @@ public sealed class ReferenceCodes
 
     internal bool Knows(OrderRow row) =>
         Streets.Contains(row.Street) && Communities.Contains(row.Community) && Categories.Contains(row.Category)
-        && (row.Department is null || Departments.Contains(row.Department));
+        && (row.Department is null || Departments.Contains(row.Department))
+        && (row.CoDepartments ?? []).All(Departments.Contains);
 
     /// <summary>Code, name and (communities) street code of each reference row, as read.</summary>
     internal sealed record Rows(

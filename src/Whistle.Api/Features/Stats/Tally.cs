@@ -12,6 +12,8 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
 {
     public long Dispatched, Cancelled, Invalid, Open, Completed, AcknowledgedOnTime, ResolvedOnTime, Evaluated, Satisfied;
     public long Returns, Reopens, Escalations, HandledLocally;
+    // Joint handling: summons co-handlers received (an order's own is its dispatch); orders returned twice or more.
+    public long CoHandlerSummons, ReturnedMoreThanOnce;
     // Durations in microseconds; and when each open counted order will miss a deadline, for overdueNow at any instant.
     public readonly List<long> AcknowledgeWaits = new(capacity);
     public readonly List<long> ResolveWaits = new(capacity);
@@ -19,7 +21,7 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
 
     public bool Sorted { get; private set; } = sorted;
 
-    public bool IsEmpty => Dispatched == 0 && HandledLocally == 0;
+    public bool IsEmpty => Dispatched == 0 && HandledLocally == 0 && CoHandlerSummons == 0;
 
     /// <summary>Counts one order in (+1) or out (-1, kept tallies only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -30,8 +32,22 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
             HandledLocally += sign;
             return;
         }
+        // A co-handler's part is a summons and an answer, nothing else: the order's own figures are the lead's.
+        if ((flags & Flag.CoHandlerPart) != 0)
+        {
+            CoHandlerSummons += sign;
+            if ((flags & Flag.AcknowledgedOnTime) != 0)
+            {
+                AcknowledgedOnTime += sign;
+            }
+            return;
+        }
         Dispatched += sign;
         Returns += sign * returns;
+        if (returns > 1)
+        {
+            ReturnedMoreThanOnce += sign;
+        }
         Reopens += sign * reopens;
         Escalations += sign * escalations;
         if ((flags & Flag.AcknowledgedOnTime) != 0)
@@ -156,13 +172,15 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
         var valid = Dispatched - Invalid;
         var acknowledge = Sorted ? Percentile.HoursOfSorted(AcknowledgeWaits) : Percentile.Hours(AcknowledgeWaits);
         var resolve = Sorted ? Percentile.HoursOfSorted(ResolveWaits) : Percentile.Hours(ResolveWaits);
+        var summons = Dispatched + CoHandlerSummons;
         return new Figures(
             Dispatched, valid, Cancelled, Completed, Rate(Completed, valid),
-            AcknowledgedOnTime, Rate(AcknowledgedOnTime, Dispatched),
+            AcknowledgedOnTime, Rate(AcknowledgedOnTime, summons),
             ResolvedOnTime, Rate(ResolvedOnTime, Completed),
             Evaluated, Satisfied, Rate(Satisfied, Evaluated),
             Open, overdue, Returns, Reopens, Escalations, HandledLocally,
-            acknowledge.Median, acknowledge.P90, resolve.Median, resolve.P90);
+            acknowledge.Median, acknowledge.P90, resolve.Median, resolve.P90,
+            summons, CoHandlerSummons, ReturnedMoreThanOnce);
     }
 
     private static double? Rate(long part, long whole) => whole == 0 ? null : (double)part / whole;

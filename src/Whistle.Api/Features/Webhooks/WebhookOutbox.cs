@@ -17,11 +17,25 @@ public static class WebhookEvents
     public const string Resolved = "order.resolved";
     public const string Closed = "order.closed";
     public const string Cancelled = "order.cancelled";
+    // Joint handling: a further department summoned, and each co-handler's part as it moves.
+    public const string Summoned = "order.summoned";
+    public const string PartReported = "order.part-reported";
+    public const string PartDone = "order.part-done";
+    public const string PartDeclined = "order.part-declined";
+    public const string PartWaived = "order.part-waived";
+    public const string PartEscalated = "order.part-escalated";
+    // Reviewed returns: a return awaiting the street supervisor, and one refused (an approved one is order.returned).
+    public const string ReturnRequested = "order.return-requested";
+    public const string ReturnRefused = "order.return-refused";
 
     /// <summary>Subscribes to every event, those added later included.</summary>
     public const string All = "*";
 
-    public static readonly IReadOnlyList<string> Names = [Whistled, Returned, Reopened, Escalated, DeadlineExtended, Resolved, Closed, Cancelled];
+    public static readonly IReadOnlyList<string> Names =
+    [
+        Whistled, Returned, Reopened, Escalated, DeadlineExtended, Resolved, Closed, Cancelled,
+        Summoned, PartReported, PartDone, PartDeclined, PartWaived, PartEscalated, ReturnRequested, ReturnRefused,
+    ];
 
     /// <summary>
     /// What each action publishes: the one table of the events order changes raise, which the
@@ -33,7 +47,10 @@ public static class WebhookEvents
         OrderAction.Whistle => Whistled,
         // A supervisor's reassignment (改派) whistles the order afresh to the new department.
         OrderAction.Reassign => Whistled,
-        OrderAction.Return => Returned,
+        OrderAction.Return => to == OrderState.ReturnUnderReview ? ReturnRequested : Returned,
+        OrderAction.ApproveReturn => Returned,
+        OrderAction.RefuseReturn => ReturnRefused,
+        OrderAction.Summon => Summoned,
         OrderAction.Evaluate => to == OrderState.Closed ? Closed : Reopened,
         OrderAction.Escalate => Escalated,
         OrderAction.ApproveExtension => DeadlineExtended,
@@ -44,9 +61,22 @@ public static class WebhookEvents
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "An action this table does not name yet."),
     };
 
+    /// <summary>What each part action publishes: every move of a part is the lead's (and everyone's) to hear.</summary>
+    public static string RaisedBy(PartAction action) => action switch
+    {
+        PartAction.Report => PartReported,
+        PartAction.Complete => PartDone,
+        PartAction.Decline => PartDeclined,
+        PartAction.Waive => PartWaived,
+        PartAction.Escalate => PartEscalated,
+        _ => throw new ArgumentOutOfRangeException(nameof(action), action, "An action this table does not name yet."),
+    };
+
     /// <summary>The event a history entry raises, if any (the filing raises none).</summary>
     public static string? RaisedBy(OrderHistoryEntry entry) =>
-        WireName.TryParse<OrderAction>(entry.Action, out var action) ? RaisedBy(action, entry.ToState) : null;
+        WireName.TryParse<OrderAction>(entry.Action, out var action) ? RaisedBy(action, entry.ToState)
+        : Order.TryParsePartAction(entry.Action, out var partAction) ? RaisedBy(partAction)
+        : null;
 }
 
 /// <summary>
@@ -92,24 +122,34 @@ public static class WebhookOutbox
     {
         OrderResponse? admin = null;
         string adminActions = "";
-        Dictionary<Role, string>? actionsOf = null;
+        // Each owner's view, made once per change: by role, and for departments by whether they lead or co-handle.
+        var actionsOf = new Dictionary<(Role, string?), string>();
         foreach (var entry in order.NewHistory)
         {
             if (WebhookEvents.RaisedBy(entry) is not { } type)
             {
                 continue;
             }
-            // A return leaves the order without a department: it is the returning department's event.
-            var department = entry.Action == WireName.Of(OrderAction.Return) ? order.ReturnedByDepartmentCode : order.DepartmentCode;
-            var audiences = AccessPolicy.Audiences(department, order.CommunityCode).ToList();
+            // A return (or its approval) leaves the order without a department: it is the returning department's event.
+            var department = entry.Action == WireName.Of(OrderAction.Return) || entry.Action == WireName.Of(OrderAction.ApproveReturn)
+                ? entry.Details.GetValueOrDefault("departmentCode") ?? order.ReturnedByDepartmentCode
+                : order.DepartmentCode;
+            // Every summoned department hears the order's events; its role is in data.parts.
+            var audiences = AccessPolicy.Audiences(department, order.CommunityCode, order.CoDepartmentCodes).ToList();
             var at = entry.At.ToUniversalTime();
             if (admin is null)
             {
                 // The same order for every entry of this change: each owner's view is made once.
-                admin = OrderEndpoints.ForCaller(Owner(Role.Admin), after);
+                admin = OrderEndpoints.ForCaller(Owner(Role.Admin, null), after);
                 adminActions = AllowedActionsJson(admin.AllowedActions);
-                actionsOf = AccessPolicy.Table[Operation.ManageWebhooks]
-                    .ToDictionary(role => role, role => AllowedActionsJson(OrderEndpoints.ForCaller(Owner(role), after).AllowedActions));
+            }
+            foreach (var audience in audiences)
+            {
+                if (!actionsOf.ContainsKey((audience.Role, audience.DepartmentCode)))
+                {
+                    actionsOf[(audience.Role, audience.DepartmentCode)] =
+                        AllowedActionsJson(OrderEndpoints.ForCaller(Owner(audience.Role, audience.DepartmentCode), after).AllowedActions);
+                }
             }
             var command = new NpgsqlBatchCommand(FanOutSql);
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Uuid, Value = Guid.CreateVersion7(entry.At) });
@@ -121,13 +161,13 @@ public static class WebhookOutbox
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar, Value = audiences.Select(a => WireName.Of(a.Role)).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar, Value = audiences.Select(a => a.DepartmentCode).ToArray() });
             command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Varchar, Value = audiences.Select(a => a.CommunityCode).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = audiences.Select(a => actionsOf![a.Role]).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = audiences.Select(a => actionsOf[(a.Role, a.DepartmentCode)]).ToArray() });
             yield return command;
         }
     }
 
     // A subscription's owner, as the order's next actions are filtered for it in GET /api/v1/orders/{id}.
-    private static Caller Owner(Role role) => new("webhooks", "webhooks", role);
+    private static Caller Owner(Role role, string? departmentCode) => new("webhooks", "webhooks", role, DepartmentCode: departmentCode);
 
     /// <summary>The member exactly as the serialiser writes it in the body (kebab-case names need no escaping).</summary>
     internal static string AllowedActionsJson(IReadOnlyList<OrderAction> actions) =>

@@ -47,6 +47,35 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.HasIndex(o => o.FirstWhistledAt);
 
         order.Ignore(o => o.NewHistory);
+
+        // Joint handling: the co-handlers' codes on the order (a department's scope and the webhooks' audience
+        // read them without a join), their parts in order_parts.
+        order.Property(o => o.CoDepartmentCodes).HasColumnType("text[]");
+        order.HasIndex(o => o.CoDepartmentCodes).HasMethod("gin");
+        order.Ignore(o => o.CoHandlerParts);
+        order.Ignore(o => o.Parts);
+        order.Ignore(o => o.ChangedParts);
+        order.Ignore(o => o.PartsSettled);
+        order.Property(o => o.ReturnBasis).HasMaxLength(2000);
+    }
+}
+
+internal sealed class OrderPartConfiguration : IEntityTypeConfiguration<OrderPart>
+{
+    public void Configure(EntityTypeBuilder<OrderPart> part)
+    {
+        part.ToTable("order_parts");
+        part.HasKey(p => new { p.OrderId, p.DepartmentCode });
+        part.HasOne<Order>().WithMany().HasForeignKey(p => p.OrderId).OnDelete(DeleteBehavior.Cascade);
+        part.HasOne<Department>().WithMany().HasForeignKey(p => p.DepartmentCode).OnDelete(DeleteBehavior.Restrict);
+        part.Property(p => p.SummonedBy).HasMaxLength(200);
+        part.Property(p => p.Result).HasMaxLength(4000);
+        part.Property(p => p.DeclineReason).HasMaxLength(2000);
+        part.Property(p => p.WaivedBy).HasMaxLength(200);
+        part.Property(p => p.WaiveReason).HasMaxLength(2000);
+        // The scheduler looks for parts still summoned past their deadline.
+        part.HasIndex(p => new { p.State, p.AcknowledgeBy });
+        part.Ignore(p => p.Settled);
     }
 }
 

@@ -408,6 +408,11 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("closed_at");
 
+                    b.PrimitiveCollection<string[]>("CoDepartmentCodes")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("co_department_codes");
+
                     b.Property<string>("CommunityCode")
                         .IsRequired()
                         .HasColumnType("character varying(50)")
@@ -530,6 +535,11 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(4000)")
                         .HasColumnName("result");
 
+                    b.Property<string>("ReturnBasis")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("return_basis");
+
                     b.Property<int>("ReturnCount")
                         .HasColumnType("integer")
                         .HasColumnName("return_count");
@@ -538,6 +548,15 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)")
                         .HasColumnName("return_reason");
+
+                    b.Property<string>("ReturnReasonCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("return_reason_code");
+
+                    b.Property<int>("ReturnRefusalCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("return_refusal_count");
 
                     b.Property<DateTimeOffset?>("ReturnedAt")
                         .HasColumnType("timestamp with time zone")
@@ -598,6 +617,11 @@ namespace Whistle.Api.Persistence.Migrations
 
                     b.HasKey("Id")
                         .HasName("pk_orders");
+
+                    b.HasIndex("CoDepartmentCodes")
+                        .HasDatabaseName("ix_orders_co_department_codes");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("CoDepartmentCodes"), "gin");
 
                     b.HasIndex("FirstWhistledAt")
                         .HasDatabaseName("ix_orders_first_whistled_at");
@@ -689,6 +713,98 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasDatabaseName("ix_order_history_order_id_version");
 
                     b.ToTable("order_history", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Domain.Orders.OrderPart", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("DepartmentCode")
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("department_code");
+
+                    b.Property<DateTimeOffset?>("AcknowledgeBy")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("acknowledge_by");
+
+                    b.Property<string>("DeclineReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("decline_reason");
+
+                    b.Property<DateTimeOffset?>("DeclinedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("declined_at");
+
+                    b.Property<DateTimeOffset?>("DoneAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("done_at");
+
+                    b.Property<int>("EscalationCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("escalation_count");
+
+                    b.Property<DateTimeOffset?>("LastEscalatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_escalated_at");
+
+                    b.Property<DateTimeOffset?>("ReportedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("reported_at");
+
+                    b.Property<string>("Result")
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("result");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("role");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.Property<DateTimeOffset>("SummonedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("summoned_at");
+
+                    b.Property<string>("SummonedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("summoned_by");
+
+                    b.Property<string>("WaiveReason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("waive_reason");
+
+                    b.Property<DateTimeOffset?>("WaivedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("waived_at");
+
+                    b.Property<string>("WaivedBy")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("waived_by");
+
+                    b.HasKey("OrderId", "DepartmentCode")
+                        .HasName("pk_order_parts");
+
+                    b.HasIndex("DepartmentCode")
+                        .HasDatabaseName("ix_order_parts_department_code");
+
+                    b.HasIndex("State", "AcknowledgeBy")
+                        .HasDatabaseName("ix_order_parts_state_acknowledge_by");
+
+                    b.ToTable("order_parts", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Domain.Reference.Category", b =>
@@ -898,6 +1014,23 @@ namespace Whistle.Api.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_order_history_orders_order_id");
+                });
+
+            modelBuilder.Entity("Whistle.Domain.Orders.OrderPart", b =>
+                {
+                    b.HasOne("Whistle.Domain.Reference.Department", null)
+                        .WithMany()
+                        .HasForeignKey("DepartmentCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_order_parts_departments_department_code");
+
+                    b.HasOne("Whistle.Domain.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_order_parts_orders_order_id");
                 });
 
             modelBuilder.Entity("Whistle.Domain.Reference.Category", b =>
