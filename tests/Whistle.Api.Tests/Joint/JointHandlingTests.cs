@@ -121,6 +121,8 @@ public sealed class JointHandlingTests : IAsyncLifetime
 
         await Act(_urban, filed.Id, "acknowledge");
         await Act(_housing, filed.Id, "parts/housing/report", new { note = "Inspector on site at 10" });
+        // Market supervision reports a day late: past its part's 24 hours.
+        _app.Clock.Advance(TimeSpan.FromHours(25));
         await Act(_market, filed.Id, "parts/market-supervision/report");
         await Act(_housing, filed.Id, "parts/housing/complete", new { result = "Building permit checked: none was issued" });
 
@@ -157,6 +159,27 @@ public sealed class JointHandlingTests : IAsyncLifetime
         Assert.Equal("order.whistled", first.GetProperty("type").GetString());
         Assert.Equal(["lead", "co-handler", "co-handler"], first.GetProperty("data").GetProperty("parts").EnumerateArray()
             .Select(p => p.GetProperty("role").GetString()!));
+
+        // The figures per department, counted by hand: each department answers for its own summons (as lead or
+        // co-handler) against its own deadline; completion and satisfaction are the lead's.
+        var breakdown = await Json(await _supervisor.GetAsync("/api/v1/stats/breakdown?groupBy=department"));
+        var rows = breakdown.GetProperty("rows").EnumerateArray().ToDictionary(r => r.GetProperty("code").GetString()!, r => r.GetProperty("figures"));
+        (long, long, long, long, double?, long, long) Figures(string department)
+        {
+            var f = rows[department];
+            return (f.GetProperty("dispatchedOrders").GetInt64(), f.GetProperty("summons").GetInt64(), f.GetProperty("coHandlerSummons").GetInt64(),
+                f.GetProperty("acknowledgedOnTime").GetInt64(),
+                f.GetProperty("responseRate").ValueKind == JsonValueKind.Null ? null : f.GetProperty("responseRate").GetDouble(),
+                f.GetProperty("completedOrders").GetInt64(), f.GetProperty("satisfiedOrders").GetInt64());
+        }
+        Assert.Equal(["housing", "market-supervision", "urban-management"], rows.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal((1L, 1L, 0L, 1L, (double?)1.0, 1L, 1L), Figures("urban-management"));
+        Assert.Equal((0L, 1L, 1L, 1L, (double?)1.0, 0L, 0L), Figures("housing"));
+        Assert.Equal((0L, 1L, 1L, 0L, (double?)0.0, 0L, 0L), Figures("market-supervision"));
+        // The district: one order, three summons, two answered in time.
+        var summary = (await Json(await _supervisor.GetAsync("/api/v1/stats/summary"))).GetProperty("figures");
+        Assert.Equal((1L, 3L, 2L), (summary.GetProperty("dispatchedOrders").GetInt64(), summary.GetProperty("summons").GetInt64(),
+            summary.GetProperty("acknowledgedOnTime").GetInt64()));
     }
 
     [Fact]

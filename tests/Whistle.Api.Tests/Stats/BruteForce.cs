@@ -17,6 +17,11 @@ public sealed record StatsFilter(
         order.FirstWhistledAt is { } first && In(first) && MatchesPlaceAndCategory(order)
         && (Department is null || order.Department == Department);
 
+    /// <summary>A co-handler's summons counts where its order is first whistled in the period, in its place and category, under its own department.</summary>
+    public bool Summons(ReplayedOrder order, ReplayedPart part) =>
+        order.FirstWhistledAt is { } first && In(first) && MatchesPlaceAndCategory(order)
+        && (Department is null || part.Department == Department);
+
     /// <summary>Counted as handled locally: filed in the period, matching street, community and category; none with a department.</summary>
     public bool HandlesLocally(ReplayedOrder order) =>
         order.HandledLocally && Department is null && In(order.FiledAt) && MatchesPlaceAndCategory(order);
@@ -38,6 +43,7 @@ public static class BruteForce
     [
         "dispatchedOrders", "cancelledOrders", "validOrders", "completedOrders", "acknowledgedOnTime", "resolvedOnTime",
         "evaluatedOrders", "satisfiedOrders", "openBacklog", "overdueNow", "returns", "reopens", "escalations", "handledLocally",
+        "summons", "coHandlerSummons", "ordersReturnedMoreThanOnce",
     ];
 
     public static readonly string[] RealNames =
@@ -54,7 +60,11 @@ public static class BruteForce
         var valid = p.Where(o => o.Valid).ToList();
         var completed = p.Where(o => o.Completed).ToList();
         var evaluated = p.Where(o => o.Evaluations > 0).ToList();
-        long acknowledgedOnTime = p.Count(o => o.FirstAcknowledgedAt is not null && o.FirstAcknowledgedOnTime);
+        // Every summons a department received: each order's lead, and each co-handler part, answered by its own deadline.
+        var parts = orders.SelectMany(o => o.Parts.Where(part => filter.Summons(o, part))).ToList();
+        long acknowledgedOnTime = p.Count(o => o.FirstAcknowledgedAt is not null && o.FirstAcknowledgedOnTime)
+            + parts.Count(part => part.AnsweredOnTime);
+        long summons = p.Count + parts.Count;
         long resolvedOnTime = completed.Count(o => o.ResolvedOnTime);
         long satisfied = evaluated.Count(o => o.Satisfied);
         var toAcknowledge = p.Where(o => o.FirstAcknowledgedAt is not null)
@@ -71,14 +81,17 @@ public static class BruteForce
             ["resolvedOnTime"] = resolvedOnTime,
             ["evaluatedOrders"] = evaluated.Count,
             ["satisfiedOrders"] = satisfied,
-            ["openBacklog"] = p.Count(o => o.State is "whistled" or "acknowledged" or "returned"),
+            ["openBacklog"] = p.Count(o => o.State is "whistled" or "acknowledged" or "returned" or "return-under-review"),
             ["overdueNow"] = p.Count(o => o.OverdueAt(asOf)),
             ["returns"] = p.Sum(o => o.Returns),
             ["reopens"] = p.Sum(o => o.Reopens),
             ["escalations"] = p.Sum(o => o.Escalations),
             ["handledLocally"] = orders.Count(filter.HandlesLocally),
+            ["summons"] = summons,
+            ["coHandlerSummons"] = parts.Count,
+            ["ordersReturnedMoreThanOnce"] = p.Count(o => o.Returns > 1),
             ["completionRate"] = Rate(completed.Count, valid.Count),
-            ["responseRate"] = Rate(acknowledgedOnTime, p.Count),
+            ["responseRate"] = Rate(acknowledgedOnTime, summons),
             ["onTimeCompletionRate"] = Rate(resolvedOnTime, completed.Count),
             ["satisfactionRate"] = Rate(satisfied, evaluated.Count),
             ["medianHoursToAcknowledge"] = PercentileHours(toAcknowledge, 0.5),

@@ -7,10 +7,14 @@ namespace Whistle.Api.Tests.Stats;
 /// communities and categories, then whistled, acknowledged, returned, re-whistled, resolved, evaluated,
 /// reopened, escalated, cancelled or handled locally. The fake clock is moved forward before each step,
 /// so every step has its own instant; many land on or next to midnight in Shanghai and on, just before
-/// or just after a deadline.
+/// or just after a deadline. Some whistles summon co-handling departments (and some orders summon one
+/// more later), whose parts are reported, done, declined or waived; where the app reviews returns
+/// (<see cref="Joint.ReviewedReturnsApp"/>), returns are approved or refused.
 /// </summary>
 public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random random, ReferenceSet reference)
 {
+    private readonly bool _reviewedReturns = app is Joint.ReviewedReturnsApp;
+
     public static readonly TimeSpan Span = TimeSpan.FromDays(60);
     private static readonly TimeSpan Microsecond = TimeSpan.FromTicks(10);
     private static readonly TimeSpan Shanghai = TimeSpan.FromHours(8);
@@ -94,15 +98,39 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 order.Id = order.Order.Id;
                 break;
             case "whistle":
-                order.Order = await client.Whistle(order.Id, WhistleDepartment(order));
+                order.Order = await WhistleAsync(order);
+                break;
+            case "summon":
+                order.Order = await client.Act(order.Id, "summon", new { departmentCode = Pick(Outside(order.Order!)) });
+                break;
+            case var part when part.StartsWith("part:", StringComparison.Ordinal):
+                order.Order = await ActOnPartAsync(order, part.Split(':')[1], part.Split(':')[2]);
+                break;
+            case "approve-return":
+                order.Order = await client.Act(order.Id, "approve-return", new { note = "Agreed" });
+                break;
+            case "refuse-return":
+                order.Order = await client.Act(order.Id, "refuse-return", new { note = "It is your duty" });
                 break;
             case "acknowledge":
                 order.Order = await client.Acknowledge(order.Id);
                 break;
             case "return":
-                order.Order = await client.Return(order.Id);
+                order.Order = _reviewedReturns
+                    ? await client.Act(order.Id, "return", new { reason = "Not our duty", reasonCode = "not-our-duty", basis = "Duty catalogue" })
+                    : await client.Return(order.Id);
                 break;
             case "resolve":
+                // The lead resolves once every co-handler part is settled: those still open are settled first, a step each.
+                foreach (var open in order.Order!.Parts!.Where(p => p.Role == "co-handler" && p.State is "summoned" or "reported").ToList())
+                {
+                    var settle = random.Next(3) switch { 0 => "decline", 1 => "waive", _ => open.State == "summoned" ? "report" : "complete" };
+                    order.Order = await ActOnPartAsync(order, settle, open.DepartmentCode);
+                    if (settle == "report")
+                    {
+                        order.Order = await ActOnPartAsync(order, "complete", open.DepartmentCode);
+                    }
+                }
                 order.Order = await client.Resolve(order.Id);
                 break;
             case "satisfied" or "basically-satisfied" or "unsatisfied":
@@ -122,6 +150,42 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 throw new InvalidOperationException(step.Action);
         }
     }
+
+    /// <summary>Whistles to a department, now and then with co-handlers; never to one that already co-handles the order.</summary>
+    private async Task<Order> WhistleAsync(Simulated order)
+    {
+        var current = order.Order!;
+        var coHandling = (current.Parts ?? []).Where(p => p.Role == "co-handler").Select(p => p.DepartmentCode).ToHashSet();
+        var named = WhistleDepartment(order);
+        var lead = named ?? reference.Categories[order.Category].DepartmentCode;
+        if (coHandling.Contains(lead))
+        {
+            named = lead = _departments.First(d => !coHandling.Contains(d) && d != current.ReturnedByDepartmentCode);
+        }
+        var co = random.NextDouble() < 0.3
+            ? random.GetItems(_departments[..8], random.Next(1, 3)).Distinct().Where(d => d != lead).ToArray()
+            : [];
+        return co.Length == 0 && named is null
+            ? await client.Whistle(order.Id)
+            : await client.Act(order.Id, "whistle", new { departmentCode = named ?? lead, coDepartmentCodes = co });
+    }
+
+    private async Task<Order> ActOnPartAsync(Simulated order, string action, string department)
+    {
+        // Each step its own instant, even those taken together before a resolve.
+        app.Clock.Advance(Microsecond);
+        object? body = action switch
+        {
+            "complete" => new { result = "Our share is done" },
+            "decline" or "waive" => new { reason = "Not needed" },
+            _ => null,
+        };
+        return await client.Act(order.Id, $"parts/{department}/{action}", body);
+    }
+
+    /// <summary>Departments with no part in the order yet, to summon.</summary>
+    private string[] Outside(Order order) =>
+        _departments[..8].Where(d => (order.Parts ?? []).All(p => p.DepartmentCode != d)).ToArray();
 
     /// <summary>Sometimes names a department; must name one when the catalogue would send it back to the one that returned it.</summary>
     private string? WhistleDepartment(Simulated order)
@@ -143,8 +207,30 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
         var current = order.Order!;
         var now = app.Clock.GetUtcNow();
         var r = random.NextDouble();
+        if (current.State is "whistled" or "acknowledged")
+        {
+            // A co-handler's part moves now and then, its report near its own deadline; once in a while one more is summoned.
+            var open = (current.Parts ?? []).FirstOrDefault(p => p.Role == "co-handler" && p.State is "summoned" or "reported");
+            if (open is not null && random.NextDouble() < 0.4)
+            {
+                var action = open.State == "summoned"
+                    ? random.Next(10) switch { < 7 => "report", < 9 => "decline", _ => "waive" }
+                    : random.Next(10) switch { < 8 => "complete", < 9 => "decline", _ => "waive" };
+                Schedule(order, $"part:{action}:{open.DepartmentCode}",
+                    action == "report" ? NearDeadline(now, open.AcknowledgeBy!.Value) : Later(now, TimeSpan.FromHours(20)));
+                return;
+            }
+            if (random.NextDouble() < 0.04 && Outside(current).Length > 0)
+            {
+                Schedule(order, "summon", Later(now, TimeSpan.FromHours(10)));
+                return;
+            }
+        }
         switch (current.State)
         {
+            case "return-under-review":
+                Schedule(order, r < 0.6 ? "approve-return" : "refuse-return", Later(now, TimeSpan.FromDays(1)));
+                break;
             case "discovered":
                 if (r < 0.72)
                 {

@@ -37,8 +37,12 @@ public sealed record ReplayedOrder(
     /// <summary>Why it was cancelled: invalid and duplicate orders are not valid; withdrawn ones stay valid (domain.md).</summary>
     string? CancelReason,
     DateTimeOffset LastChangedAt,
-    string Story)
+    string Story,
+    /// <summary>The co-handlers' parts (协办), each a summons its department received.</summary>
+    IReadOnlyList<ReplayedPart>? CoHandlerParts = null)
 {
+    public IReadOnlyList<ReplayedPart> Parts => CoHandlerParts ?? [];
+
     public bool Dispatched => FirstWhistledAt is not null;
     public bool Cancelled => State == "cancelled";
     public bool Valid => Dispatched && !(Cancelled && CancelReason is "invalid" or "duplicate");
@@ -62,6 +66,21 @@ public sealed record ReplayedOrder(
         string? department = null, latestRating = null, cancelReason = null;
         bool onTime = false, acknowledgedNow = false;
         int evaluations = 0, returns = 0, reopens = 0, escalations = 0;
+        // Each co-handler part: its acknowledge deadline, whether it is still summoned, and whether it answered in time.
+        var parts = new List<(string Department, DateTimeOffset? AcknowledgeBy, bool Summoned, bool? OnTime)>();
+        void Summon(HistoryEntry entry)
+        {
+            if (entry.Details.GetValueOrDefault("coDepartmentCodes") is { } codes)
+            {
+                parts.AddRange(codes.Split(',').Select(code => (code, Stamp(entry.Details["partAcknowledgeBy"]), true, (bool?)null)));
+            }
+        }
+        int PartOf(HistoryEntry entry) => parts.FindIndex(p => p.Department == entry.Details["departmentCode"]);
+        void Answer(HistoryEntry entry, bool stillSummoned)
+        {
+            var i = PartOf(entry);
+            parts[i] = parts[i] with { Summoned = stillSummoned, OnTime = parts[i].OnTime ?? (entry.At <= parts[i].AcknowledgeBy) };
+        }
         foreach (var entry in history.Skip(1))
         {
             switch (entry.Action)
@@ -72,6 +91,34 @@ public sealed record ReplayedOrder(
                     acknowledgeBy = Stamp(entry.Details["acknowledgeBy"]);
                     resolveBy = Stamp(entry.Details["resolveBy"]);
                     acknowledgedNow = false;
+                    // A re-whistle gives the parts still summoned the time afresh, as it gives the lead.
+                    for (var i = 0; i < parts.Count; i++)
+                    {
+                        if (parts[i].Summoned)
+                        {
+                            parts[i] = parts[i] with { AcknowledgeBy = acknowledgeBy };
+                        }
+                    }
+                    Summon(entry);
+                    break;
+                case "summon":
+                    Summon(entry);
+                    break;
+                case "report-part":
+                    Answer(entry, stillSummoned: false);
+                    break;
+                case "decline-part":
+                    Answer(entry, stillSummoned: false);
+                    break;
+                case "waive-part":
+                    parts[PartOf(entry)] = parts[PartOf(entry)] with { Summoned = false };
+                    break;
+                case "complete-part" or "escalate-part":
+                    break;
+                case "approve-return":
+                    acknowledgeBy = resolveBy = null;
+                    break;
+                case "refuse-return":
                     break;
                 case "acknowledge":
                     if (firstAcknowledged is null)
@@ -83,7 +130,11 @@ public sealed record ReplayedOrder(
                     break;
                 case "return":
                     returns++;
-                    acknowledgeBy = resolveBy = null;
+                    // Under review the department keeps it, deadlines and all, until the supervisor approves.
+                    if (entry.ToState == "returned")
+                    {
+                        acknowledgeBy = resolveBy = null;
+                    }
                     break;
                 case "resolve":
                     resolvedAt = entry.At;
@@ -114,7 +165,8 @@ public sealed record ReplayedOrder(
         var story = string.Join(", ", history.Select(e => $"{e.Action}{Detail(e)}@{Format(e.At)}"));
         return new(id, code, filing.Details["categoryCode"]!, reference.StreetOfCommunity[community], community, filing.At,
             history[^1].ToState, firstWhistled, department, firstAcknowledged, onTime, acknowledgedNow, acknowledgeBy, resolveBy,
-            resolvedAt, evaluations, latestRating, returns, reopens, escalations, cancelReason, history[^1].At, story);
+            resolvedAt, evaluations, latestRating, returns, reopens, escalations, cancelReason, history[^1].At, story,
+            parts.Select(p => new ReplayedPart(p.Department, p.OnTime == true)).ToList());
     }
 
     /// <summary>Where the history read here and the order resource disagree: a check on the oracle, not on the statistics.</summary>
@@ -150,6 +202,9 @@ public sealed record ReplayedOrder(
     private static DateTimeOffset? Stamp(string? text) =>
         text is null ? null : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }
+
+/// <summary>A co-handler's part as its history tells it: the department summoned, and whether it reported (or declined) by its deadline.</summary>
+public sealed record ReplayedPart(string Department, bool AnsweredOnTime);
 
 /// <summary>The reference data the brute force needs, read from the reference endpoints.</summary>
 public sealed record ReferenceSet(

@@ -101,6 +101,9 @@ public sealed class StatsChecker(HttpClient client, IReadOnlyList<ReplayedOrder>
 
         var codes = orders.Where(o => query.Filter.Dispatches(o) || query.Filter.HandlesLocally(o))
             .Select(o => GroupOf(o, groupBy)).OfType<string>()
+            // A group with only co-handler summons is a row too (by department, the co-handler's own).
+            .Concat(orders.SelectMany(o => o.Parts.Where(part => query.Filter.Summons(o, part))
+                .Select(part => groupBy == "department" ? part.Department : GroupOf(o, groupBy))).OfType<string>())
             .Distinct().Order(StringComparer.Ordinal).ToList();
         var rows = json["rows"]!.AsArray().Select(r => r!.AsObject()).ToList();
         var actualCodes = rows.Select(r => (string)r["code"]!).ToList();
@@ -141,7 +144,8 @@ public sealed class StatsChecker(HttpClient client, IReadOnlyList<ReplayedOrder>
             // The start of the period holding the earliest order. The contract does not say whether that is the
             // earliest order counted (filters applied) or any order at all: either is taken, and noted.
             var unbounded = query.Filter with { From = null };
-            var counted = orders.Where(unbounded.Dispatches).Select(o => o.FirstWhistledAt!.Value)
+            var counted = orders.Where(o => unbounded.Dispatches(o) || o.Parts.Any(part => unbounded.Summons(o, part)))
+                .Select(o => o.FirstWhistledAt!.Value)
                 .Concat(orders.Where(unbounded.HandlesLocally).Select(o => o.FiledAt)).ToList();
             var any = orders.Min(o => o.FiledAt);
             bool Holds(DateTimeOffset at) => from <= at && at < PeriodEnd(from, interval);
