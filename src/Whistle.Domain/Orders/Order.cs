@@ -136,8 +136,11 @@ public sealed class Order
         return order;
     }
 
-    /// <summary>Dispatches the order to a department and starts its deadlines.</summary>
-    public void Whistle(string departmentCode, DeadlineLimits limits, Actor actor, DateTimeOffset at)
+    /// <summary>
+    /// Dispatches the order to a department and starts its deadlines; <paramref name="routedBy"/>
+    /// names the duty catalogue entry that chose the department when the caller named none.
+    /// </summary>
+    public void Whistle(string departmentCode, DeadlineLimits limits, Actor actor, DateTimeOffset at, string? routedBy = null)
     {
         var from = Transition(OrderAction.Whistle);
         DepartmentCode = departmentCode;
@@ -147,12 +150,17 @@ public sealed class Order
         WhistleCount++;
         AcknowledgeBy = at + limits.AcknowledgeWithin;
         ResolveBy = limits.ResolveByFrom(at);
-        Record(OrderAction.Whistle, from, actor, at, new()
+        var details = new Dictionary<string, string?>
         {
             ["departmentCode"] = departmentCode,
             ["acknowledgeBy"] = Stamp(AcknowledgeBy),
             ["resolveBy"] = Stamp(ResolveBy),
-        });
+        };
+        if (routedBy is not null)
+        {
+            details["routedBy"] = routedBy;
+        }
+        Record(OrderAction.Whistle, from, actor, at, details);
     }
 
     /// <summary>
@@ -398,6 +406,52 @@ public sealed class Order
         ExtensionResolveBy = null;
         ExtensionReason = null;
     }
+
+    /// <summary>
+    /// The department holding the order is retired: the order moves, as it stands (state and
+    /// deadlines), to the department the administrator named. Not an action of the lifecycle.
+    /// </summary>
+    public void TransferTo(string departmentCode, string reason, Actor actor, DateTimeOffset at)
+    {
+        var previous = DepartmentCode;
+        DepartmentCode = departmentCode;
+        Record(TransferAction, State, actor, at, new()
+        {
+            ["departmentCode"] = departmentCode,
+            ["previousDepartmentCode"] = previous,
+            ["reason"] = reason,
+        });
+    }
+
+    /// <summary>
+    /// Re-division: the order moves, as it stands, to a grid in another community or street. Only
+    /// when an administrator asks for it; otherwise an order keeps the place it was filed in.
+    /// </summary>
+    public void Rehome(Grid grid, Community community, string reason, Actor actor, DateTimeOffset at)
+    {
+        var (previousGrid, previousCommunity, previousStreet) = (GridCode, CommunityCode, StreetCode);
+        GridCode = grid.Code;
+        CommunityCode = community.Code;
+        StreetCode = community.StreetCode;
+        Record(RehomeAction, State, actor, at, new()
+        {
+            ["gridCode"] = GridCode,
+            ["communityCode"] = CommunityCode,
+            ["streetCode"] = StreetCode,
+            ["previousGridCode"] = previousGrid,
+            ["previousCommunityCode"] = previousCommunity,
+            ["previousStreetCode"] = previousStreet,
+            ["reason"] = reason,
+        });
+    }
+
+    /// <summary>History's names for the reference data's changes to an order (not lifecycle actions).</summary>
+    public const string TransferAction = "transfer";
+
+    public const string RehomeAction = "rehome";
+
+    /// <summary>Whether the order is still being worked on: not closed, handled locally or cancelled.</summary>
+    public bool IsOpen => State is not (OrderState.Closed or OrderState.HandledLocally or OrderState.Cancelled);
 
     /// <summary>
     /// Refuses a change made against versions other than the one stored (an <c>If-Match</c> that no
