@@ -11,7 +11,7 @@ namespace Whistle.Api.Persistence;
 /// than its lifetime is refreshed in the background as a fallback, while requests go on with the
 /// old one; a code it does not know triggers an early reload, at most every few seconds.
 /// </summary>
-public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scopes, ILogger<ReferenceCache> logger)
+public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scopes, WorkingCalendar calendar, ILogger<ReferenceCache> logger)
 {
     private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MissReloadInterval = TimeSpan.FromSeconds(5);
@@ -130,6 +130,11 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
             }
             // Taken before reading: a change heard of while reading leaves this snapshot stale at once.
             var generation = Interlocked.Read(ref _generation);
+            // The district's calendar is reference data too: deadlines stamped after this use it.
+            var days = await db.CalendarDays.AsNoTracking().ToListAsync(cancellationToken);
+            calendar.Use(
+                days.Where(d => d.Kind == CalendarDayKind.Holiday).Select(d => d.Date),
+                days.Where(d => d.Kind == CalendarDayKind.Workday).Select(d => d.Date));
             // Grids with their communities in one statement, so the pair is always consistent.
             var grids = await db.Grids.AsNoTracking()
                 .Join(db.Communities.AsNoTracking(), g => g.CommunityCode, c => c.Code, (g, c) => new Placement(g, c))

@@ -47,7 +47,7 @@ public static class DutyCatalogueEndpoints
         {
             await ReferenceSet.LockAsync(db, cancellationToken);
             var set = await ReferenceSet.LoadAsync(db, cancellationToken);
-            var now = clock.GetUtcNow();
+            var now = clock.GetUtcNow().ToUniversalTime();
             var existing = command.Change == Change.Create ? null
                 : set.Catalogue.GetValueOrDefault(command.Id) ?? throw new NotFoundException($"No catalogue entry has the id {command.Id}.");
             if (existing is not null)

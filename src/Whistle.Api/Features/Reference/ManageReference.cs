@@ -36,7 +36,7 @@ public static class ManageReference
             var (list, code) = (command.List, command.Code);
             await ReferenceSet.LockAsync(db, cancellationToken);
             var set = await ReferenceSet.LoadAsync(db, cancellationToken);
-            var now = clock.GetUtcNow();
+            var now = clock.GetUtcNow().ToUniversalTime();
             var actor = command.Caller.Actor;
             var existing = set.Find(list, code);
             IReferenceEntry after;

@@ -97,6 +97,7 @@ public static class ReferenceEndpoints
         ManageReference.MapManagement(reference);
         DutyCatalogueEndpoints.Map(reference);
         ReferenceChanges.Map(reference);
+        CalendarEndpoints.Map(reference);
 
         reference.MapGet("/streets", async Task<Ok<IReadOnlyList<StreetResponse>>> (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListStreets(), ct)))

@@ -16,7 +16,7 @@ internal static class ReferenceStore
     public static void Log(WhistleDbContext db, Actor actor, DateTimeOffset at, string entity, string code, string action, object? before, object? after) =>
         db.ReferenceChanges.Add(new ReferenceChange
         {
-            At = at,
+            At = at.ToUniversalTime(),
             Actor = actor.Name,
             ActorId = actor.Id,
             Entity = entity,
