@@ -55,7 +55,7 @@ public class CalendarTests(CalendarApp app) : IClassFixture<CalendarApp>
         Assert.Equal(new DateTimeOffset(2026, 3, 10, 16, 0, 0, China), (await _admin.Get(before.Id)).Deadlines.ResolveBy);
 
         var log = await (await _admin.GetAsync("/api/v1/reference/changes?entity=calendar")).Content.ReadFromJsonAsync<JsonElement>();
-        Assert.Equal(["update", "create"], log.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("action").GetString()).Order());
+        Assert.Equal(["create", "update"], log.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("action").GetString()).Order());
     }
 
     [Fact]
