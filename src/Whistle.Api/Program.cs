@@ -40,6 +40,7 @@ builder.Services.AddSingleton(services => services.GetRequiredService<Microsoft.
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PeriodParser>();
 builder.Services.AddSingleton<ReferenceCache>();
+builder.Services.AddHostedService<ReferenceListener>();
 builder.Services.AddSingleton<OrderFacts>();
 builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();

@@ -30,7 +30,11 @@ public static class DatabaseStartup
     public static async Task MigrateAsync(WebApplication app, bool loadReferenceData)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        if (await PrepareAsync(scope.ServiceProvider.GetRequiredService<WhistleDbContext>(), loadReferenceData, default))
+        var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
+        var loaded = await PrepareAsync(db, loadReferenceData, default);
+        // The configuration's holidays seed a calendar never written (from then on the data rules).
+        await Features.Reference.CalendarEndpoints.SeedAsync(db, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WhistleOptions>>().Value, default);
+        if (loaded)
         {
             app.Logger.LogInformation(
                 "Loaded the built-in reference set: {Streets} streets, {Communities} communities, {Grids} grids, {Departments} departments, {Categories} categories",

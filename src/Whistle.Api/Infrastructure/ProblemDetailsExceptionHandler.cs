@@ -51,6 +51,14 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Detail = missing.Message,
             },
             StaleOrderVersionException stale => Stale(stale),
+            Features.Reference.StaleReferenceException stale => new ProblemDetails
+            {
+                Status = StatusCodes.Status412PreconditionFailed,
+                Title = "The entry has changed",
+                Detail = stale.Message + " Read it again, then retry with its new ETag.",
+                Extensions = { ["currentVersion"] = stale.CurrentVersion, ["currentETag"] = ETags.For(stale.CurrentVersion) },
+            },
+            Features.Reference.ReferenceConflictException conflict => ReferenceConflict(conflict),
             IdempotencyKeyException idempotency => new ProblemDetails
             {
                 Status = idempotency.Status,
@@ -148,6 +156,16 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 .Select(WireName.Of).ToArray(),
         },
     };
+
+    private static ProblemDetails ReferenceConflict(Features.Reference.ReferenceConflictException conflict)
+    {
+        var problem = new ProblemDetails { Status = StatusCodes.Status409Conflict, Title = "Still in use", Detail = conflict.Message };
+        foreach (var (name, value) in conflict.Details)
+        {
+            problem.Extensions[name] = value;
+        }
+        return problem;
+    }
 
     // The current ETag goes in the body: the exception handler strips cache headers, ETag included, from error responses.
     private static ProblemDetails Stale(StaleOrderVersionException exception) => new()

@@ -6,18 +6,20 @@ namespace Whistle.Api.Persistence;
 /// <summary>
 /// The reference data that every filing, whistle and evaluation consults (the duty catalogue,
 /// grids and their communities, departments), held in memory: it is small and changes rarely, and
-/// reading it per request cost a round trip each time. A snapshot lives a minute, then is refreshed
-/// in the background while requests go on with the old one (a reload in their path stalled every
-/// request for its duration once a minute); a code it does not know triggers an early reload, at
-/// most every few seconds, so new rows show up at once.
+/// reading it per request cost a round trip each time. Every change notifies every instance
+/// (<see cref="Features.Reference.ReferenceListener"/>), which reloads it at once; a snapshot older
+/// than its lifetime is refreshed in the background as a fallback, while requests go on with the
+/// old one; a code it does not know triggers an early reload, at most every few seconds.
 /// </summary>
-public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scopes, ILogger<ReferenceCache> logger)
+public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scopes, WorkingCalendar calendar, ILogger<ReferenceCache> logger)
 {
-    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan MissReloadInterval = TimeSpan.FromSeconds(5);
 
     private readonly SemaphoreSlim _loading = new(1, 1);
     private Snapshot? _snapshot;
+    // Bumped by every change heard of: a snapshot read before it is stale, however young.
+    private long _generation;
     private int _refreshing;
 
     public sealed record Placement(Grid Grid, Community Community);
@@ -25,8 +27,10 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
     private sealed record Snapshot(
         FrozenDictionary<string, Category> Categories,
         FrozenDictionary<string, Placement> Grids,
-        FrozenSet<string> Departments,
-        DateTimeOffset LoadedAt);
+        FrozenDictionary<string, Department> Departments,
+        FrozenDictionary<string, DutyEntry[]> Catalogue,
+        DateTimeOffset LoadedAt,
+        long Generation);
 
     public Task<Category?> CategoryAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
         FindAsync(db, s => s.Categories.GetValueOrDefault(code), cancellationToken);
@@ -40,11 +44,39 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
         FindAsync(db, s => s.Grids.GetValueOrDefault(code), cancellationToken);
 
     public async Task<bool> DepartmentExistsAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
-        await FindAsync(db, s => s.Departments.Contains(code) ? code : null, cancellationToken) is not null;
+        await DepartmentAsync(db, code, cancellationToken) is not null;
+
+    /// <summary>The department, retired or not; null if no department has the code.</summary>
+    public Task<Department?> DepartmentAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        FindAsync(db, s => s.Departments.GetValueOrDefault(code), cancellationToken);
+
+    /// <summary>Where the duty catalogue sends a whistle of this order when it names no department.</summary>
+    public async Task<DutyRoute> RouteAsync(WhistleDbContext db, Category category, Domain.Orders.Order order, CancellationToken cancellationToken)
+    {
+        var snapshot = Current() ?? await LoadAsync(db, Lifetime, cancellationToken);
+        return DutyCatalogue.RouteOf(category, order.StreetCode, order.CommunityCode, snapshot.Catalogue.GetValueOrDefault(category.Code) ?? []);
+    }
+
+    /// <summary>
+    /// Forgets the snapshot, so the next request reads the reference data again: this instance
+    /// changed it and must not answer its own next request from before the change (the
+    /// notification comes back a moment later).
+    /// </summary>
+    public void Invalidate() => Interlocked.Increment(ref _generation);
+
+    /// <summary>Reads the reference data again now: another instance (or this one) changed it.</summary>
+    public Task ReloadAsync(WhistleDbContext db, CancellationToken cancellationToken)
+    {
+        Invalidate();
+        return LoadAsync(db, Lifetime, cancellationToken);
+    }
+
+    /// <summary>The snapshot, unless a change was heard of since it was read.</summary>
+    private Snapshot? Current() => _snapshot is { } s && s.Generation == Interlocked.Read(ref _generation) ? s : null;
 
     private async Task<T?> FindAsync<T>(WhistleDbContext db, Func<Snapshot, T?> find, CancellationToken cancellationToken) where T : class
     {
-        var snapshot = _snapshot ?? await LoadAsync(db, Lifetime, cancellationToken);
+        var snapshot = Current() ?? await LoadAsync(db, Lifetime, cancellationToken);
         if (clock.GetUtcNow() - snapshot.LoadedAt >= Lifetime)
         {
             RefreshInBackground();
@@ -83,7 +115,7 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
 
     private async Task<Snapshot> LoadAsync(WhistleDbContext db, TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        var snapshot = _snapshot;
+        var snapshot = Current();
         if (snapshot is not null && clock.GetUtcNow() - snapshot.LoadedAt < maxAge)
         {
             return snapshot;
@@ -91,11 +123,18 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
         await _loading.WaitAsync(cancellationToken);
         try
         {
-            snapshot = _snapshot;
+            snapshot = Current();
             if (snapshot is not null && clock.GetUtcNow() - snapshot.LoadedAt < maxAge)
             {
                 return snapshot;
             }
+            // Taken before reading: a change heard of while reading leaves this snapshot stale at once.
+            var generation = Interlocked.Read(ref _generation);
+            // The district's calendar is reference data too: deadlines stamped after this use it.
+            var days = await db.CalendarDays.AsNoTracking().ToListAsync(cancellationToken);
+            calendar.Use(
+                days.Where(d => d.Kind == CalendarDayKind.Holiday).Select(d => d.Date),
+                days.Where(d => d.Kind == CalendarDayKind.Workday).Select(d => d.Date));
             // Grids with their communities in one statement, so the pair is always consistent.
             var grids = await db.Grids.AsNoTracking()
                 .Join(db.Communities.AsNoTracking(), g => g.CommunityCode, c => c.Code, (g, c) => new Placement(g, c))
@@ -103,8 +142,11 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
             _snapshot = snapshot = new Snapshot(
                 (await db.Categories.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(c => c.Code, StringComparer.Ordinal),
                 grids.ToFrozenDictionary(p => p.Grid.Code, StringComparer.Ordinal),
-                (await db.Departments.AsNoTracking().Select(d => d.Code).ToListAsync(cancellationToken)).ToFrozenSet(StringComparer.Ordinal),
-                clock.GetUtcNow());
+                (await db.Departments.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(d => d.Code, StringComparer.Ordinal),
+                (await db.DutyCatalogue.AsNoTracking().ToListAsync(cancellationToken))
+                    .GroupBy(e => e.CategoryCode).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal),
+                clock.GetUtcNow(),
+                generation);
             return snapshot;
         }
         finally

@@ -12,6 +12,9 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
     public DbSet<Grid> Grids => Set<Grid>();
     public DbSet<Department> Departments => Set<Department>();
     public DbSet<Category> Categories => Set<Category>();
+    public DbSet<DutyEntry> DutyCatalogue => Set<DutyEntry>();
+    public DbSet<CalendarDay> CalendarDays => Set<CalendarDay>();
+    public DbSet<Features.Reference.ReferenceChange> ReferenceChanges => Set<Features.Reference.ReferenceChange>();
     public DbSet<Credential> Credentials => Set<Credential>();
     public DbSet<Features.Webhooks.WebhookSubscription> WebhookSubscriptions => Set<Features.Webhooks.WebhookSubscription>();
     public DbSet<Features.Webhooks.WebhookDelivery> WebhookDeliveries => Set<Features.Webhooks.WebhookDelivery>();

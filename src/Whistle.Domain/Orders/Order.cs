@@ -136,9 +136,13 @@ public sealed partial class Order
         return order;
     }
 
-    /// <summary>Dispatches the order to a department and starts its deadlines.</summary>
+    /// <summary>
+    /// Dispatches the order to a department and starts its deadlines; <paramref name="routedBy"/>
+    /// names the duty catalogue entry that chose the department when the caller named none.
+    /// </summary>
     /// <param name="coDepartmentCodes">Departments summoned to co-handle (协办), each with its own part; see <see cref="SummonWith"/>.</param>
-    public void Whistle(string departmentCode, DeadlineLimits limits, Actor actor, DateTimeOffset at, IReadOnlyList<string>? coDepartmentCodes = null)
+    public void Whistle(string departmentCode, DeadlineLimits limits, Actor actor, DateTimeOffset at,
+        IReadOnlyList<string>? coDepartmentCodes = null, string? routedBy = null)
     {
         EnsureLeadNotCoHandling(departmentCode, coDepartmentCodes ?? []);
         var from = Transition(OrderAction.Whistle);
@@ -155,6 +159,10 @@ public sealed partial class Order
             ["acknowledgeBy"] = Stamp(AcknowledgeBy),
             ["resolveBy"] = Stamp(ResolveBy),
         };
+        if (routedBy is not null)
+        {
+            details["routedBy"] = routedBy;
+        }
         SummonWith(coDepartmentCodes ?? [], limits, actor, at, details);
         Record(OrderAction.Whistle, from, actor, at, details);
     }
@@ -427,6 +435,52 @@ public sealed partial class Order
         ExtensionResolveBy = null;
         ExtensionReason = null;
     }
+
+    /// <summary>
+    /// The department holding the order is retired: the order moves, as it stands (state and
+    /// deadlines), to the department the administrator named. Not an action of the lifecycle.
+    /// </summary>
+    public void TransferTo(string departmentCode, string reason, Actor actor, DateTimeOffset at)
+    {
+        var previous = DepartmentCode;
+        DepartmentCode = departmentCode;
+        Record(TransferAction, State, actor, at, new()
+        {
+            ["departmentCode"] = departmentCode,
+            ["previousDepartmentCode"] = previous,
+            ["reason"] = reason,
+        });
+    }
+
+    /// <summary>
+    /// Re-division: the order moves, as it stands, to a grid in another community or street. Only
+    /// when an administrator asks for it; otherwise an order keeps the place it was filed in.
+    /// </summary>
+    public void Rehome(Grid grid, Community community, string reason, Actor actor, DateTimeOffset at)
+    {
+        var (previousGrid, previousCommunity, previousStreet) = (GridCode, CommunityCode, StreetCode);
+        GridCode = grid.Code;
+        CommunityCode = community.Code;
+        StreetCode = community.StreetCode;
+        Record(RehomeAction, State, actor, at, new()
+        {
+            ["gridCode"] = GridCode,
+            ["communityCode"] = CommunityCode,
+            ["streetCode"] = StreetCode,
+            ["previousGridCode"] = previousGrid,
+            ["previousCommunityCode"] = previousCommunity,
+            ["previousStreetCode"] = previousStreet,
+            ["reason"] = reason,
+        });
+    }
+
+    /// <summary>History's names for the reference data's changes to an order (not lifecycle actions).</summary>
+    public const string TransferAction = "transfer";
+
+    public const string RehomeAction = "rehome";
+
+    /// <summary>Whether the order is still being worked on: not closed, handled locally or cancelled.</summary>
+    public bool IsOpen => State is not (OrderState.Closed or OrderState.HandledLocally or OrderState.Cancelled);
 
     /// <summary>
     /// Refuses a change made against versions other than the one stored (an <c>If-Match</c> that no

@@ -7,13 +7,22 @@ namespace Whistle.Domain.Orders;
 /// </summary>
 public sealed class WorkingCalendar(TimeZoneInfo zone, IEnumerable<DateOnly> holidays, IEnumerable<DateOnly> workdays)
 {
-    private readonly HashSet<DateOnly> _holidays = [.. holidays];
-    private readonly HashSet<DateOnly> _workdays = [.. workdays];
+    private sealed record Days(HashSet<DateOnly> Holidays, HashSet<DateOnly> Workdays);
+
+    private volatile Days _days = new([.. holidays], [.. workdays]);
 
     public TimeZoneInfo Zone { get; } = zone;
 
-    public bool IsWorkingDay(DateOnly day) =>
-        _workdays.Contains(day) || (day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !_holidays.Contains(day));
+    /// <summary>
+    /// The district published a new calendar: deadlines stamped from now on use it (those stamped
+    /// before stay as they were). Swapped whole, so a deadline is never counted on half of each.
+    /// </summary>
+    public void Use(IEnumerable<DateOnly> holidays, IEnumerable<DateOnly> workdays) => _days = new([.. holidays], [.. workdays]);
+
+    public bool IsWorkingDay(DateOnly day) => IsWorkingDay(_days, day);
+
+    private static bool IsWorkingDay(Days days, DateOnly day) =>
+        days.Workdays.Contains(day) || (day.DayOfWeek is not (DayOfWeek.Saturday or DayOfWeek.Sunday) && !days.Holidays.Contains(day));
 
     /// <summary>
     /// The moment <paramref name="duration"/> of working days' time has passed after <paramref name="from"/>:
@@ -22,6 +31,7 @@ public sealed class WorkingCalendar(TimeZoneInfo zone, IEnumerable<DateOnly> hol
     /// </summary>
     public DateTimeOffset AddWorkingTime(DateTimeOffset from, TimeSpan duration)
     {
+        var calendar = _days;
         var at = from;
         var remaining = duration;
         // Ten years of days is far beyond any limit; it bounds the walk should a calendar have no working day.
@@ -30,7 +40,7 @@ public sealed class WorkingCalendar(TimeZoneInfo zone, IEnumerable<DateOnly> hol
             var local = TimeZoneInfo.ConvertTime(at, Zone);
             var day = DateOnly.FromDateTime(local.DateTime);
             var nextDay = StartOf(day.AddDays(1));
-            if (IsWorkingDay(day))
+            if (IsWorkingDay(calendar, day))
             {
                 var step = nextDay - at < remaining ? nextDay - at : remaining;
                 at += step;

@@ -3,46 +3,68 @@ using Whistle.Domain.Orders;
 namespace Whistle.Domain.Reference;
 
 // The district's reference data. Codes are stable and are what the API and the orders speak;
-// names are for people and may change.
+// names are for people and may change. An entry is never deleted: retired, it takes no new
+// orders or routes but keeps its history and figures (and its code is never given to another).
+
+/// <summary>What every list's entry has: its code, its name, whether it is retired and its version (for If-Match).</summary>
+public interface IReferenceEntry
+{
+    string Code { get; }
+    string Name { get; }
+    /// <summary>When it was retired; null while it is in use.</summary>
+    DateTimeOffset? RetiredAt { get; set; }
+    /// <summary>One more on every change: the ETag of the entry.</summary>
+    int Version { get; set; }
+}
 
 /// <summary>A street office (街道).</summary>
-public sealed class Street
+public sealed class Street : IReferenceEntry
 {
     public required string Code { get; init; }
     public required string Name { get; set; }
+    public DateTimeOffset? RetiredAt { get; set; }
+    public int Version { get; set; } = 1;
 }
 
 /// <summary>A community (社区), under one street.</summary>
-public sealed class Community
+public sealed class Community : IReferenceEntry
 {
     public required string Code { get; init; }
     public required string Name { get; set; }
+    public DateTimeOffset? RetiredAt { get; set; }
+    public int Version { get; set; } = 1;
     public required string StreetCode { get; set; }
 }
 
 /// <summary>A grid (网格), the smallest unit, under one community; one full-time grid worker each.</summary>
-public sealed class Grid
+public sealed class Grid : IReferenceEntry
 {
     public required string Code { get; init; }
     public required string Name { get; set; }
+    public DateTimeOffset? RetiredAt { get; set; }
+    public int Version { get; set; } = 1;
     public required string CommunityCode { get; set; }
 }
 
 /// <summary>A government department or unit that answers whistles.</summary>
-public sealed class Department
+public sealed class Department : IReferenceEntry
 {
     public required string Code { get; init; }
     public required string Name { get; set; }
+    public DateTimeOffset? RetiredAt { get; set; }
+    public int Version { get; set; } = 1;
 }
 
 /// <summary>
 /// A kind of problem and its duty catalogue entry (权责清单): which department answers it and how
 /// long it has to acknowledge and resolve, for normal and for urgent orders.
 /// </summary>
-public sealed class Category
+public sealed class Category : IReferenceEntry
 {
     public required string Code { get; init; }
     public required string Name { get; set; }
+    public DateTimeOffset? RetiredAt { get; set; }
+    public int Version { get; set; } = 1;
     public required string DepartmentCode { get; set; }
     public required int AcknowledgeWithinHours { get; set; }
     public required int ResolveWithinHours { get; set; }

@@ -22,6 +22,7 @@ public enum Operation
     RefuseExtension,
     ReadStatistics,
     ReadReference,
+    ManageReference,
     ManageCredentials,
     ManageWebhooks,
     Summon,
@@ -63,6 +64,7 @@ public static class AccessPolicy
         [Operation.RefuseExtension] = [Role.Supervisor, Role.Admin],
         [Operation.ReadStatistics] = [Role.Supervisor, Role.Admin, Role.Dashboard],
         [Operation.ReadReference] = Enum.GetValues<Role>(),
+        [Operation.ManageReference] = [Role.Admin],
         [Operation.ManageCredentials] = [Role.Admin],
         [Operation.ManageWebhooks] = [Role.Department, Role.Community, Role.Admin],
         // Joint handling: the community (or a supervisor) summons; each department acts on its own part only
@@ -259,6 +261,7 @@ public static class AccessPolicy
         Operation.ListOverdueOrders => "list the overdue orders",
         Operation.ReadStatistics => "read the statistics",
         Operation.ReadReference => "read the reference data",
+        Operation.ManageReference => "change the reference data",
         Operation.ManageCredentials => "manage credentials",
         Operation.ManageWebhooks => "manage webhook subscriptions",
         // The rest are the order actions, named as their endpoints are (…/orders/{id}/resolve).

@@ -57,6 +57,15 @@ public static class FileOrder
             {
                 unknown.Add(new("gridCode", $"No grid has the code '{request.GridCode}'."));
             }
+            // A retired entry keeps the orders it has but takes no new ones.
+            if (category?.RetiredAt is not null)
+            {
+                unknown.Add(new("categoryCode", $"The category '{request.CategoryCode}' is retired: it takes no new orders."));
+            }
+            if (placed?.Grid.RetiredAt is not null)
+            {
+                unknown.Add(new("gridCode", $"The grid '{request.GridCode}' is retired: it takes no new orders."));
+            }
             if (unknown.Count > 0)
             {
                 throw new ValidationException(unknown);

@@ -24,9 +24,12 @@ public static class ReassignOrder
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
-            if (!await reference.DepartmentExistsAsync(db, command.DepartmentCode!, cancellationToken))
+            var department = await reference.DepartmentAsync(db, command.DepartmentCode!, cancellationToken);
+            if (department is null || department.RetiredAt is not null)
             {
-                throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
+                throw new ValidationException([new ValidationFailure("departmentCode", department is null
+                    ? $"No department has the code '{command.DepartmentCode}'."
+                    : $"The department '{command.DepartmentCode}' is retired: it takes no new orders.")]);
             }
             return await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {

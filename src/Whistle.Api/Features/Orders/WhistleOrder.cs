@@ -29,29 +29,40 @@ public static class WhistleOrder
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             // Checked before the order is locked: an unknown code may reload the reference data.
-            if (command.DepartmentCode is not null
-                && !await reference.DepartmentExistsAsync(db, command.DepartmentCode, cancellationToken))
+            if (command.DepartmentCode is not null)
             {
-                throw new ValidationException([new ValidationFailure("departmentCode", $"No department has the code '{command.DepartmentCode}'.")]);
+                var department = await reference.DepartmentAsync(db, command.DepartmentCode, cancellationToken);
+                if (department?.RetiredAt is not null || department is null)
+                {
+                    throw new ValidationException([new ValidationFailure("departmentCode", department is null
+                        ? $"No department has the code '{command.DepartmentCode}'."
+                        : $"The department '{command.DepartmentCode}' is retired: it takes no new whistles.")]);
+                }
             }
             foreach (var code in command.CoDepartmentCodes ?? [])
             {
-                if (!await reference.DepartmentExistsAsync(db, code, cancellationToken))
+                var department = await reference.DepartmentAsync(db, code, cancellationToken);
+                if (department?.RetiredAt is not null || department is null)
                 {
-                    throw new ValidationException([new ValidationFailure("coDepartmentCodes", $"No department has the code '{code}'.")]);
+                    throw new ValidationException([new ValidationFailure("coDepartmentCodes", department is null
+                        ? $"No department has the code '{code}'."
+                        : $"The department '{code}' is retired: it takes no new whistles.")]);
                 }
             }
             return await OrderStore.ActAsync(db, command.OrderId, command.Context, async order =>
             {
                 var category = await reference.CategoryOfAsync(db, order, cancellationToken);
-                if (command.DepartmentCode is null && order.ReturnedByDepartmentCode == category.DepartmentCode)
+                // Without a department named, the duty catalogue's most specific entry for the order's place decides.
+                var route = command.DepartmentCode is null ? await reference.RouteAsync(db, category, order, cancellationToken) : null;
+                if (route is not null && order.ReturnedByDepartmentCode == route.DepartmentCode)
                 {
                     // The catalogue would send it straight back to the department that just returned it.
                     throw new ValidationException([new ValidationFailure("departmentCode",
-                        $"The duty catalogue routes this order to '{category.DepartmentCode}', which returned it; name the department to whistle it to.")]);
+                        $"The duty catalogue routes this order to '{route.DepartmentCode}', which returned it; name the department to whistle it to.")]);
                 }
-                order.Whistle(command.DepartmentCode ?? category.DepartmentCode, category.LimitsFor(order.Priority, calendar),
-                    command.Context.Actor, clock.Now(), command.CoDepartmentCodes);
+                // Co-handlers named in the whistle, else those of the catalogue entry that chose the lead.
+                order.Whistle(command.DepartmentCode ?? route!.DepartmentCode, category.LimitsFor(order.Priority, calendar),
+                    command.Context.Actor, clock.Now(), command.CoDepartmentCodes ?? route?.CoDepartmentCodes, route?.RoutedBy);
             }, cancellationToken);
         }
     }

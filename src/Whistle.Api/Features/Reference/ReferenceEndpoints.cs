@@ -3,13 +3,20 @@ namespace Whistle.Api.Features.Reference;
 /// <summary>The district's reference data: streets, communities, grids, departments and the duty catalogue.</summary>
 public static class ReferenceEndpoints
 {
-    public sealed record StreetResponse(string Code, string Name);
+    // RetiredAt on every entry: when it was retired (it takes no new orders or routes but keeps its
+    // history and figures); null while it is in use. Lists show retired entries too.
 
-    public sealed record CommunityResponse(string Code, string Name, string StreetCode);
+    /// <param name="RetiredAt">When it was retired; null while in use.</param>
+    public sealed record StreetResponse(string Code, string Name, DateTimeOffset? RetiredAt);
 
-    public sealed record GridResponse(string Code, string Name, string CommunityCode, string StreetCode);
+    /// <param name="RetiredAt">When it was retired; null while in use.</param>
+    public sealed record CommunityResponse(string Code, string Name, string StreetCode, DateTimeOffset? RetiredAt);
 
-    public sealed record DepartmentResponse(string Code, string Name);
+    /// <param name="RetiredAt">When it was retired; null while in use.</param>
+    public sealed record GridResponse(string Code, string Name, string CommunityCode, string StreetCode, DateTimeOffset? RetiredAt);
+
+    /// <param name="RetiredAt">When it was retired; null while in use.</param>
+    public sealed record DepartmentResponse(string Code, string Name, DateTimeOffset? RetiredAt);
 
     /// <summary>A category and its duty catalogue entry.</summary>
     /// <param name="DepartmentCode">The department an order of this category is whistled to unless another is named.</param>
@@ -19,10 +26,11 @@ public static class ReferenceEndpoints
     /// <param name="UrgentResolveWithinHours">The same for an urgent order.</param>
     /// <param name="ResolveInWorkingDays">The resolve limits count only working days' time (24 hours per working day,
     /// weekends and Whistle:Holidays skipped in Whistle:TimeZone).</param>
+    /// <param name="RetiredAt">When it was retired; null while in use.</param>
     public sealed record CategoryResponse(
         string Code, string Name, string DepartmentCode,
         int AcknowledgeWithinHours, int ResolveWithinHours, int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours,
-        bool ResolveInWorkingDays);
+        bool ResolveInWorkingDays, DateTimeOffset? RetiredAt);
 
     public sealed record ListStreets : IQuery<IReadOnlyList<StreetResponse>>;
 
@@ -43,13 +51,13 @@ public static class ReferenceEndpoints
     {
         public async ValueTask<IReadOnlyList<StreetResponse>> Handle(ListStreets query, CancellationToken cancellationToken) =>
             await db.Streets.AsNoTracking().OrderBy(s => s.Code)
-                .Select(s => new StreetResponse(s.Code, s.Name)).ToListAsync(cancellationToken);
+                .Select(s => new StreetResponse(s.Code, s.Name, s.RetiredAt)).ToListAsync(cancellationToken);
 
         public async ValueTask<IReadOnlyList<CommunityResponse>> Handle(ListCommunities query, CancellationToken cancellationToken) =>
             await db.Communities.AsNoTracking()
                 .Where(c => query.StreetCode == null || c.StreetCode == query.StreetCode)
                 .OrderBy(c => c.Code)
-                .Select(c => new CommunityResponse(c.Code, c.Name, c.StreetCode)).ToListAsync(cancellationToken);
+                .Select(c => new CommunityResponse(c.Code, c.Name, c.StreetCode, c.RetiredAt)).ToListAsync(cancellationToken);
 
         public async ValueTask<IReadOnlyList<GridResponse>> Handle(ListGrids query, CancellationToken cancellationToken) =>
             await db.Grids.AsNoTracking()
@@ -57,25 +65,39 @@ public static class ReferenceEndpoints
                 .Where(x => query.CommunityCode == null || x.Grid.CommunityCode == query.CommunityCode)
                 .Where(x => query.StreetCode == null || x.StreetCode == query.StreetCode)
                 .OrderBy(x => x.Grid.Code)
-                .Select(x => new GridResponse(x.Grid.Code, x.Grid.Name, x.Grid.CommunityCode, x.StreetCode))
+                .Select(x => new GridResponse(x.Grid.Code, x.Grid.Name, x.Grid.CommunityCode, x.StreetCode, x.Grid.RetiredAt))
                 .ToListAsync(cancellationToken);
 
         public async ValueTask<IReadOnlyList<DepartmentResponse>> Handle(ListDepartments query, CancellationToken cancellationToken) =>
             await db.Departments.AsNoTracking().OrderBy(d => d.Code)
-                .Select(d => new DepartmentResponse(d.Code, d.Name)).ToListAsync(cancellationToken);
+                .Select(d => new DepartmentResponse(d.Code, d.Name, d.RetiredAt)).ToListAsync(cancellationToken);
 
         public async ValueTask<IReadOnlyList<CategoryResponse>> Handle(ListCategories query, CancellationToken cancellationToken) =>
             await db.Categories.AsNoTracking()
                 .Where(c => query.DepartmentCode == null || c.DepartmentCode == query.DepartmentCode)
                 .OrderBy(c => c.Code)
                 .Select(c => new CategoryResponse(c.Code, c.Name, c.DepartmentCode, c.AcknowledgeWithinHours,
-                    c.ResolveWithinHours, c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours, c.ResolveInWorkingDays))
+                    c.ResolveWithinHours, c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours, c.ResolveInWorkingDays, c.RetiredAt))
                 .ToListAsync(cancellationToken);
     }
 
     public static void MapReference(this IEndpointRouteBuilder app)
     {
         var reference = app.MapGroup("/api/v1").WithTags("Reference data");
+        // A change answered here is in force for this instance's next request (other instances hear the notification).
+        reference.AddEndpointFilter(async (context, next) =>
+        {
+            var result = await next(context);
+            if (!HttpMethods.IsGet(context.HttpContext.Request.Method))
+            {
+                context.HttpContext.RequestServices.GetRequiredService<ReferenceCache>().Invalidate();
+            }
+            return result;
+        });
+        ManageReference.MapManagement(reference);
+        DutyCatalogueEndpoints.Map(reference);
+        ReferenceChanges.Map(reference);
+        CalendarEndpoints.Map(reference);
 
         reference.MapGet("/streets", async Task<Ok<IReadOnlyList<StreetResponse>>> (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListStreets(), ct)))

@@ -64,10 +64,11 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     /// seconds, so a stream of bad codes does not become a stream of reads.
     /// </summary>
     /// <returns>Whether it read them.</returns>
-    public async Task<bool> ReloadReferenceAsync(CancellationToken cancellationToken)
+    /// <param name="force">Read them whatever the last read: the reference data changed (a rename shows at once).</param>
+    public async Task<bool> ReloadReferenceAsync(CancellationToken cancellationToken, bool force = false)
     {
         var last = Interlocked.Read(ref _referenceReloadedAt);
-        if (last != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(last) < TimeSpan.FromSeconds(5))
+        if (!force && last != 0 && System.Diagnostics.Stopwatch.GetElapsedTime(last) < TimeSpan.FromSeconds(5))
         {
             return false;
         }

@@ -66,3 +66,55 @@ internal sealed class CategoryConfiguration : IEntityTypeConfiguration<Category>
         category.HasOne<Department>().WithMany().HasForeignKey(c => c.DepartmentCode).OnDelete(DeleteBehavior.Restrict);
     }
 }
+
+internal sealed class DutyEntryConfiguration : IEntityTypeConfiguration<DutyEntry>
+{
+    public void Configure(EntityTypeBuilder<DutyEntry> entry)
+    {
+        entry.ToTable("duty_catalogue", table =>
+            table.HasCheckConstraint("ck_duty_catalogue_one_area", "(street_code IS NULL) <> (community_code IS NULL)"));
+        entry.HasKey(e => e.Id);
+        entry.Property(e => e.Id).UseIdentityAlwaysColumn();
+        entry.Ignore(e => e.Name);
+        entry.Property(e => e.CategoryCode).HasMaxLength(50);
+        entry.Property(e => e.StreetCode).HasMaxLength(50);
+        entry.Property(e => e.CommunityCode).HasMaxLength(50);
+        entry.Property(e => e.DepartmentCode).HasMaxLength(50);
+        entry.Property(e => e.CoDepartmentCodes).HasColumnType("varchar(50)[]");
+        // One entry per category and area: the routing never has two answers.
+        entry.HasIndex(e => new { e.CategoryCode, e.StreetCode, e.CommunityCode }).IsUnique().AreNullsDistinct(false);
+        entry.HasOne<Category>().WithMany().HasForeignKey(e => e.CategoryCode).OnDelete(DeleteBehavior.Restrict);
+        entry.HasOne<Street>().WithMany().HasForeignKey(e => e.StreetCode).OnDelete(DeleteBehavior.Restrict);
+        entry.HasOne<Community>().WithMany().HasForeignKey(e => e.CommunityCode).OnDelete(DeleteBehavior.Restrict);
+        entry.HasOne<Department>().WithMany().HasForeignKey(e => e.DepartmentCode).OnDelete(DeleteBehavior.Restrict);
+    }
+}
+
+internal sealed class CalendarDayConfiguration : IEntityTypeConfiguration<CalendarDay>
+{
+    public void Configure(EntityTypeBuilder<CalendarDay> day)
+    {
+        day.ToTable("calendar_days");
+        day.HasKey(d => d.Date);
+        day.Property(d => d.Kind).HasConversion<WireNameConverter<CalendarDayKind>>().HasMaxLength(16);
+        day.Property(d => d.Name).HasMaxLength(200);
+    }
+}
+
+internal sealed class ReferenceChangeConfiguration : IEntityTypeConfiguration<Features.Reference.ReferenceChange>
+{
+    public void Configure(EntityTypeBuilder<Features.Reference.ReferenceChange> change)
+    {
+        change.ToTable("reference_changes");
+        change.HasKey(c => c.Id);
+        change.Property(c => c.Id).UseIdentityAlwaysColumn();
+        change.Property(c => c.Actor).HasMaxLength(200);
+        change.Property(c => c.ActorId).HasMaxLength(200);
+        change.Property(c => c.Entity).HasMaxLength(32);
+        change.Property(c => c.Code).HasMaxLength(50);
+        change.Property(c => c.Action).HasMaxLength(16);
+        change.Property(c => c.Before).HasColumnType("jsonb");
+        change.Property(c => c.After).HasColumnType("jsonb");
+        change.HasIndex(c => new { c.Entity, c.Code, c.Id });
+    }
+}

@@ -105,6 +105,65 @@ namespace Whistle.Api.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Whistle.Api.Features.Reference.ReferenceChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("action");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor");
+
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("actor_id");
+
+                    b.Property<string>("After")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("after");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.Property<string>("Before")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("before");
+
+                    b.Property<string>("Code")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("code");
+
+                    b.Property<string>("Entity")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("entity");
+
+                    b.HasKey("Id")
+                        .HasName("pk_reference_changes");
+
+                    b.HasIndex("Entity", "Code", "Id")
+                        .HasDatabaseName("ix_reference_changes_entity_code_id");
+
+                    b.ToTable("reference_changes", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -807,6 +866,29 @@ namespace Whistle.Api.Persistence.Migrations
                     b.ToTable("order_parts", (string)null);
                 });
 
+            modelBuilder.Entity("Whistle.Domain.Reference.CalendarDay", b =>
+                {
+                    b.Property<DateOnly>("Date")
+                        .HasColumnType("date")
+                        .HasColumnName("date");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.HasKey("Date")
+                        .HasName("pk_calendar_days");
+
+                    b.ToTable("calendar_days", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Domain.Reference.Category", b =>
                 {
                     b.Property<string>("Code")
@@ -837,6 +919,10 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("resolve_within_hours");
 
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
                     b.Property<int>("UrgentAcknowledgeWithinHours")
                         .HasColumnType("integer")
                         .HasColumnName("urgent_acknowledge_within_hours");
@@ -844,6 +930,10 @@ namespace Whistle.Api.Persistence.Migrations
                     b.Property<int>("UrgentResolveWithinHours")
                         .HasColumnType("integer")
                         .HasColumnName("urgent_resolve_within_hours");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
                     b.HasKey("Code")
                         .HasName("pk_categories");
@@ -870,10 +960,18 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
                     b.Property<string>("StreetCode")
                         .IsRequired()
                         .HasColumnType("character varying(50)")
                         .HasColumnName("street_code");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
                     b.HasKey("Code")
                         .HasName("pk_communities");
@@ -897,10 +995,82 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
                     b.HasKey("Code")
                         .HasName("pk_departments");
 
                     b.ToTable("departments", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Domain.Reference.DutyEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("CategoryCode")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("category_code");
+
+                    b.PrimitiveCollection<List<string>>("CoDepartmentCodes")
+                        .IsRequired()
+                        .HasColumnType("varchar(50)[]")
+                        .HasColumnName("co_department_codes");
+
+                    b.Property<string>("CommunityCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("community_code");
+
+                    b.Property<string>("DepartmentCode")
+                        .IsRequired()
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("department_code");
+
+                    b.Property<string>("StreetCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("street_code");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_duty_catalogue");
+
+                    b.HasIndex("CommunityCode")
+                        .HasDatabaseName("ix_duty_catalogue_community_code");
+
+                    b.HasIndex("DepartmentCode")
+                        .HasDatabaseName("ix_duty_catalogue_department_code");
+
+                    b.HasIndex("StreetCode")
+                        .HasDatabaseName("ix_duty_catalogue_street_code");
+
+                    b.HasIndex("CategoryCode", "StreetCode", "CommunityCode")
+                        .IsUnique()
+                        .HasDatabaseName("ix_duty_catalogue_category_code_street_code_community_code");
+
+                    NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("CategoryCode", "StreetCode", "CommunityCode"), false);
+
+                    b.ToTable("duty_catalogue", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_duty_catalogue_one_area", "(street_code IS NULL) <> (community_code IS NULL)");
+                        });
                 });
 
             modelBuilder.Entity("Whistle.Domain.Reference.Grid", b =>
@@ -920,6 +1090,14 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
                     b.HasKey("Code")
                         .HasName("pk_grids");
@@ -942,6 +1120,14 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
 
                     b.HasKey("Code")
                         .HasName("pk_streets");
@@ -1051,6 +1237,35 @@ namespace Whistle.Api.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_communities_streets_street_code");
+                });
+
+            modelBuilder.Entity("Whistle.Domain.Reference.DutyEntry", b =>
+                {
+                    b.HasOne("Whistle.Domain.Reference.Category", null)
+                        .WithMany()
+                        .HasForeignKey("CategoryCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_duty_catalogue_categories_category_code");
+
+                    b.HasOne("Whistle.Domain.Reference.Community", null)
+                        .WithMany()
+                        .HasForeignKey("CommunityCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_duty_catalogue_communities_community_code");
+
+                    b.HasOne("Whistle.Domain.Reference.Department", null)
+                        .WithMany()
+                        .HasForeignKey("DepartmentCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_duty_catalogue_departments_department_code");
+
+                    b.HasOne("Whistle.Domain.Reference.Street", null)
+                        .WithMany()
+                        .HasForeignKey("StreetCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_duty_catalogue_streets_street_code");
                 });
 
             modelBuilder.Entity("Whistle.Domain.Reference.Grid", b =>

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using FluentValidation.Results;
+using Whistle.Domain.Reference;
+
+namespace Whistle.Api.Features.Reference;
+
+/// <summary>What every reference change does besides the change itself: its log rows and the notification to every instance.</summary>
+internal static class ReferenceStore
+{
+    /// <summary>
+    /// The channel every instance LISTENs on (<see cref="ReferenceListener"/>): a change notifies it in
+    /// its own transaction, so the notification arrives when, and only if, the change commits.
+    /// </summary>
+    public const string Channel = "whistle_reference";
+
+    public static void Log(WhistleDbContext db, Actor actor, DateTimeOffset at, string entity, string code, string action, object? before, object? after) =>
+        db.ReferenceChanges.Add(new ReferenceChange
+        {
+            At = at.ToUniversalTime(),
+            Actor = actor.Name,
+            ActorId = actor.Id,
+            Entity = entity,
+            Code = code,
+            Action = action,
+            Before = before is null ? null : JsonSerializer.Serialize(before, before.GetType(), ApiJson.Options),
+            After = after is null ? null : JsonSerializer.Serialize(after, after.GetType(), ApiJson.Options),
+        });
+
+    /// <summary>Tells every instance (this one included) to read the reference data again once the transaction commits.</summary>
+    public static Task NotifyAsync(WhistleDbContext db, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlRawAsync($"SELECT pg_notify('{Channel}', '')", cancellationToken);
+
+    /// <summary>Refuses an edit made against another version than the stored one (412), as for orders.</summary>
+    public static void EnsureVersion(ReferenceList list, string code, int version, IReadOnlyCollection<int>? ifMatch)
+    {
+        if (ifMatch is not null && !ifMatch.Contains(version))
+        {
+            throw new StaleReferenceException(list, code, version);
+        }
+    }
+
+    public static ValidationException Invalid(IEnumerable<ReferenceFailure> failures) =>
+        new(failures.Select(f => new ValidationFailure(f.Field, f.Message)));
+
+    public static NotFoundException NotFound(ReferenceList list, string code) =>
+        new($"No entry of {ReferenceRules.Name(list)} has the code '{code}'.");
+}
+
+/// <summary>A reference entry changed since the caller read it: 412, with its current ETag.</summary>
+public sealed class StaleReferenceException(ReferenceList list, string code, int currentVersion)
+    : Exception($"The entry '{code}' of {ReferenceRules.Name(list)} has changed since it was read; its current version is {currentVersion}.")
+{
+    public int CurrentVersion { get; } = currentVersion;
+}
+
+/// <summary>The change would leave work without an owner (a retired department still holding open orders): 409, with what is in the way.</summary>
+public sealed class ReferenceConflictException(string message, IReadOnlyDictionary<string, object?> details) : Exception(message)
+{
+    public IReadOnlyDictionary<string, object?> Details { get; } = details;
+}
