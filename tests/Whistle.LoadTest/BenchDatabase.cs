@@ -45,8 +45,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var options = new DbContextOptionsBuilder<WhistleDbContext>();
         options.UseWhistleStore(ConnectionString);
         await using var db = new WhistleDbContext(options.Options);
-        await db.Database.MigrateAsync(ct);
-        await BuiltInReferenceData.LoadIfEmptyAsync(db, ct);
+        await DatabaseStartup.PrepareAsync(db, loadReferenceData: true, ct);
     }
 
     /// <summary>
