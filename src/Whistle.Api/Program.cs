@@ -48,6 +48,10 @@ builder.Services.AddWhistleRateLimits(builder.Configuration);
 builder.Services.AddHostedService<IdempotencySweep>();
 builder.Services.AddSingleton<DeadlineScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
+builder.Services.AddOptions<Whistle.Api.Features.Geo.GeoOptions>()
+    .Bind(builder.Configuration.GetSection(Whistle.Api.Features.Geo.GeoOptions.Section))
+    .Validate(o => o.IsValid(), "Whistle:Geo: DuplicateWithinMeters above 0 and at most 10000, DuplicateFiledWithinDays 1 to 365.")
+    .ValidateOnStart();
 builder.Services.AddOptions<WebhookOptions>()
     .Bind(builder.Configuration.GetSection(WebhookOptions.Section))
     .Validate(o => o.IsValid(), "Whistle:Webhooks: BatchSize 1 to 1000, Concurrency 1 to 256, Timeout and PollInterval positive, RetryWindow at least 24 hours, RetainFor at least a day.")

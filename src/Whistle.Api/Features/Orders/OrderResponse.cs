@@ -1,3 +1,7 @@
+using System.Text.Json.Serialization;
+using Whistle.Api.Features.Geo;
+using Whistle.Domain.Geo;
+
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>An order as clients see it, with what they may do to it next.</summary>
@@ -40,6 +44,13 @@ public sealed record OrderResponse(
     CancelReason? CancelReason,
     ExtensionResponse? PendingExtension)
 {
+    /// <summary>
+    /// Only in the filing's 201 answer: unfinished orders of the same category near the new one, filed
+    /// lately and visible to the caller, nearest first (possible duplicates; the filing stands regardless).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PossibleDuplicate>? PossibleDuplicates { get; init; }
+
     /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
     public static OrderResponse From(Order order, DateTimeOffset now) => new(
         order.Id,
@@ -74,10 +85,20 @@ public sealed record OrderResponse(
             : null);
 }
 
-/// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
-/// <param name="Longitude">WGS 84 degrees, -180 to 180.</param>
+/// <param name="Latitude">Degrees, -90 to 90: WGS 84 unless asked for another coordinateSystem.</param>
+/// <param name="Longitude">Degrees, -180 to 180: WGS 84 unless asked for another coordinateSystem.</param>
 /// <param name="Address">A street address people can read.</param>
-public sealed record LocationResponse(double Latitude, double Longitude, string? Address);
+/// <param name="CoordinateSystem">What latitude and longitude are in: wgs84 (as stored), or gcj02 / bd09 when the request asked
+/// (?coordinateSystem=) for drawing on Chinese maps.</param>
+public sealed record LocationResponse(double Latitude, double Longitude, string? Address, CoordinateSystem CoordinateSystem = CoordinateSystem.Wgs84)
+{
+    /// <summary>The same place in another coordinate system (the stored one is WGS 84).</summary>
+    public LocationResponse In(CoordinateSystem system)
+    {
+        var converted = ChineseCoordinates.FromWgs84(new LatLon(Latitude, Longitude), system);
+        return new(converted.Latitude, converted.Longitude, Address, system);
+    }
+}
 
 /// <param name="AcknowledgeBy">When the department must have acknowledged; set by each whistle, cleared by a return or cancellation.</param>
 /// <param name="ResolveBy">When the department must have resolved; set by each whistle and renewed by a reopen.</param>
