@@ -4,6 +4,7 @@ using Whistle.Api;
 using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
+using Whistle.Api.Features.Geo;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
@@ -18,6 +19,11 @@ var builder = WebApplication.CreateBuilder(args);
 if (args is ["seed", .. var seedArgs])
 {
     return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
+}
+// Or: import grid boundaries from a GeoJSON file and exit.
+if (args is ["reference", .. var referenceArgs] && ImportBoundariesCommand.Recognises(referenceArgs))
+{
+    return await ImportBoundariesCommand.RunAsync(referenceArgs, builder.Configuration, Console.Out, Console.Error);
 }
 // Or: create, list or revoke API keys and exit.
 if (args is ["credentials", .. var credentialArgs])
@@ -133,6 +139,7 @@ try
 
     app.MapOrders();
     app.MapReference();
+    app.MapBoundaries();
     app.MapWorkflow();
     app.MapStats();
     app.MapDashboard();

@@ -15,11 +15,12 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var workflow = await response.Read<Workflow>();
-        Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled"], workflow.States);
+        Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled", "merged"], workflow.States);
         Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate", "close-unevaluated",
-            "request-extension", "approve-extension", "refuse-extension", "reassign"], workflow.Actions);
+            "request-extension", "approve-extension", "refuse-extension", "reassign", "merge"], workflow.Actions);
         Assert.Equal("discovered", workflow.InitialState);
-        Assert.Equal(21, workflow.Transitions.Length);
+        Assert.Equal(25, workflow.Transitions.Length);
+        Assert.Contains(new Transition("acknowledged", "merge", "merged", null), workflow.Transitions);
         Assert.Contains(new Transition("returned", "reassign", "whistled", null), workflow.Transitions);
         Assert.Contains(new Transition("acknowledged", "approve-extension", "acknowledged", "an extension request pending"), workflow.Transitions);
         Assert.Contains(new Transition("resolved", "close-unevaluated", "closed", "by the scheduler only, when the evaluation period has passed"), workflow.Transitions);
@@ -28,6 +29,7 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Contains(workflow.Transitions, t => t is { From: "resolved", Action: "evaluate", To: "acknowledged", Guard: not null });
         Assert.Equal(["department", "admin"], workflow.Roles["acknowledge"]);
         Assert.Equal(["supervisor", "admin"], workflow.Roles["reassign"]);
+        Assert.Equal(["community", "supervisor", "admin"], workflow.Roles["merge"]);
         Assert.DoesNotContain("close-unevaluated", workflow.Roles.Keys);
         Assert.StartsWith("stateDiagram-v2", workflow.Mermaid);
         Assert.StartsWith("digraph", workflow.Dot.TrimStart());

@@ -11,8 +11,8 @@ public class WorkflowDescriptionTests
 
         Assert.Equal(OrderState.Discovered, workflow.InitialState);
         // The table's 15 rows, the three ratings folded into two guarded transitions, the scheduler's close, the extensions
-        // and the three reassignments.
-        Assert.Equal(21, workflow.Transitions.Count);
+        // the three reassignments and the four merges (并单).
+        Assert.Equal(25, workflow.Transitions.Count);
         Assert.Equal(
             [(OrderState.Whistled, OrderState.Whistled), (OrderState.Acknowledged, OrderState.Whistled), (OrderState.Returned, OrderState.Whistled)],
             workflow.Transitions.Where(t => t.Action == OrderAction.Reassign).Select(t => (t.From, t.To)));

@@ -98,6 +98,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        WhistleDataSources.ClearAll();
         if (_embedded is not null)
         {
             await _embedded.DisposeAsync();

@@ -197,6 +197,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         if (StartedHere)
         {
             NpgsqlConnection.ClearAllPools();
+            Persistence.WhistleDataSources.ClearAll();
             var others = await OtherClientsAsync();
             if (others != 0 && !_deleteOnDispose)
             {

@@ -62,6 +62,8 @@ public static class OrderRows
         new("location_address", NpgsqlDbType.Varchar, o => o.Location.Address, Mutable: false),
         new("location_latitude", NpgsqlDbType.Double, o => o.Location.Latitude, Mutable: false),
         new("location_longitude", NpgsqlDbType.Double, o => o.Location.Longitude, Mutable: false),
+        new("merged_into", NpgsqlDbType.Uuid, o => o.MergedInto),
+        new("merged_at", NpgsqlDbType.TimestampTz, o => Utc(o.MergedAt)),
     ];
 
     /// <summary>Every column of <c>order_history</c> but <c>id</c>, which the store assigns.</summary>

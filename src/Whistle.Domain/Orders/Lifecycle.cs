@@ -36,7 +36,8 @@ public static class Lifecycle
             _machine.Configure(OrderState.Discovered)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)
                 .Permit(OrderAction.HandleLocally, OrderState.HandledLocally)
-                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+                .Permit(OrderAction.Cancel, OrderState.Cancelled)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             // Escalation presses the department without moving the order: a re-entry, so the graph shows it.
             _machine.Configure(OrderState.Whistled)
@@ -44,7 +45,8 @@ public static class Lifecycle
                 .PermitReentry(OrderAction.Escalate)
                 .PermitReentry(OrderAction.Reassign)
                 .Permit(OrderAction.Return, OrderState.Returned)
-                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+                .Permit(OrderAction.Cancel, OrderState.Cancelled)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             _machine.Configure(OrderState.Acknowledged)
                 .Permit(OrderAction.Return, OrderState.Returned)
@@ -54,12 +56,14 @@ public static class Lifecycle
                 // Extensions only move the resolve deadline: re-entries, guarded by the order's own (synchronous) flag.
                 .PermitReentryIf(OrderAction.RequestExtension, () => !extensionPending(), NoExtensionPendingGuard)
                 .PermitReentryIf(OrderAction.ApproveExtension, extensionPending, ExtensionPendingGuard)
-                .PermitReentryIf(OrderAction.RefuseExtension, extensionPending, ExtensionPendingGuard);
+                .PermitReentryIf(OrderAction.RefuseExtension, extensionPending, ExtensionPendingGuard)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             _machine.Configure(OrderState.Returned)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)
                 .Permit(OrderAction.Reassign, OrderState.Whistled)
-                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+                .Permit(OrderAction.Cancel, OrderState.Cancelled)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             _machine.Configure(OrderState.Resolved)
                 .PermitIf(_evaluate, OrderState.Closed, rating => rating != Rating.Unsatisfied, SatisfiedGuard)
@@ -70,6 +74,7 @@ public static class Lifecycle
             _machine.Configure(OrderState.Closed);
             _machine.Configure(OrderState.HandledLocally);
             _machine.Configure(OrderState.Cancelled);
+            _machine.Configure(OrderState.Merged);
         }
 
         /// <summary>Whether the action is permitted now (for evaluate: with some rating).</summary>

@@ -28,4 +28,9 @@ public enum OrderAction
     /// returned (settling a dispute over whose duty it is); it is whistled afresh there.
     /// </summary>
     Reassign,
+    /// <summary>
+    /// 并单: a community or supervisor merges a repeat report into the order that tracks the same
+    /// problem; the repeat ends merged, pointing at that order, whose history records it.
+    /// </summary>
+    Merge,
 }

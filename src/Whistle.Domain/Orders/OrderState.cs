@@ -19,4 +19,6 @@ public enum OrderState
     HandledLocally,
     /// <summary>Withdrawn, or found invalid or a duplicate.</summary>
     Cancelled,
+    /// <summary>并单: a repeat report merged into the order that tracks the same problem (its mergedInto); counted once, there.</summary>
+    Merged,
 }

@@ -166,8 +166,8 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         var asCommunity = await app.InScope(Role.Community).Get(order.Id);
 
         Assert.Equal(["acknowledge", "return"], asDepartment.AllowedActions);
-        Assert.Equal(["escalate", "reassign"], asSupervisor.AllowedActions);
-        Assert.Equal(["cancel"], asCommunity.AllowedActions);
+        Assert.Equal(["escalate", "reassign", "merge"], asSupervisor.AllowedActions);
+        Assert.Equal(["cancel", "merge"], asCommunity.AllowedActions);
     }
 
     [Fact]

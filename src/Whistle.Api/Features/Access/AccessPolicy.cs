@@ -24,6 +24,8 @@ public enum Operation
     ReadReference,
     ManageCredentials,
     ManageWebhooks,
+    Merge,
+    ImportBoundaries,
 }
 
 /// <summary>
@@ -58,6 +60,9 @@ public static class AccessPolicy
         [Operation.ReadReference] = Enum.GetValues<Role>(),
         [Operation.ManageCredentials] = [Role.Admin],
         [Operation.ManageWebhooks] = [Role.Department, Role.Community, Role.Admin],
+        // 并单: the community that whistles, or the street's supervisor, decides two reports are one problem.
+        [Operation.Merge] = [Role.Community, Role.Supervisor, Role.Admin],
+        [Operation.ImportBoundaries] = [Role.Admin],
     }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet());
 
     public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
@@ -167,6 +172,7 @@ public static class AccessPolicy
         OrderAction.ApproveExtension => Operation.ApproveExtension,
         OrderAction.RefuseExtension => Operation.RefuseExtension,
         OrderAction.Reassign => Operation.Reassign,
+        OrderAction.Merge => Operation.Merge,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not an action callers take."),
     };
 
@@ -187,6 +193,7 @@ public static class AccessPolicy
         Operation.ReadReference => "read the reference data",
         Operation.ManageCredentials => "manage credentials",
         Operation.ManageWebhooks => "manage webhook subscriptions",
+        Operation.ImportBoundaries => "import grid boundaries",
         // The rest are the order actions, named as their endpoints are (…/orders/{id}/resolve).
         _ => $"take the order action '{WireName.Of(operation)}'",
     };

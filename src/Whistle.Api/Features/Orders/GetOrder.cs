@@ -23,12 +23,22 @@ public static class GetOrder
                 [Description("The order's id or its code (WS-0000042).")] string id,
                 [Description(Coordinates.ParameterDescription), DocumentedAs(Microsoft.OpenApi.JsonSchemaType.String, OneOf = typeof(CoordinateSystem))] string? coordinateSystem,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                OrderEndpoints.Ok(http, await mediator.Send(new Query(id, http.GetCaller(), Coordinates.Parse(coordinateSystem)), cancellationToken)))
+            {
+                var order = await mediator.Send(new Query(id, http.GetCaller(), Coordinates.Parse(coordinateSystem)), cancellationToken);
+                if (order.MergedInto is { } into)
+                {
+                    // A repeat report points at the order that tracks the problem (并单).
+                    http.Response.Headers.Link = $"</api/v1/orders/{into}>; rel=\"duplicate-of\"";
+                }
+                return OrderEndpoints.Ok(http, order);
+            })
             .WithName("GetOrder")
             .WithSummary("Get an order")
             .WithDescription("The order with its allowed actions; the ETag header carries its version for If-Match.")
             // No role check here: an order outside the caller's scope (all of them, for a dashboard) is 404, never 403.
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithOrderETag(StatusCodes.Status200OK);
+            .WithOrderETag(StatusCodes.Status200OK)
+            .WithResponseHeader(StatusCodes.Status200OK, "Link",
+                "On a merged order: <the order it was merged into>; rel=\"duplicate-of\".", required: false);
 }

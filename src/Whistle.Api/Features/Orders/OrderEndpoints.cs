@@ -23,6 +23,7 @@ public static class OrderEndpoints
         CancelOrder.Map(orders);
         EscalateOrder.Map(orders);
         ReassignOrder.Map(orders);
+        MergeOrder.Map(orders);
         DeadlineExtensions.Map(orders);
         return orders;
     }

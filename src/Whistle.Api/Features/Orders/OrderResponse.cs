@@ -51,6 +51,12 @@ public sealed record OrderResponse(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<PossibleDuplicate>? PossibleDuplicates { get; init; }
 
+    /// <summary>
+    /// The order this one was merged into (并单) as a repeat report of the same problem: read that one
+    /// (GET also names it in a Link header, rel="duplicate-of"). Null unless the state is merged.
+    /// </summary>
+    public Guid? MergedInto { get; init; }
+
     /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
     public static OrderResponse From(Order order, DateTimeOffset now) => new(
         order.Id,
@@ -82,7 +88,10 @@ public sealed record OrderResponse(
         order.CancelReason,
         order.ExtensionRequestedAt is { } requestedAt
             ? new ExtensionResponse(requestedAt, order.ExtensionRequestedBy!, order.ExtensionResolveBy!.Value, order.ExtensionReason!)
-            : null);
+            : null)
+    {
+        MergedInto = order.MergedInto,
+    };
 }
 
 /// <param name="Latitude">Degrees, -90 to 90: WGS 84 unless asked for another coordinateSystem.</param>

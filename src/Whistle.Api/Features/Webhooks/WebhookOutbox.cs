@@ -17,11 +17,12 @@ public static class WebhookEvents
     public const string Resolved = "order.resolved";
     public const string Closed = "order.closed";
     public const string Cancelled = "order.cancelled";
+    public const string Merged = "order.merged";
 
     /// <summary>Subscribes to every event, those added later included.</summary>
     public const string All = "*";
 
-    public static readonly IReadOnlyList<string> Names = [Whistled, Returned, Reopened, Escalated, DeadlineExtended, Resolved, Closed, Cancelled];
+    public static readonly IReadOnlyList<string> Names = [Whistled, Returned, Reopened, Escalated, DeadlineExtended, Resolved, Closed, Cancelled, Merged];
 
     /// <summary>
     /// What each action publishes: the one table of the events order changes raise, which the
@@ -40,6 +41,8 @@ public static class WebhookEvents
         OrderAction.Resolve => Resolved,
         OrderAction.CloseUnevaluated => Closed,
         OrderAction.Cancel => Cancelled,
+        // The repeat report's event (its body names mergedInto); the survivor's history entry raises none.
+        OrderAction.Merge => Merged,
         OrderAction.HandleLocally or OrderAction.Acknowledge or OrderAction.RequestExtension or OrderAction.RefuseExtension => null,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "An action this table does not name yet."),
     };

@@ -520,6 +520,14 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_escalated_at");
 
+                    b.Property<DateTimeOffset?>("MergedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("merged_at");
+
+                    b.Property<Guid?>("MergedInto")
+                        .HasColumnType("uuid")
+                        .HasColumnName("merged_into");
+
                     b.Property<long>("Number")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")

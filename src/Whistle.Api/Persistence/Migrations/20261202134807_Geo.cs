@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
 using NetTopologySuite.Geometries;
 
 #nullable disable
@@ -13,6 +14,18 @@ namespace Whistle.Api.Persistence.Migrations
         {
             migrationBuilder.AlterDatabase()
                 .Annotation("Npgsql:PostgresExtension:postgis", ",,");
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "merged_at",
+                table: "orders",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "merged_into",
+                table: "orders",
+                type: "uuid",
+                nullable: true);
 
             migrationBuilder.AddColumn<Point>(
                 name: "position",
@@ -65,6 +78,14 @@ namespace Whistle.Api.Persistence.Migrations
 
             migrationBuilder.DropColumn(
                 name: "position",
+                table: "orders");
+
+            migrationBuilder.DropColumn(
+                name: "merged_at",
+                table: "orders");
+
+            migrationBuilder.DropColumn(
+                name: "merged_into",
                 table: "orders");
 
             migrationBuilder.AlterDatabase()

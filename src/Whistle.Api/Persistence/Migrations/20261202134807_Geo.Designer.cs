@@ -14,7 +14,7 @@ using Whistle.Api.Persistence;
 namespace Whistle.Api.Persistence.Migrations
 {
     [DbContext(typeof(WhistleDbContext))]
-    [Migration("20261202124113_Geo")]
+    [Migration("20261202134807_Geo")]
     partial class Geo
     {
         /// <inheritdoc />
@@ -522,6 +522,14 @@ namespace Whistle.Api.Persistence.Migrations
                     b.Property<DateTimeOffset?>("LastEscalatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_escalated_at");
+
+                    b.Property<DateTimeOffset?>("MergedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("merged_at");
+
+                    b.Property<Guid?>("MergedInto")
+                        .HasColumnType("uuid")
+                        .HasColumnName("merged_into");
 
                     b.Property<long>("Number")
                         .ValueGeneratedOnAdd()
