@@ -4,6 +4,7 @@ using Whistle.Api;
 using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
+using Whistle.Api.Features.Geo;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
@@ -18,6 +19,11 @@ var builder = WebApplication.CreateBuilder(args);
 if (args is ["seed", .. var seedArgs])
 {
     return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
+}
+// Or: import grid boundaries from a GeoJSON file and exit.
+if (args is ["reference", .. var referenceArgs] && ImportBoundariesCommand.Recognises(referenceArgs))
+{
+    return await ImportBoundariesCommand.RunAsync(referenceArgs, builder.Configuration, Console.Out, Console.Error);
 }
 // Or: create, list or revoke API keys and exit.
 if (args is ["credentials", .. var credentialArgs])
@@ -49,6 +55,10 @@ builder.Services.AddWhistleRateLimits(builder.Configuration);
 builder.Services.AddHostedService<IdempotencySweep>();
 builder.Services.AddSingleton<DeadlineScheduler>();
 builder.Services.AddHostedService(services => services.GetRequiredService<DeadlineScheduler>());
+builder.Services.AddOptions<Whistle.Api.Features.Geo.GeoOptions>()
+    .Bind(builder.Configuration.GetSection(Whistle.Api.Features.Geo.GeoOptions.Section))
+    .Validate(o => o.IsValid(), "Whistle:Geo: DuplicateWithinMeters above 0 and at most 10000, DuplicateFiledWithinDays 1 to 365.")
+    .ValidateOnStart();
 builder.Services.AddOptions<WebhookOptions>()
     .Bind(builder.Configuration.GetSection(WebhookOptions.Section))
     .Validate(o => o.IsValid(), "Whistle:Webhooks: BatchSize 1 to 1000, Concurrency 1 to 256, Timeout and PollInterval positive, RetryWindow at least 24 hours, RetainFor at least a day.")
@@ -130,6 +140,7 @@ try
 
     app.MapOrders();
     app.MapReference();
+    app.MapBoundaries();
     app.MapWorkflow();
     app.MapStats();
     app.MapDashboard();

@@ -18,12 +18,12 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var workflow = await response.Read<Workflow>();
-        Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled", "return-under-review"],
+        Assert.Equal(["discovered", "whistled", "acknowledged", "returned", "resolved", "closed", "handled-locally", "cancelled", "return-under-review", "merged"],
             workflow.States);
         Assert.Equal(["whistle", "handle-locally", "acknowledge", "return", "resolve", "evaluate", "cancel", "escalate", "close-unevaluated",
-            "request-extension", "approve-extension", "refuse-extension", "reassign", "summon", "approve-return", "refuse-return"], workflow.Actions);
+            "request-extension", "approve-extension", "refuse-extension", "reassign", "summon", "approve-return", "refuse-return", "merge"], workflow.Actions);
         Assert.Equal("discovered", workflow.InitialState);
-        Assert.Equal(29, workflow.Transitions.Length);
+        Assert.Equal(33, workflow.Transitions.Length);
         Assert.Contains(new Transition("acknowledged", "resolve", "resolved", "every co-handler part done, declined or waived"), workflow.Transitions);
         Assert.Contains(workflow.Transitions, t => t is { From: "whistled", Action: "return", To: "return-under-review", Guard: not null });
         Assert.Equal(["supervisor", "admin"], workflow.Roles["refuse-return"]);
@@ -36,6 +36,7 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(["supervisor", "admin"], workflow.Part.Roles["waive"]);
         Assert.DoesNotContain("escalate", workflow.Part.Roles.Keys);
         Assert.StartsWith("stateDiagram-v2", workflow.Part.Mermaid);
+        Assert.Contains(new Transition("acknowledged", "merge", "merged", null), workflow.Transitions);
         Assert.Contains(new Transition("returned", "reassign", "whistled", null), workflow.Transitions);
         Assert.Contains(new Transition("acknowledged", "approve-extension", "acknowledged", "an extension request pending"), workflow.Transitions);
         Assert.Contains(new Transition("resolved", "close-unevaluated", "closed", "by the scheduler only, when the evaluation period has passed"), workflow.Transitions);
@@ -44,6 +45,7 @@ public class WorkflowTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Contains(workflow.Transitions, t => t is { From: "resolved", Action: "evaluate", To: "acknowledged", Guard: not null });
         Assert.Equal(["department", "admin"], workflow.Roles["acknowledge"]);
         Assert.Equal(["supervisor", "admin"], workflow.Roles["reassign"]);
+        Assert.Equal(["community", "supervisor", "admin"], workflow.Roles["merge"]);
         Assert.DoesNotContain("close-unevaluated", workflow.Roles.Keys);
         Assert.StartsWith("stateDiagram-v2", workflow.Mermaid);
         Assert.StartsWith("digraph", workflow.Dot.TrimStart());

@@ -42,6 +42,11 @@ public class LifecycleTableTests
         [(ReturnUnderReview, "approve-return")] = Returned,
         [(ReturnUnderReview, "refuse-return")] = Acknowledged,
         [(ReturnUnderReview, "reassign")] = Whistled,
+        // 并单: a repeat report merged into the order tracking the problem, from any state a department can still act in.
+        [(Discovered, "merge")] = Merged,
+        [(Whistled, "merge")] = Merged,
+        [(Acknowledged, "merge")] = Merged,
+        [(Returned, "merge")] = Merged,
     };
 
     // Every action of the lifecycle, evaluate once per rating: a new action joins the table's test by itself.
@@ -97,15 +102,16 @@ public class LifecycleTableTests
     }
 
     [Theory]
-    [InlineData(Discovered, new[] { "whistle", "handle-locally", "cancel" })]
-    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate", "reassign", "summon" })]
-    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate", "request-extension", "reassign", "summon" })]
-    [InlineData(Returned, new[] { "whistle", "cancel", "reassign" })]
+    [InlineData(Discovered, new[] { "whistle", "handle-locally", "cancel", "merge" })]
+    [InlineData(Whistled, new[] { "acknowledge", "return", "cancel", "escalate", "reassign", "summon", "merge" })]
+    [InlineData(Acknowledged, new[] { "return", "resolve", "escalate", "request-extension", "reassign", "summon", "merge" })]
+    [InlineData(Returned, new[] { "whistle", "cancel", "reassign", "merge" })]
     [InlineData(Resolved, new[] { "evaluate" })]
     [InlineData(Closed, new string[0])]
     [InlineData(HandledLocally, new string[0])]
     [InlineData(Cancelled, new string[0])]
     [InlineData(ReturnUnderReview, new[] { "reassign", "approve-return", "refuse-return" })]
+    [InlineData(Merged, new string[0])]
     public void Allowed_actions_name_exactly_what_the_table_permits(OrderState state, string[] expected)
     {
         var order = OrderFactory.InState(state);
@@ -151,6 +157,9 @@ public class LifecycleTableTests
                 break;
             case "escalate":
                 order.Escalate("Two days past the deadline", "supervisor", at);
+                break;
+            case "merge":
+                order.MergeInto(OrderFactory.Filed(), "community", at);
                 break;
             case "reassign":
                 order.Reassign("housing", limits, "The building belongs to the housing bureau", "supervisor", at);

@@ -69,6 +69,9 @@ internal static class OrderFactory
             case OrderState.Cancelled:
                 order.Cancel(CancelReason.Duplicate, null, "community", Next());
                 break;
+            case OrderState.Merged:
+                order.MergeInto(Filed(), "community", Next());
+                break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(state));
         }

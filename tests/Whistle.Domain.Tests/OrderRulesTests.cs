@@ -91,7 +91,7 @@ public class OrderRulesTests
         Assert.Null(order.ResolvedAt);
         Assert.Null(order.Result);
         Assert.Equal(Rating.Unsatisfied, order.Rating);
-        Assert.Equal([OrderAction.Return, OrderAction.Resolve, OrderAction.Escalate, OrderAction.RequestExtension, OrderAction.Reassign, OrderAction.Summon], order.AllowedActions());
+        Assert.Equal([OrderAction.Return, OrderAction.Resolve, OrderAction.Escalate, OrderAction.RequestExtension, OrderAction.Reassign, OrderAction.Summon, OrderAction.Merge], order.AllowedActions());
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public class OrderRulesTests
         var refused = Assert.Throws<ActionNotPermittedException>(() => order.Resolve("Done", "x", OrderFactory.T0));
 
         Assert.Equal(OrderAction.Resolve, refused.Action);
-        Assert.Equal([OrderAction.Acknowledge, OrderAction.Return, OrderAction.Cancel, OrderAction.Escalate, OrderAction.Reassign, OrderAction.Summon], refused.AllowedActions);
+        Assert.Equal([OrderAction.Acknowledge, OrderAction.Return, OrderAction.Cancel, OrderAction.Escalate, OrderAction.Reassign, OrderAction.Summon, OrderAction.Merge], refused.AllowedActions);
         Assert.Contains("whistled", refused.Message);
     }
 

@@ -12,8 +12,8 @@ public class WorkflowDescriptionTests
         Assert.Equal(OrderState.Discovered, workflow.InitialState);
         // The table's 15 rows, the three ratings folded into two guarded transitions, the scheduler's close, the extensions
         // and the three reassignments; joint handling's two summons, the reviewed returns (two more returns, approve,
-        // two guarded refusals and the reassignment under review).
-        Assert.Equal(29, workflow.Transitions.Count);
+        // two guarded refusals and the reassignment under review); the four merges (并单).
+        Assert.Equal(33, workflow.Transitions.Count);
         Assert.Equal(
             [(OrderState.Whistled, OrderState.Whistled), (OrderState.Acknowledged, OrderState.Whistled),
                 (OrderState.ReturnUnderReview, OrderState.Whistled), (OrderState.Returned, OrderState.Whistled)],

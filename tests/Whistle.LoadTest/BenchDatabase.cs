@@ -45,8 +45,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var options = new DbContextOptionsBuilder<WhistleDbContext>();
         options.UseWhistleStore(ConnectionString);
         await using var db = new WhistleDbContext(options.Options);
-        await db.Database.MigrateAsync(ct);
-        await BuiltInReferenceData.LoadIfEmptyAsync(db, ct);
+        await DatabaseStartup.PrepareAsync(db, loadReferenceData: true, ct);
     }
 
     /// <summary>
@@ -99,6 +98,7 @@ internal sealed class BenchDatabase : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        WhistleDataSources.ClearAll();
         if (_embedded is not null)
         {
             await _embedded.DisposeAsync();

@@ -39,6 +39,7 @@ public static class DatabaseOutage
         if (context.RequestServices.GetService<Persistence.WhistleDbContext>()?.Database.GetDbConnection() is NpgsqlConnection connection)
         {
             NpgsqlConnection.ClearPool(connection);
+            Persistence.WhistleDataSources.ClearAll();
         }
         context.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new ProblemDetails

@@ -49,7 +49,15 @@ public static class DatabaseStartup
     /// </summary>
     public static async Task<bool> PrepareAsync(WhistleDbContext db, bool loadReferenceData, CancellationToken cancellationToken)
     {
+        await PostGis.EnsureAvailableAsync(db, cancellationToken);
         await db.Database.MigrateAsync(cancellationToken);
-        return loadReferenceData && await BuiltInReferenceData.LoadIfEmptyAsync(db, cancellationToken);
+        if (!loadReferenceData)
+        {
+            return false;
+        }
+        var loaded = await BuiltInReferenceData.LoadIfEmptyAsync(db, cancellationToken);
+        // Also for a store that had the set before boundaries existed: locating works out of the box.
+        await Features.Geo.BuiltInBoundaries.LoadIfNoneAsync(db, cancellationToken);
+        return loaded;
     }
 }

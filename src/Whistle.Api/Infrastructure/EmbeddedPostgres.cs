@@ -197,6 +197,7 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         if (StartedHere)
         {
             NpgsqlConnection.ClearAllPools();
+            Persistence.WhistleDataSources.ClearAll();
             var others = await OtherClientsAsync();
             if (others != 0 && !_deleteOnDispose)
             {
@@ -425,10 +426,12 @@ public sealed class EmbeddedPostgres : IAsyncDisposable
         const string debian = "/usr/lib/postgresql";
         if (Directory.Exists(debian))
         {
+            // The newest version that has PostGIS (Debian's postgresql-N-postgis-3), else the newest.
             var newest = Directory.GetDirectories(debian)
                 .Select(d => (Directory: Path.Combine(d, "bin"), Version: int.TryParse(Path.GetFileName(d), out var v) ? v : 0))
                 .Where(d => File.Exists(Path.Combine(d.Directory, "initdb")))
-                .OrderByDescending(d => d.Version)
+                .OrderByDescending(d => File.Exists($"/usr/share/postgresql/{d.Version}/extension/{PostGis.Extension}.control"))
+                .ThenByDescending(d => d.Version)
                 .FirstOrDefault();
             if (newest.Directory is not null)
             {

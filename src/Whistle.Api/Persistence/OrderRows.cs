@@ -66,6 +66,8 @@ public static class OrderRows
         new("return_reason_code", NpgsqlDbType.Varchar, o => o.ReturnReasonCode is { } r ? WireName.Of(r) : null),
         new("return_basis", NpgsqlDbType.Varchar, o => o.ReturnBasis),
         new("return_refusal_count", NpgsqlDbType.Integer, o => o.ReturnRefusalCount),
+        new("merged_into", NpgsqlDbType.Uuid, o => o.MergedInto),
+        new("merged_at", NpgsqlDbType.TimestampTz, o => Utc(o.MergedAt)),
     ];
 
     /// <summary>Every column of <c>order_parts</c>: a co-handler's part, written whole whenever it changes.</summary>

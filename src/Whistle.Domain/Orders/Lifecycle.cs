@@ -42,7 +42,8 @@ public static class Lifecycle
             _machine.Configure(OrderState.Discovered)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)
                 .Permit(OrderAction.HandleLocally, OrderState.HandledLocally)
-                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+                .Permit(OrderAction.Cancel, OrderState.Cancelled)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             // Escalation presses the department without moving the order: a re-entry, so the graph shows it.
             _machine.Configure(OrderState.Whistled)
@@ -52,7 +53,8 @@ public static class Lifecycle
                 .PermitIf(OrderAction.Return, OrderState.Returned, () => !reviewReturns(), DirectReturnGuard)
                 .PermitIf(OrderAction.Return, OrderState.ReturnUnderReview, reviewReturns, ReviewedReturnGuard)
                 .Permit(OrderAction.Cancel, OrderState.Cancelled)
-                .PermitReentry(OrderAction.Summon);
+                .PermitReentry(OrderAction.Summon)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             _machine.Configure(OrderState.Acknowledged)
                 .PermitIf(OrderAction.Return, OrderState.Returned, () => !reviewReturns(), DirectReturnGuard)
@@ -64,7 +66,8 @@ public static class Lifecycle
                 // Extensions only move the resolve deadline: re-entries, guarded by the order's own (synchronous) flag.
                 .PermitReentryIf(OrderAction.RequestExtension, () => !extensionPending(), NoExtensionPendingGuard)
                 .PermitReentryIf(OrderAction.ApproveExtension, extensionPending, ExtensionPendingGuard)
-                .PermitReentryIf(OrderAction.RefuseExtension, extensionPending, ExtensionPendingGuard);
+                .PermitReentryIf(OrderAction.RefuseExtension, extensionPending, ExtensionPendingGuard)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             // The department keeps the order while its return is reviewed; a refusal puts it back as it was.
             _machine.Configure(OrderState.ReturnUnderReview)
@@ -76,7 +79,8 @@ public static class Lifecycle
             _machine.Configure(OrderState.Returned)
                 .Permit(OrderAction.Whistle, OrderState.Whistled)
                 .Permit(OrderAction.Reassign, OrderState.Whistled)
-                .Permit(OrderAction.Cancel, OrderState.Cancelled);
+                .Permit(OrderAction.Cancel, OrderState.Cancelled)
+                .Permit(OrderAction.Merge, OrderState.Merged);
 
             _machine.Configure(OrderState.Resolved)
                 .PermitIf(_evaluate, OrderState.Closed, rating => rating != Rating.Unsatisfied, SatisfiedGuard)
@@ -87,6 +91,7 @@ public static class Lifecycle
             _machine.Configure(OrderState.Closed);
             _machine.Configure(OrderState.HandledLocally);
             _machine.Configure(OrderState.Cancelled);
+            _machine.Configure(OrderState.Merged);
         }
 
         /// <summary>Whether the action is permitted now (for evaluate: with some rating).</summary>

@@ -80,6 +80,13 @@ public sealed partial class Order
 
     public bool ExtensionPending => ExtensionRequestedAt is not null;
 
+    /// <summary>The order this one was merged into (并单), when it was a repeat report; reads of this one point there.</summary>
+    public Guid? MergedInto { get; private set; }
+    public DateTimeOffset? MergedAt { get; private set; }
+
+    /// <summary>What the surviving order's history records when a repeat report is merged into it.</summary>
+    public const string DuplicateMergedAction = "duplicate-merged";
+
     private Order() { }
 
     /// <summary>History entries made since the order was loaded; the store appends them with the change.</summary>
@@ -305,6 +312,46 @@ public sealed partial class Order
         AcknowledgeBy = null;
         ResolveBy = null;
         Record(OrderAction.Cancel, from, actor, at, new() { ["reason"] = WireName.Of(reason), ["comment"] = comment });
+    }
+
+    /// <summary>
+    /// 并单: this order repeats the problem <paramref name="survivor"/> tracks. It ends merged, its
+    /// deadlines stopped, pointing at the survivor; the survivor's history records the repeat (who
+    /// reported it and when), so the problem is handled, and counted, once. The survivor must be an
+    /// order that counts: not cancelled, not itself merged.
+    /// </summary>
+    public void MergeInto(Order survivor, Actor actor, DateTimeOffset at)
+    {
+        if (AllowedActions().Contains(OrderAction.Merge))
+        {
+            if (survivor.Id == Id)
+            {
+                throw new OrderRuleException("intoOrderId", "An order cannot be merged into itself.");
+            }
+            if (survivor.State is OrderState.Cancelled or OrderState.Merged)
+            {
+                throw new OrderRuleException("intoOrderId",
+                    $"{OrderCode.Format(survivor.Number)} is {WireName.Of(survivor.State)}: merge into the order that still tracks the problem.");
+            }
+        }
+        var from = Transition(OrderAction.Merge);
+        ClearExtension();
+        MergedInto = survivor.Id;
+        MergedAt = at;
+        AcknowledgeBy = null;
+        ResolveBy = null;
+        Record(OrderAction.Merge, from, actor, at, new()
+        {
+            ["intoOrderId"] = survivor.Id.ToString(),
+            ["intoOrderCode"] = OrderCode.Format(survivor.Number),
+        });
+        survivor.Record(DuplicateMergedAction, survivor.State, actor, at, new()
+        {
+            ["duplicateOrderId"] = Id.ToString(),
+            ["duplicateOrderCode"] = OrderCode.Format(Number),
+            ["duplicateFiledBy"] = FiledBy,
+            ["duplicateFiledAt"] = Stamp(FiledAt),
+        });
     }
 
     /// <summary>

@@ -34,4 +34,9 @@ public enum OrderAction
     ApproveReturn,
     /// <summary>The street supervisor refuses a return under review: back to the department, deadlines unchanged.</summary>
     RefuseReturn,
+    /// <summary>
+    /// 并单: a community or supervisor merges a repeat report into the order that tracks the same
+    /// problem; the repeat ends merged, pointing at that order, whose history records it.
+    /// </summary>
+    Merge,
 }

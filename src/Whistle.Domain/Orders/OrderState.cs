@@ -21,4 +21,6 @@ public enum OrderState
     Cancelled,
     /// <summary>退单审核: a department's return awaits the street supervisor (where returns are reviewed); the department keeps it meanwhile.</summary>
     ReturnUnderReview,
+    /// <summary>并单: a repeat report merged into the order that tracks the same problem (its mergedInto); counted once, there.</summary>
+    Merged,
 }

@@ -173,8 +173,8 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         var asCommunity = await app.InScope(Role.Community).Get(order.Id);
 
         Assert.Equal(["acknowledge", "return"], asDepartment.AllowedActions);
-        Assert.Equal(["escalate", "reassign", "summon"], asSupervisor.AllowedActions);
-        Assert.Equal(["cancel", "summon"], asCommunity.AllowedActions);
+        Assert.Equal(["escalate", "reassign", "summon", "merge"], asSupervisor.AllowedActions);
+        Assert.Equal(["cancel", "summon", "merge"], asCommunity.AllowedActions);
     }
 
     [Fact]

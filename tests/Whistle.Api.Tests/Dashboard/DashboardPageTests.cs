@@ -168,6 +168,52 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
         Assert.Empty(refused);
     }
 
+    [ChromiumFact]
+    public async Task The_map_draws_every_grid_shaded_as_the_api_counts_and_a_click_on_a_grid_filters_the_page()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1920, Height = 1080 } });
+        var key = app.CreateKey(new NewCredential(Role.Dashboard, "map screen"));
+        await page.GotoAsync(app.BaseAddress + "/dashboard?key=" + key);
+        await Shown(page, $"?period=year&{Year}");
+
+        // Every grid with a boundary, its open and overdue orders as the boundaries' counts say.
+        var boundaries = await Api("/api/v1/grids/boundaries?counts=true");
+        var features = boundaries["features"]!.AsArray();
+        Assert.Equal(features.Count, await page.Locator("#map-canvas path.cell").CountAsync());
+        foreach (var code in new[] { "ST01-C01-G01", "ST01-C02-G01", "ST05-C01-G02", "ST20-C01-G01" })
+        {
+            var properties = features.Single(f => f!["id"]!.GetValue<string>() == code)!["properties"]!;
+            var cell = page.Locator($"#map-canvas path.cell[data-code=\"{code}\"]");
+            Assert.Equal($"{code} {properties["openOrders"]} {properties["overdueOrders"]}",
+                $"{code} {await cell.GetAttributeAsync("data-open")} {await cell.GetAttributeAsync("data-overdue")}");
+        }
+        Assert.True(int.Parse((await page.GetAttributeAsync("#map-canvas path.cell[data-code=\"ST05-C01-G02\"]", "data-overdue"))!,
+            CultureInfo.InvariantCulture) > 0);
+        // A point for each overdue order.
+        var overdue = await Api("/api/v1/orders?overdue=true&limit=200");
+        Assert.Equal(overdue["items"]!.AsArray().Count, await page.Locator("#map-canvas circle.point").CountAsync());
+
+        // A click on a grid: the figures for its community, the overdue list for the grid.
+        await page.Locator("#map-canvas path.cell[data-code=\"ST05-C01-G02\"]").DispatchEventAsync("click");
+        await Shown(page, $"?period=year&{Year}&communityCode=ST05-C01&gridCode=ST05-C01-G02");
+        await AssertShowsApi(page, $"?{Year}&communityCode=ST05-C01", "month");
+        Assert.Contains("grid=ST05-C01-G02", page.Url, StringComparison.Ordinal);
+        var listed = await page.Locator("#overdue-rows tr[data-code]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.code)");
+        var inGrid = (await Api("/api/v1/orders?overdue=true&gridCode=ST05-C01-G02"))["items"]!.AsArray().Select(o => o!["code"]!.GetValue<string>());
+        Assert.Equal(inGrid, listed);
+        Assert.Equal("selected", (await page.GetAttributeAsync("#map-canvas path.cell[data-code=\"ST05-C01-G02\"]", "class"))!.Split(' ')[^1]);
+
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard-map.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+        output.WriteLine($"Dashboard with a grid chosen on the map: {screenshot}");
+
+        await page.ClickAsync("#map-clear");
+        await Shown(page, $"?period=year&{Year}");
+    }
+
     /// <summary>Waits until the page has drawn the figures for these filters.</summary>
     private static Task Shown(IPage page, string filters) =>
         page.WaitForSelectorAsync($"body[data-shown=\"{filters}\"]", new() { State = WaitForSelectorState.Attached, Timeout = 15_000 });

@@ -136,8 +136,8 @@ public static class TestDatabase
         var templateConnection = new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = Template, Pooling = false }.ConnectionString;
         await using (var db = Context(templateConnection))
         {
-            await db.Database.MigrateAsync();
-            await BuiltInReferenceData.LoadIfEmptyAsync(db, default);
+            // As the embedded default does: migrated, the reference set and its generated boundaries loaded.
+            await DatabaseStartup.PrepareAsync(db, loadReferenceData: true, default);
         }
         return server;
     }

@@ -52,6 +52,7 @@ public class WhistleApp : WebApplicationFactory<Program>, IAsyncLifetime
         if (ConnectionString.Length > 0)
         {
             Npgsql.NpgsqlConnection.ClearPool(new Npgsql.NpgsqlConnection(ConnectionString));
+            WhistleDataSources.Clear(ConnectionString);
         }
         GC.SuppressFinalize(this);
     }

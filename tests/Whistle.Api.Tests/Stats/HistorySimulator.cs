@@ -5,7 +5,7 @@ namespace Whistle.Api.Tests.Stats;
 /// <summary>
 /// Lives random histories through the HTTP API: orders filed over about two months in a few streets,
 /// communities and categories, then whistled, acknowledged, returned, re-whistled, resolved, evaluated,
-/// reopened, escalated, cancelled or handled locally. The fake clock is moved forward before each step,
+/// reopened, escalated, cancelled, merged into another order (并单) or handled locally. The fake clock is moved forward before each step,
 /// so every step has its own instant; many land on or next to midnight in Shanghai and on, just before
 /// or just after a deadline. Some whistles summon co-handling departments (and some orders summon one
 /// more later), whose parts are reported, done, declined or waived; where the app reviews returns
@@ -24,6 +24,7 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
     private string[] _grids = [];
     private string[] _categories = [];
     private string[] _departments = [];
+    private readonly List<Simulated> _filed = [];
 
     private sealed class Simulated
     {
@@ -43,7 +44,7 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
         PickPlaces();
         var start = app.Clock.GetUtcNow();
         End = start + Span + TimeSpan.FromDays(2);
-        var filed = new List<Simulated>();
+        var filed = _filed;
         for (var i = 0; i < orders; i++)
         {
             var order = new Simulated { Category = Pick(_categories) };
@@ -138,6 +139,14 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 break;
             case "cancel":
                 order.Order = await client.Cancel(order.Id, Pick(["duplicate", "invalid", "withdrawn"]));
+                break;
+            case "merge":
+                // Into an order that still counts, whatever its category or place: the figures must count the problem once.
+                var survivors = _filed.Where(o => o.Order is { State: not ("cancelled" or "merged") } && o.Id != order.Id).ToArray();
+                if (survivors.Length > 0)
+                {
+                    order.Order = await client.Act(order.Id, "merge", new { intoOrderId = Pick(survivors).Id });
+                }
                 break;
             case "handle-locally":
                 order.Order = await client.Act(order.Id, "handle-locally", new { result = "Fixed by the grid team" });
@@ -244,6 +253,10 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 {
                     Schedule(order, "cancel", Later(now, TimeSpan.FromDays(2)));
                 }
+                else if (r < 0.96)
+                {
+                    Schedule(order, "merge", Later(now, TimeSpan.FromDays(2)));
+                }
                 break;
             case "whistled":
                 if (r < 0.58)
@@ -262,6 +275,10 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 {
                     Schedule(order, "escalate", NearDeadline(now, current.Deadlines.AcknowledgeBy!.Value));
                 }
+                else if (r < 0.93)
+                {
+                    Schedule(order, "merge", Later(now, TimeSpan.FromDays(2)));
+                }
                 break;
             case "acknowledged":
                 if (r < 0.68)
@@ -275,6 +292,10 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
                 else if (r < 0.86 && order.Escalations < 3)
                 {
                     Schedule(order, "escalate", NearDeadline(now, current.Deadlines.ResolveBy!.Value));
+                }
+                else if (r < 0.91)
+                {
+                    Schedule(order, "merge", Later(now, TimeSpan.FromDays(2)));
                 }
                 break;
             case "returned":

@@ -44,8 +44,10 @@ public sealed record ReplayedOrder(
     public IReadOnlyList<ReplayedPart> Parts => CoHandlerParts ?? [];
 
     public bool Dispatched => FirstWhistledAt is not null;
-    public bool Cancelled => State == "cancelled";
-    public bool Valid => Dispatched && !(Cancelled && CancelReason is "invalid" or "duplicate");
+    /// <summary>Merged into another order (并单): counted among the cancelled, never valid, so the problem counts once.</summary>
+    public bool Merged => State == "merged";
+    public bool Cancelled => State == "cancelled" || Merged;
+    public bool Valid => Dispatched && !Merged && !(Cancelled && CancelReason is "invalid" or "duplicate");
     public bool Completed => Dispatched && State is "resolved" or "closed";
     public bool HandledLocally => State == "handled-locally";
     public bool ResolvedOnTime => Completed && ResolvedAt <= ResolveBy;
@@ -156,6 +158,11 @@ public sealed record ReplayedOrder(
                 case "escalate":
                     escalations++;
                     break;
+                case "merge":
+                    acknowledgeBy = resolveBy = null;
+                    break;
+                case "duplicate-merged":
+                    break; // a repeat report merged into this one: nothing of this order changes
                 case "handle-locally":
                     break;
                 default:
@@ -181,7 +188,7 @@ public sealed record ReplayedOrder(
             ("resolvedAt", ResolvedAt, order.Milestones.ResolvedAt),
             ("acknowledgeBy", AcknowledgeBy, order.Deadlines.AcknowledgeBy),
             ("resolveBy", ResolveBy, order.Deadlines.ResolveBy),
-            ("department", State is "returned" or "cancelled" ? order.DepartmentCode : Department, order.DepartmentCode),
+            ("department", State is "returned" or "cancelled" or "merged" ? order.DepartmentCode : Department, order.DepartmentCode),
             ("street", Street, order.StreetCode),
             ("community", Community, order.CommunityCode),
         };

@@ -32,6 +32,8 @@ public enum Operation
     WaivePart,
     ApproveReturn,
     RefuseReturn,
+    Merge,
+    ImportBoundaries,
 }
 
 /// <summary>
@@ -76,6 +78,9 @@ public static class AccessPolicy
         [Operation.WaivePart] = [Role.Supervisor, Role.Admin],
         [Operation.ApproveReturn] = [Role.Supervisor, Role.Admin],
         [Operation.RefuseReturn] = [Role.Supervisor, Role.Admin],
+        // 并单: the community that whistles, or the street's supervisor, decides two reports are one problem.
+        [Operation.Merge] = [Role.Community, Role.Supervisor, Role.Admin],
+        [Operation.ImportBoundaries] = [Role.Admin],
     }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet());
 
     public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
@@ -239,6 +244,7 @@ public static class AccessPolicy
         OrderAction.Summon => Operation.Summon,
         OrderAction.ApproveReturn => Operation.ApproveReturn,
         OrderAction.RefuseReturn => Operation.RefuseReturn,
+        OrderAction.Merge => Operation.Merge,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "Not an action callers take."),
     };
 
@@ -264,6 +270,7 @@ public static class AccessPolicy
         Operation.ManageReference => "change the reference data",
         Operation.ManageCredentials => "manage credentials",
         Operation.ManageWebhooks => "manage webhook subscriptions",
+        Operation.ImportBoundaries => "import grid boundaries",
         // The rest are the order actions, named as their endpoints are (…/orders/{id}/resolve).
         _ => $"take the order action '{WireName.Of(operation)}'",
     };

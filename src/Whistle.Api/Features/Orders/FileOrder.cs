@@ -1,5 +1,8 @@
 using FluentValidation.Results;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Whistle.Api.Features.Geo;
+using Whistle.Domain.Geo;
 
 namespace Whistle.Api.Features.Orders;
 
@@ -9,16 +12,19 @@ public static class FileOrder
     /// <param name="Title">A short headline, up to 200 characters.</param>
     /// <param name="Description">What is wrong and where, up to 4,000 characters.</param>
     /// <param name="CategoryCode">The kind of problem; its duty catalogue entry routes the whistle and sets the deadlines.</param>
-    /// <param name="GridCode">The grid where the problem is; it places the order in its community and street.</param>
-    /// <param name="Location">Where exactly: the phone's GPS fix and an address.</param>
+    /// <param name="GridCode">The grid where the problem is; it places the order in its community and street. Optional: without it
+    /// the grid whose boundary contains the location is taken (a location in no grid is a 400 naming the nearest grid and its distance).</param>
+    /// <param name="Location">Where exactly: the phone's position and an address.</param>
     /// <param name="Priority">normal (the default) or urgent, which gets the category's shorter deadlines.</param>
     public sealed record Request(
-        string? Title, string? Description, string? CategoryCode, string? GridCode, LocationRequest? Location, Priority? Priority = null);
+        string? Title, string? Description, string? CategoryCode, LocationRequest? Location, string? GridCode = null, Priority? Priority = null);
 
-    /// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
-    /// <param name="Longitude">WGS 84 degrees, -180 to 180.</param>
+    /// <param name="Latitude">Degrees, -90 to 90, in coordinateSystem.</param>
+    /// <param name="Longitude">Degrees, -180 to 180, in coordinateSystem.</param>
     /// <param name="Address">A street address people can read, up to 500 characters.</param>
-    public sealed record LocationRequest(double? Latitude, double? Longitude, string? Address = null);
+    /// <param name="CoordinateSystem">What the latitude and longitude are in: wgs84 (GPS, the default), gcj02 (Amap, Tencent)
+    /// or bd09 (Baidu). Whistle converts to WGS 84 and stores that.</param>
+    public sealed record LocationRequest(double? Latitude, double? Longitude, string? Address = null, CoordinateSystem? CoordinateSystem = null);
 
     public sealed record Command(Request Order, Caller Caller) : ICommand<OrderResponse>;
 
@@ -29,25 +35,33 @@ public static class FileOrder
             RuleFor(c => c.Order.Title).NotEmpty().MaximumLength(200).OverridePropertyName("title");
             RuleFor(c => c.Order.Description).NotEmpty().MaximumLength(4000).OverridePropertyName("description");
             RuleFor(c => c.Order.CategoryCode).NotEmpty().MaximumLength(50).OverridePropertyName("categoryCode");
-            RuleFor(c => c.Order.GridCode).NotEmpty().MaximumLength(50).OverridePropertyName("gridCode");
+            // Optional: the location (always required) then finds the grid.
+            RuleFor(c => c.Order.GridCode).NotEmpty().MaximumLength(50).When(c => c.Order.GridCode is not null).OverridePropertyName("gridCode");
             RuleFor(c => c.Order.Location).NotNull().OverridePropertyName("location");
             When(c => c.Order.Location is not null, () =>
             {
                 RuleFor(c => c.Order.Location!.Latitude).NotNull().InclusiveBetween(-90, 90).OverridePropertyName("location.latitude");
                 RuleFor(c => c.Order.Location!.Longitude).NotNull().InclusiveBetween(-180, 180).OverridePropertyName("location.longitude");
                 RuleFor(c => c.Order.Location!.Address).MaximumLength(500).OverridePropertyName("location.address");
+                RuleFor(c => c.Order.Location!.CoordinateSystem).IsInEnum().OverridePropertyName("location.coordinateSystem");
             });
             RuleFor(c => c.Order.Priority).IsInEnum().OverridePropertyName("priority");
         }
     }
 
-    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
+    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock, IOptions<GeoOptions> geo)
+        : ICommandHandler<Command, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var request = command.Order;
+            var location = request.Location!;
+            // Stored in WGS 84 whatever the phone's map spoke.
+            var wgs = ChineseCoordinates.ToWgs84(
+                new LatLon(location.Latitude!.Value, location.Longitude!.Value), location.CoordinateSystem ?? CoordinateSystem.Wgs84);
             var category = await reference.CategoryAsync(db, request.CategoryCode!, cancellationToken);
-            var placed = await reference.GridAsync(db, request.GridCode!, cancellationToken);
+            var gridCode = request.GridCode ?? await Locating.GridForFilingAsync(db, wgs, cancellationToken);
+            var placed = await reference.GridAsync(db, gridCode, cancellationToken);
             var unknown = new List<ValidationFailure>();
             if (category is null)
             {
@@ -76,12 +90,12 @@ public static class FileOrder
                 throw new ForbiddenException($"This credential files orders only in its own grids or community, not in grid '{placed.Grid.Code}'.");
             }
 
-            var location = request.Location!;
             var order = Order.File(
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
-                new Location(location.Latitude!.Value, location.Longitude!.Value, location.Address?.Trim()),
+                new Location(wgs.Latitude, wgs.Longitude, location.Address?.Trim()),
                 request.Priority ?? Priority.Normal, command.Caller.Actor, clock.Now());
-            return await OrderStore.SaveAsync(db, order, cancellationToken);
+            var filed = await OrderStore.SaveAsync(db, order, cancellationToken);
+            return filed with { PossibleDuplicates = await PossibleDuplicates.NearAsync(db, order, command.Caller, geo.Value, cancellationToken) };
         }
     }
 
@@ -98,7 +112,10 @@ public static class FileOrder
             .WithSummary("File an order")
             .WithDescription(
                 "A grid worker records a problem found in a grid. The order starts 'discovered': the community then " +
-                "whistles it to a department or handles it locally. Unknown category or grid codes are 400.")
+                "whistles it to a department or handles it locally. Unknown category or grid codes are 400. Without gridCode the " +
+                "grid containing the location is taken (a location in no grid is 400, naming the nearest grid and its distance). " +
+                "The answer names possibleDuplicates: unfinished orders of the same category near the location, filed lately, " +
+                "that the caller can see (never blocking: the filing stands; a community or supervisor may merge them).")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithOrderETag(StatusCodes.Status201Created)

@@ -1,8 +1,11 @@
+using Whistle.Api.Features.Geo;
+using Whistle.Domain.Geo;
+
 namespace Whistle.Api.Features.Orders;
 
 public static class GetOrder
 {
-    public sealed record Query(string Id, Caller Caller) : IQuery<OrderResponse>;
+    public sealed record Query(string Id, Caller Caller, CoordinateSystem CoordinateSystem = CoordinateSystem.Wgs84) : IQuery<OrderResponse>;
 
     public sealed class Handler(WhistleDbContext db, TimeProvider clock) : IQueryHandler<Query, OrderResponse>
     {
@@ -11,19 +14,32 @@ public static class GetOrder
             var order = await db.Orders.AsNoTracking().WhereKey(query.Id).Visible(query.Caller).SingleOrDefaultAsync(cancellationToken)
                 ?? throw OrderStore.NotFound(query.Id);
             await OrderStore.AttachPartsAsync(db, [order], cancellationToken);
-            return OrderResponse.From(order, clock.GetUtcNow());
+            var response = OrderResponse.From(order, clock.GetUtcNow());
+            return query.CoordinateSystem == CoordinateSystem.Wgs84 ? response : response with { Location = response.Location.In(query.CoordinateSystem) };
         }
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
         orders.MapGet("/{id}", async Task<Ok<OrderResponse>> (
                 [Description("The order's id or its code (WS-0000042).")] string id,
+                [Description(Coordinates.ParameterDescription), DocumentedAs(Microsoft.OpenApi.JsonSchemaType.String, OneOf = typeof(CoordinateSystem))] string? coordinateSystem,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
-                OrderEndpoints.Ok(http, await mediator.Send(new Query(id, http.GetCaller()), cancellationToken)))
+            {
+                var order = await mediator.Send(new Query(id, http.GetCaller(), Coordinates.Parse(coordinateSystem)), cancellationToken);
+                if (order.MergedInto is { } into)
+                {
+                    // A repeat report points at the order that tracks the problem (并单).
+                    http.Response.Headers.Link = $"</api/v1/orders/{into}>; rel=\"duplicate-of\"";
+                }
+                return OrderEndpoints.Ok(http, order);
+            })
             .WithName("GetOrder")
             .WithSummary("Get an order")
             .WithDescription("The order with its allowed actions; the ETag header carries its version for If-Match.")
             // No role check here: an order outside the caller's scope (all of them, for a dashboard) is 404, never 403.
+            .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithOrderETag(StatusCodes.Status200OK);
+            .WithOrderETag(StatusCodes.Status200OK)
+            .WithResponseHeader(StatusCodes.Status200OK, "Link",
+                "On a merged order: <the order it was merged into>; rel=\"duplicate-of\".", required: false);
 }

@@ -161,7 +161,7 @@ public static class ListOrders
     private static int? ParseLimit(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit ? limit : null;
 
-    private static List<OrderState>? States(string? text)
+    internal static List<OrderState>? States(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {

@@ -10,6 +10,7 @@ public static class OrderEndpoints
         var orders = app.MapGroup("/api/v1/orders").WithTags("Orders");
         FileOrder.Map(orders);
         ListOrders.Map(orders);
+        Geo.NearbyOrders.Map(orders);
         ExportOrders.Map(orders);
         GetOrder.Map(orders);
         GetOrderHistory.Map(orders);
@@ -22,6 +23,7 @@ public static class OrderEndpoints
         CancelOrder.Map(orders);
         EscalateOrder.Map(orders);
         ReassignOrder.Map(orders);
+        MergeOrder.Map(orders);
         DeadlineExtensions.Map(orders);
         SummonDepartment.Map(orders);
         PartActions.Map(orders);

@@ -1,3 +1,7 @@
+using System.Text.Json.Serialization;
+using Whistle.Api.Features.Geo;
+using Whistle.Domain.Geo;
+
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>An order as clients see it, with what they may do to it next.</summary>
@@ -47,6 +51,19 @@ public sealed record OrderResponse(
     ReturnReasonCode? ReturnReasonCode,
     string? ReturnBasis)
 {
+    /// <summary>
+    /// Only in the filing's 201 answer: unfinished orders of the same category near the new one, filed
+    /// lately and visible to the caller, nearest first (possible duplicates; the filing stands regardless).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<PossibleDuplicate>? PossibleDuplicates { get; init; }
+
+    /// <summary>
+    /// The order this one was merged into (并单) as a repeat report of the same problem: read that one
+    /// (GET also names it in a Link header, rel="duplicate-of"). Null unless the state is merged.
+    /// </summary>
+    public Guid? MergedInto { get; init; }
+
     /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
     public static OrderResponse From(Order order, DateTimeOffset now) => new(
         order.Id,
@@ -81,7 +98,10 @@ public sealed record OrderResponse(
             : null,
         order.Parts.Select(part => PartResponse.From(order, part, now)).ToList(),
         order.ReturnReasonCode,
-        order.ReturnBasis);
+        order.ReturnBasis)
+    {
+        MergedInto = order.MergedInto,
+    };
 }
 
 /// <summary>One summoned department's part of the order.</summary>
@@ -132,10 +152,20 @@ public sealed record PartResponse(
         part.EscalationCount);
 }
 
-/// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>
-/// <param name="Longitude">WGS 84 degrees, -180 to 180.</param>
+/// <param name="Latitude">Degrees, -90 to 90: WGS 84 unless asked for another coordinateSystem.</param>
+/// <param name="Longitude">Degrees, -180 to 180: WGS 84 unless asked for another coordinateSystem.</param>
 /// <param name="Address">A street address people can read.</param>
-public sealed record LocationResponse(double Latitude, double Longitude, string? Address);
+/// <param name="CoordinateSystem">What latitude and longitude are in: wgs84 (as stored), or gcj02 / bd09 when the request asked
+/// (?coordinateSystem=) for drawing on Chinese maps.</param>
+public sealed record LocationResponse(double Latitude, double Longitude, string? Address, CoordinateSystem CoordinateSystem = CoordinateSystem.Wgs84)
+{
+    /// <summary>The same place in another coordinate system (the stored one is WGS 84).</summary>
+    public LocationResponse In(CoordinateSystem system)
+    {
+        var converted = ChineseCoordinates.FromWgs84(new LatLon(Latitude, Longitude), system);
+        return new(converted.Latitude, converted.Longitude, Address, system);
+    }
+}
 
 /// <param name="AcknowledgeBy">When the department must have acknowledged; set by each whistle, cleared by a return or cancellation.</param>
 /// <param name="ResolveBy">When the department must have resolved; set by each whistle and renewed by a reopen.</param>

@@ -18,6 +18,16 @@ internal sealed class OrderSimulator(Random random, ReferenceSet reference, Date
         "Came up again at the residents' meeting; needs a department.",
     ];
 
+    /// <summary>A position inside the grid's built-in boundary; anywhere in the built-in area for a grid it does not know.</summary>
+    private Location Within(string gridCode, string address)
+    {
+        var cell = Geo.BuiltInBoundaries.Grids.TryGetValue(gridCode, out var known)
+            ? known
+            : new Geo.BuiltInBoundaries.Cell(Geo.BuiltInBoundaries.West, Geo.BuiltInBoundaries.South, Geo.BuiltInBoundaries.East, Geo.BuiltInBoundaries.North);
+        var (latitude, longitude) = cell.At(random.NextDouble(), random.NextDouble());
+        return new Location(latitude, longitude, address);
+    }
+
     public Order Simulate(DateTimeOffset filedAt)
     {
         var category = reference.Categories[random.Next(reference.Categories.Count)];
@@ -31,7 +41,7 @@ internal sealed class OrderSimulator(Random random, ReferenceSet reference, Date
         var order = Order.File(
             Guid.CreateVersion7(filedAt), $"{category.Name} · {grid.Name}", Problems[random.Next(Problems.Length)],
             category, grid, community,
-            new Location(40.75 + random.NextDouble() * 0.2, 111.55 + random.NextDouble() * 0.3, $"{community.Name} {random.Next(1, 40)}号楼"),
+            Within(grid.Code, $"{community.Name} {random.Next(1, 40)}号楼"),
             priority, gridWorker, filedAt);
         var at = filedAt;
 

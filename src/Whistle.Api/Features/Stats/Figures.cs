@@ -6,8 +6,9 @@ namespace Whistle.Api.Features.Stats;
 /// are null when no order has the milestone.
 /// </summary>
 /// <param name="DispatchedOrders">Orders first whistled in the period.</param>
-/// <param name="ValidOrders">Dispatched orders not cancelled as invalid or a duplicate (a withdrawn order stays valid, not completed).</param>
-/// <param name="CancelledOrders">Dispatched orders cancelled since, for any reason.</param>
+/// <param name="ValidOrders">Dispatched orders not cancelled as invalid or a duplicate nor merged into another order (并单: the problem
+/// counts once, as the order it was merged into); a withdrawn order stays valid, not completed.</param>
+/// <param name="CancelledOrders">Dispatched orders cancelled since, for any reason, or merged into another order.</param>
 /// <param name="CompletedOrders">Dispatched orders now resolved or closed (办结); a reopened order counts again once resolved again.</param>
 /// <param name="CompletionRate">completedOrders / validOrders (办结率).</param>
 /// <param name="AcknowledgedOnTime">Summons answered in time: dispatched orders whose first acknowledgement came by the acknowledge

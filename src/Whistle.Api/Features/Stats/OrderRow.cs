@@ -78,6 +78,11 @@ internal sealed record OrderRow(
                 flags |= Flag.Invalid;
             }
         }
+        // 并单: a repeat report merged into another order counts as a duplicate cancelled: the problem counts once, as the survivor.
+        if (State == OrderState.Merged)
+        {
+            flags |= Flag.Cancelled | Flag.Invalid;
+        }
         if (State is OrderState.Whistled or OrderState.Acknowledged or OrderState.Returned or OrderState.ReturnUnderReview)
         {
             flags |= Flag.Open;

@@ -7,7 +7,7 @@ public static class CreateWebhook
 {
     /// <param name="Url">Where to POST events: an absolute http or https URL.</param>
     /// <param name="Events">Event types to receive (order.whistled, order.returned, order.reopened, order.escalated,
-    /// order.deadline-extended, order.resolved, order.closed, order.cancelled), or ["*"] for all, later ones included.</param>
+    /// order.deadline-extended, order.resolved, order.closed, order.cancelled, order.merged), or ["*"] for all, later ones included.</param>
     public sealed record Request(string? Url, IReadOnlyList<string>? Events);
 
     public sealed record Command(Caller Caller, string? Url, IReadOnlyList<string>? Events) : ICommand<CreatedWebhookResponse>;

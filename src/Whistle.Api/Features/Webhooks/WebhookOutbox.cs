@@ -27,6 +27,7 @@ public static class WebhookEvents
     // Reviewed returns: a return awaiting the street supervisor, and one refused (an approved one is order.returned).
     public const string ReturnRequested = "order.return-requested";
     public const string ReturnRefused = "order.return-refused";
+    public const string Merged = "order.merged";
 
     /// <summary>Subscribes to every event, those added later included.</summary>
     public const string All = "*";
@@ -34,7 +35,7 @@ public static class WebhookEvents
     public static readonly IReadOnlyList<string> Names =
     [
         Whistled, Returned, Reopened, Escalated, DeadlineExtended, Resolved, Closed, Cancelled,
-        Summoned, PartReported, PartDone, PartDeclined, PartWaived, PartEscalated, ReturnRequested, ReturnRefused,
+        Summoned, PartReported, PartDone, PartDeclined, PartWaived, PartEscalated, ReturnRequested, ReturnRefused, Merged,
     ];
 
     /// <summary>
@@ -57,6 +58,8 @@ public static class WebhookEvents
         OrderAction.Resolve => Resolved,
         OrderAction.CloseUnevaluated => Closed,
         OrderAction.Cancel => Cancelled,
+        // The repeat report's event (its body names mergedInto); the survivor's history entry raises none.
+        OrderAction.Merge => Merged,
         OrderAction.HandleLocally or OrderAction.Acknowledge or OrderAction.RequestExtension or OrderAction.RefuseExtension => null,
         _ => throw new ArgumentOutOfRangeException(nameof(action), action, "An action this table does not name yet."),
     };

@@ -32,6 +32,14 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
             location.Property(l => l.Address).HasMaxLength(500);
         });
 
+        // The position as PostGIS sees it, computed by the store from the WGS 84 latitude and longitude
+        // (so no write path sets it, and existing rows got it when the column was added): nearby orders
+        // and possible duplicates are found through its GiST index, with distances in metres.
+        order.Property<NetTopologySuite.Geometries.Point>(PositionColumn.Property)
+            .HasColumnType("geography(Point,4326)")
+            .HasComputedColumnSql("ST_Point(location_longitude, location_latitude, 4326)::geography", stored: true);
+        order.HasIndex(PositionColumn.Property).HasMethod("gist");
+
         order.HasOne<Category>().WithMany().HasForeignKey(o => o.CategoryCode).OnDelete(DeleteBehavior.Restrict);
         order.HasOne<Grid>().WithMany().HasForeignKey(o => o.GridCode).OnDelete(DeleteBehavior.Restrict);
         order.HasOne<Community>().WithMany().HasForeignKey(o => o.CommunityCode).OnDelete(DeleteBehavior.Restrict);
@@ -77,6 +85,12 @@ internal sealed class OrderPartConfiguration : IEntityTypeConfiguration<OrderPar
         part.HasIndex(p => new { p.State, p.AcknowledgeBy });
         part.Ignore(p => p.Settled);
     }
+}
+
+/// <summary>The store's own column of an order's position (see <see cref="OrderConfiguration"/>); not part of the domain's order.</summary>
+public static class PositionColumn
+{
+    public const string Property = "Position";
 }
 
 internal sealed class OrderHistoryEntryConfiguration : IEntityTypeConfiguration<OrderHistoryEntry>

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using NetTopologySuite.Geometries;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 using Whistle.Api.Persistence;
 
@@ -21,6 +22,7 @@ namespace Whistle.Api.Persistence.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "postgis");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Whistle.Api.Features.Access.Credential", b =>
@@ -162,6 +164,29 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasDatabaseName("ix_reference_changes_entity_code_id");
 
                     b.ToTable("reference_changes", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
+                {
+                    b.Property<string>("GridCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("grid_code");
+
+                    b.Property<MultiPolygon>("Boundary")
+                        .IsRequired()
+                        .HasColumnType("geometry(MultiPolygon,4326)")
+                        .HasColumnName("boundary");
+
+                    b.HasKey("GridCode")
+                        .HasName("pk_grid_boundaries");
+
+                    b.HasIndex("Boundary")
+                        .HasDatabaseName("ix_grid_boundaries_boundary");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Boundary"), "gist");
+
+                    b.ToTable("grid_boundaries", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
@@ -559,12 +584,26 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_escalated_at");
 
+                    b.Property<DateTimeOffset?>("MergedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("merged_at");
+
+                    b.Property<Guid?>("MergedInto")
+                        .HasColumnType("uuid")
+                        .HasColumnName("merged_into");
+
                     b.Property<long>("Number")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("bigint")
                         .HasColumnName("number");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Number"));
+
+                    b.Property<Point>("Position")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("geography(Point,4326)")
+                        .HasColumnName("position")
+                        .HasComputedColumnSql("ST_Point(location_longitude, location_latitude, 4326)::geography", true);
 
                     b.Property<string>("Priority")
                         .IsRequired()
@@ -691,6 +730,11 @@ namespace Whistle.Api.Persistence.Migrations
                     b.HasIndex("Number")
                         .IsUnique()
                         .HasDatabaseName("ix_orders_number");
+
+                    b.HasIndex("Position")
+                        .HasDatabaseName("ix_orders_position");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Position"), "gist");
 
                     b.HasIndex("StreetCode")
                         .HasDatabaseName("ix_orders_street_code");
@@ -1133,6 +1177,16 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasName("pk_streets");
 
                     b.ToTable("streets", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
+                {
+                    b.HasOne("Whistle.Domain.Reference.Grid", null)
+                        .WithOne()
+                        .HasForeignKey("Whistle.Api.Features.Geo.GridBoundary", "GridCode")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_grid_boundaries_grids_grid_code");
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>

@@ -286,6 +286,53 @@
     document.getElementById('overdue-rows').replaceChildren(...rows);
   }
 
+  // ---- The map: the grids' boundaries as SVG (no tiles, nothing fetched from elsewhere) -------------
+  // Shaded by their open orders, outlined when any is overdue, with a dot for each overdue order;
+  // clicking a grid filters the page to it.
+  function renderMap(collection, overdueOrders, selected, street) {
+    const canvas = document.getElementById('map-canvas');
+    const features = collection.features;
+    if (features.length === 0) {
+      canvas.replaceChildren(element('p', { class: 'empty' }, '无网格边界 No grid boundaries'));
+      return;
+    }
+    let west = Infinity, east = -Infinity, south = Infinity, north = -Infinity;
+    for (const feature of features) {
+      for (const polygon of feature.geometry.coordinates) {
+        for (const [x, y] of polygon[0]) {
+          west = Math.min(west, x); east = Math.max(east, x); south = Math.min(south, y); north = Math.max(north, y);
+        }
+      }
+    }
+    // A degree of longitude is shorter than one of latitude by cos(latitude): the map keeps the ground's shape.
+    const width = 1000;
+    const height = Math.round(width * (north - south) / ((east - west) * Math.cos((south + north) / 2 * Math.PI / 180)));
+    const px = lon => ((lon - west) / (east - west) * width).toFixed(1);
+    const py = lat => ((north - lat) / (north - south) * height).toFixed(1);
+    const most = Math.max(1, ...features.map(f => f.properties.openOrders ?? 0));
+    const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Grids shaded by open orders', preserveAspectRatio: 'xMidYMid meet' });
+    for (const feature of features) {
+      const p = feature.properties;
+      const open = p.openOrders ?? 0;
+      const overdue = p.overdueOrders ?? 0;
+      const d = feature.geometry.coordinates
+        .map(polygon => polygon.map(ring => `M${ring.map(([x, y]) => `${px(x)},${py(y)}`).join('L')}Z`).join(''))
+        .join('');
+      const classes = ['cell', overdue > 0 ? 'overdue' : '', p.code === selected ? 'selected' : '',
+        street && reference.streetOfCommunity.get(p.parentCode) !== street ? 'dim' : ''].filter(Boolean).join(' ');
+      const cell = svg('path', {
+        d, class: classes, 'data-code': p.code, 'data-open': open, 'data-overdue': overdue,
+        'fill-opacity': open ? (0.3 + 0.7 * open / most).toFixed(2) : '0.04',
+      });
+      cell.append(svg('title', {}, `${p.name} ${p.code}: 在办 open ${open} · 超期 overdue ${overdue}`));
+      root.append(cell);
+    }
+    for (const order of overdueOrders) {
+      root.append(svg('circle', { cx: px(order.location.longitude), cy: py(order.location.latitude), r: 5, class: 'point', 'data-code': order.code }));
+    }
+    canvas.replaceChildren(root);
+  }
+
   // ---- Filters ------------------------------------------------------------------------------------
   const form = document.getElementById('filters');
   const controls = {
@@ -295,6 +342,9 @@
     street: document.getElementById('street'),
   };
 
+  // The grid chosen on the map, if any: the figures narrow to its community, the overdue list to the grid.
+  let selectedGrid = new URL(location.href).searchParams.get('grid') ?? '';
+
   // The filters live in the address, so a screen can be bookmarked showing one street.
   function readFilters() {
     return {
@@ -302,6 +352,7 @@
       from: controls.from.value,
       to: controls.to.value,
       street: controls.street.value,
+      grid: selectedGrid,
     };
   }
 
@@ -319,7 +370,7 @@
 
   // ---- The refresh cycle --------------------------------------------------------------------------
   const status = document.getElementById('status');
-  const reference = { departments: new Map(), communities: new Map() };
+  const reference = { departments: new Map(), communities: new Map(), streetOfCommunity: new Map(), communityOfGrid: new Map() };
   let generation = 0;
 
   async function loadReference() {
@@ -331,6 +382,7 @@
     controls.street.value = streets.some(s => s.code === wanted) ? wanted : '';
     reference.departments = new Map(departments.map(d => [d.code, d.name]));
     reference.communities = new Map(communities.map(c => [c.code, c.name]));
+    reference.streetOfCommunity = new Map(communities.map(c => [c.code, c.streetCode]));
   }
 
   async function refresh() {
@@ -343,18 +395,21 @@
       status.className = 'warn';
       return;
     }
-    const scope = { from: range.from, to: range.to, streetCode: filters.street };
+    const community = filters.grid ? reference.communityOfGrid.get(filters.grid) : undefined;
+    const scope = { from: range.from, to: range.to, streetCode: filters.street, communityCode: community };
     const urls = [
       `/api/v1/stats/summary${query(scope)}`,
       `/api/v1/stats/timeseries${query({ interval: range.interval, ...scope })}`,
       `/api/v1/stats/breakdown${query({ groupBy: 'department', sort: 'completionRate', order: 'desc', ...scope })}`,
-      `/api/v1/orders${query({ overdue: 'true', streetCode: filters.street, limit: OVERDUE_ROWS })}`,
+      `/api/v1/orders${query({ overdue: 'true', streetCode: filters.street, gridCode: filters.grid, limit: OVERDUE_ROWS })}`,
+      '/api/v1/grids/boundaries?counts=true',
+      `/api/v1/orders${query({ overdue: 'true', streetCode: filters.street, limit: 200 })}`,
     ];
     tally.requests = 0;
     tally.unchanged = 0;
     try {
       // Every panel with the screen's own key: a dashboard key reads the statistics and the overdue list.
-      const [summary, series, breakdown, overdue] = await Promise.all(urls.map(url => api(url)));
+      const [summary, series, breakdown, overdue, boundaries, points] = await Promise.all(urls.map(url => api(url)));
       if (run !== generation) {
         return; // the filters changed while this was in flight; the newer refresh draws
       }
@@ -363,6 +418,9 @@
       renderTrend(series);
       renderRanking(breakdown);
       renderOverdue(overdue, reference.departments, reference.communities);
+      reference.communityOfGrid = new Map(boundaries.features.map(f => [f.properties.code, f.properties.parentCode]));
+      renderMap(boundaries, points.items, filters.grid, filters.street);
+      document.getElementById('map-clear').hidden = !filters.grid;
       // Keep only what the next poll will ask for: other periods and streets are not asked again.
       for (const url of [...cache.keys()]) {
         if (!urls.some(u => base + u === url)) {
@@ -374,7 +432,7 @@
       status.className = 'ok';
       // What is on screen, for tests and the curious: the filters the figures belong to, and how
       // many answers were 304s.
-      document.body.dataset.shown = query({ period: filters.period, ...scope });
+      document.body.dataset.shown = query({ period: filters.period, ...scope, gridCode: filters.grid });
       document.body.dataset.unchanged = String(tally.unchanged);
     } catch (error) {
       if (run !== generation) {
@@ -400,6 +458,18 @@
       writeAddress(readFilters());
       refresh();
     });
+    const choose = grid => {
+      selectedGrid = grid;
+      writeAddress(readFilters());
+      refresh();
+    };
+    document.getElementById('map-canvas').addEventListener('click', e => {
+      const code = e.target.closest?.('path.cell')?.dataset.code;
+      if (code) {
+        choose(code === selectedGrid ? '' : code);
+      }
+    });
+    document.getElementById('map-clear').addEventListener('click', () => choose(''));
     try {
       await loadReference();
     } catch (error) {

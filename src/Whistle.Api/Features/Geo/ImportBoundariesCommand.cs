@@ -1,0 +1,65 @@
+namespace Whistle.Api.Features.Geo;
+
+/// <summary>
+/// <c>reference import boundaries.geojson [--dry-run]</c>: the GeoJSON import from the command line,
+/// on the configured database or the embedded default, through the same <see cref="ImportBoundaries"/>
+/// as the admin API. It takes a path ending in .geojson; workbooks are another command's.
+/// </summary>
+public static class ImportBoundariesCommand
+{
+    public const string Usage = "usage: reference import <boundaries.geojson> [--dry-run]";
+
+    /// <summary>Whether the arguments after <c>reference</c> are this command's: import, then a .geojson path.</summary>
+    public static bool Recognises(string[] args) =>
+        args is ["import", var path, ..] && path.EndsWith(".geojson", StringComparison.OrdinalIgnoreCase);
+
+    public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter errors)
+    {
+        if (args is not ["import", var path, .. var rest] || rest.Any(a => a != "--dry-run"))
+        {
+            await errors.WriteLineAsync(Usage);
+            return 2;
+        }
+        if (!File.Exists(path))
+        {
+            await errors.WriteLineAsync($"reference import: no file {path}");
+            return 2;
+        }
+        var dryRun = rest.Contains("--dry-run");
+        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration);
+        try
+        {
+            var options = new DbContextOptionsBuilder<WhistleDbContext>();
+            options.UseWhistleStore(connectionString);
+            await using var db = new WhistleDbContext(options.Options);
+            await DatabaseStartup.PrepareAsync(db, loadReferenceData: embedded is not null, default);
+            await using var transaction = await db.Database.BeginTransactionAsync();
+            ImportBoundaries.Result result;
+            try
+            {
+                result = await new ImportBoundaries.Handler(db).Handle(new(await File.ReadAllBytesAsync(path), dryRun), default);
+            }
+            catch (ValidationException invalid)
+            {
+                foreach (var error in invalid.Errors)
+                {
+                    await errors.WriteLineAsync($"{error.PropertyName}: {error.ErrorMessage}");
+                }
+                await errors.WriteLineAsync($"reference import: {path} refused; nothing imported.");
+                return 1;
+            }
+            await transaction.CommitAsync();
+            await output.WriteLineAsync(dryRun
+                ? $"{result.Imported} grid boundaries would be imported from {path} (dry run: nothing written)."
+                : $"Imported {result.Imported} grid boundaries from {path}.");
+            return 0;
+        }
+        finally
+        {
+            if (embedded is not null)
+            {
+                await embedded.DisposeAsync();
+            }
+        }
+    }
+}
