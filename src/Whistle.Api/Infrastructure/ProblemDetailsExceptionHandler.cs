@@ -33,6 +33,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             },
             ActionNotPermittedException refused => NotPermitted(refused, Features.Access.Caller.From(context.User)),
             StaleOrderVersionException stale => Stale(stale),
+            PhotoNotAcceptedException photo => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The order takes no such photo now",
+                Detail = photo.Message,
+            },
+            Features.Photos.PhotoDecodersBusyException busy => Features.Photos.PhotoProblems.Busy(context, busy),
             IdempotencyKeyException idempotency => new ProblemDetails
             {
                 Status = idempotency.Status,

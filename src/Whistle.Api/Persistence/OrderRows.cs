@@ -62,6 +62,7 @@ public static class OrderRows
         new("location_address", NpgsqlDbType.Varchar, o => o.Location.Address, Mutable: false),
         new("location_latitude", NpgsqlDbType.Double, o => o.Location.Latitude, Mutable: false),
         new("location_longitude", NpgsqlDbType.Double, o => o.Location.Longitude, Mutable: false),
+        new("photos", NpgsqlDbType.Jsonb, o => System.Text.Json.JsonSerializer.Serialize(o.Photos, Configurations.OrderConfiguration.PhotoJson)),
     ];
 
     /// <summary>Every column of <c>order_history</c> but <c>id</c>, which the store assigns.</summary>

@@ -8,7 +8,7 @@ namespace Whistle.Domain.Orders;
 /// departments to a result the community accepts. Every change goes through <see cref="Lifecycle"/>,
 /// bumps <see cref="Version"/> and leaves a history entry.
 /// </summary>
-public sealed class Order
+public sealed partial class Order
 {
     private readonly List<OrderHistoryEntry> _newHistory = [];
 

@@ -24,6 +24,8 @@ public enum Operation
     ReadReference,
     ManageCredentials,
     ManageWebhooks,
+    AddPhotos,
+    WithdrawPhoto,
 }
 
 /// <summary>
@@ -58,6 +60,9 @@ public static class AccessPolicy
         [Operation.ReadReference] = Enum.GetValues<Role>(),
         [Operation.ManageCredentials] = [Role.Admin],
         [Operation.ManageWebhooks] = [Role.Department, Role.Community, Role.Admin],
+        // Which stage each of these roles may add is the photo rules' (PhotoRules.MayAdd).
+        [Operation.AddPhotos] = [.. Filers, Role.Department, Role.Admin],
+        [Operation.WithdrawPhoto] = [Role.Admin],
     }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet());
 
     public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
@@ -187,6 +192,8 @@ public static class AccessPolicy
         Operation.ReadReference => "read the reference data",
         Operation.ManageCredentials => "manage credentials",
         Operation.ManageWebhooks => "manage webhook subscriptions",
+        Operation.AddPhotos => "add photos to orders",
+        Operation.WithdrawPhoto => "withdraw photos",
         // The rest are the order actions, named as their endpoints are (…/orders/{id}/resolve).
         _ => $"take the order action '{WireName.Of(operation)}'",
     };

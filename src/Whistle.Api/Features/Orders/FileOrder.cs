@@ -43,7 +43,11 @@ public static class FileOrder
 
     public sealed class Handler(WhistleDbContext db, ReferenceCache reference, TimeProvider clock) : ICommandHandler<Command, OrderResponse>
     {
-        public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
+        public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken) =>
+            await OrderStore.SaveAsync(db, await FileAsync(command, cancellationToken), cancellationToken);
+
+        /// <summary>The new order, checked against the reference data and the caller's grids, not yet saved (photos may join it).</summary>
+        internal async Task<Order> FileAsync(Command command, CancellationToken cancellationToken)
         {
             var request = command.Order;
             var category = await reference.CategoryAsync(db, request.CategoryCode!, cancellationToken);
@@ -68,11 +72,10 @@ public static class FileOrder
             }
 
             var location = request.Location!;
-            var order = Order.File(
+            return Order.File(
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
                 new Location(location.Latitude!.Value, location.Longitude!.Value, location.Address?.Trim()),
                 request.Priority ?? Priority.Normal, command.Caller.Actor, clock.Now());
-            return await OrderStore.SaveAsync(db, order, cancellationToken);
         }
     }
 
@@ -93,5 +96,6 @@ public static class FileOrder
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithOrderETag(StatusCodes.Status201Created)
+            .WithMetadata(new Features.Photos.MultipartFiling())
             .RequireOperation(Operation.FileOrder);
 }

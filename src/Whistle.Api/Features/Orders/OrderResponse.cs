@@ -12,6 +12,7 @@ namespace Whistle.Api.Features.Orders;
 /// <param name="Rating">The community's latest evaluation.</param>
 /// <param name="PendingExtension">The department's request for a later resolve deadline awaiting a supervisor; null when none.</param>
 /// <param name="EscalationLevel">Who is pressing the department about it (督办): none, the street's supervisor, or the district.</param>
+/// <param name="Photos">The photos attached as evidence, in the order they were added; withdrawn ones stay listed, without links.</param>
 public sealed record OrderResponse(
     Guid Id,
     string Code,
@@ -38,7 +39,8 @@ public sealed record OrderResponse(
     Rating? Rating,
     string? EvaluationComment,
     CancelReason? CancelReason,
-    ExtensionResponse? PendingExtension)
+    ExtensionResponse? PendingExtension,
+    IReadOnlyList<Features.Photos.PhotoResponse> Photos)
 {
     /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
     public static OrderResponse From(Order order, DateTimeOffset now) => new(
@@ -71,7 +73,8 @@ public sealed record OrderResponse(
         order.CancelReason,
         order.ExtensionRequestedAt is { } requestedAt
             ? new ExtensionResponse(requestedAt, order.ExtensionRequestedBy!, order.ExtensionResolveBy!.Value, order.ExtensionReason!)
-            : null);
+            : null,
+        order.Photos.Count == 0 ? [] : order.Photos.Select(Features.Photos.PhotoResponse.From).ToList());
 }
 
 /// <param name="Latitude">WGS 84 degrees, -90 to 90.</param>

@@ -105,6 +105,37 @@ namespace Whistle.Api.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("StoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stored_at");
+
+                    b.HasKey("Hash")
+                        .HasName("pk_photo_blobs");
+
+                    b.HasIndex("StoredAt")
+                        .HasDatabaseName("ix_photo_blobs_stored_at");
+
+                    b.ToTable("photo_blobs", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -502,6 +533,13 @@ namespace Whistle.Api.Persistence.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Number"));
 
+                    b.Property<string>("Photos")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("photos")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<string>("Priority")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -609,6 +647,12 @@ namespace Whistle.Api.Persistence.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_orders_number");
 
+                    b.HasIndex("Photos")
+                        .HasDatabaseName("ix_orders_photos");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Photos"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Photos"), new[] { "jsonb_path_ops" });
+
                     b.HasIndex("StreetCode")
                         .HasDatabaseName("ix_orders_street_code");
 
@@ -712,6 +756,10 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<bool>("RequiresResolutionPhoto")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requires_resolution_photo");
 
                     b.Property<bool>("ResolveInWorkingDays")
                         .HasColumnType("boolean")
