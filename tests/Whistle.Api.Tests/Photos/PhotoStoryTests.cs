@@ -30,8 +30,7 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
         return await response.Read<PhotoOrder>();
     }
 
-    [Fact]
-    public async Task A_grid_worker_files_with_two_phone_photos_in_one_retried_request_and_the_department_proves_its_fix()
+    protected async Task A_grid_worker_files_with_two_phone_photos_in_one_retried_request_and_the_department_proves_its_fixAsync()
     {
         var worker = GridWorker();
         var key = Guid.NewGuid().ToString();
@@ -108,15 +107,13 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
         Assert.Contains(history, e => e.Action == "add-photos" && e.Details["photos"] == added.Photos.Single().Id.ToString());
     }
 
-    [Fact]
-    public async Task A_photo_taken_far_from_the_order_is_flagged_not_refused()
+    protected async Task A_photo_taken_far_from_the_order_is_flagged_not_refusedAsync()
     {
         var filed = await FileWithPhotos(GridWorker(), "garbage", Images.JpegWithGps(40.6571, 109.8404));
         Assert.True(filed.Photos.Single().FarFromOrder);
     }
 
-    [Fact]
-    public async Task A_bomb_a_fake_jpeg_a_truncated_file_an_oversized_body_and_an_eleventh_photo_are_refused_and_store_nothing()
+    protected async Task A_bomb_a_fake_jpeg_a_truncated_file_an_oversized_body_and_an_eleventh_photo_are_refused_and_store_nothingAsync()
     {
         var worker = GridWorker();
         var order = await FileWithPhotos(worker, "garbage");
@@ -146,8 +143,7 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
         Assert.Equal(10, (await after.Read<PhotoOrder>()).Photos.Length);
     }
 
-    [Fact]
-    public async Task A_stage_is_added_only_by_its_roles_and_only_when_the_order_takes_it()
+    protected async Task A_stage_is_added_only_by_its_roles_and_only_when_the_order_takes_itAsync()
     {
         var worker = GridWorker();
         var order = await FileWithPhotos(worker, "garbage");
@@ -158,8 +154,7 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
         Assert.Contains("takes no evaluation photos", await evaluation.Content.ReadAsStringAsync());
     }
 
-    [Fact]
-    public async Task A_photo_is_revalidated_by_its_hash_and_served_in_ranges()
+    protected async Task A_photo_is_revalidated_by_its_hash_and_served_in_rangesAsync()
     {
         var order = await FileWithPhotos(GridWorker(), "garbage", Images.JpegWithGps(NearLatitude, NearLongitude));
         var client = App.CreateClient();
@@ -184,8 +179,7 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
         Assert.Equal(bytes[10..20], await partial.Content.ReadAsByteArrayAsync());
     }
 
-    [Fact]
-    public async Task An_admin_withdraws_a_photo_its_bytes_are_erased_and_the_history_keeps_it_as_withdrawn()
+    protected async Task An_admin_withdraws_a_photo_its_bytes_are_erased_and_the_history_keeps_it_as_withdrawnAsync()
     {
         // Pixels no other test stores: the same image elsewhere would keep its bytes (they are stored once).
         var order = await FileWithPhotos(GridWorker(), "garbage", Images.Png(131, 77, ImageMagick.MagickColors.Coral));
@@ -210,8 +204,7 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
         Assert.Equal(HttpStatusCode.Forbidden, (await worker.Post($"/api/v1/photos/{photo.Id}/withdraw", new { reason = "mine" })).StatusCode);
     }
 
-    [Fact]
-    public async Task The_sweep_erases_stored_bytes_nothing_refers_to_and_keeps_the_rest()
+    protected async Task The_sweep_erases_stored_bytes_nothing_refers_to_and_keeps_the_restAsync()
     {
         var order = await FileWithPhotos(GridWorker(), "garbage", Images.JpegWithGps(NearLatitude, NearLongitude, "2026:01:05 09:00:00"));
         var store = App.Services.GetRequiredService<IPhotoStore>();
@@ -252,4 +245,53 @@ public sealed class DatabasePhotoStoryTests(WhistleApp app) : PhotoStoryTests<Wh
         App.Clock.Advance(TimeSpan.FromHours(1));
         return Task.CompletedTask;
     }
+
+    [Fact]
+    public Task A_grid_worker_files_with_two_phone_photos_in_one_retried_request_and_the_department_proves_its_fix() => A_grid_worker_files_with_two_phone_photos_in_one_retried_request_and_the_department_proves_its_fixAsync();
+
+    [Fact]
+    public Task A_photo_taken_far_from_the_order_is_flagged_not_refused() => A_photo_taken_far_from_the_order_is_flagged_not_refusedAsync();
+
+    [Fact]
+    public Task A_bomb_a_fake_jpeg_a_truncated_file_an_oversized_body_and_an_eleventh_photo_are_refused_and_store_nothing() => A_bomb_a_fake_jpeg_a_truncated_file_an_oversized_body_and_an_eleventh_photo_are_refused_and_store_nothingAsync();
+
+    [Fact]
+    public Task A_stage_is_added_only_by_its_roles_and_only_when_the_order_takes_it() => A_stage_is_added_only_by_its_roles_and_only_when_the_order_takes_itAsync();
+
+    [Fact]
+    public Task A_photo_is_revalidated_by_its_hash_and_served_in_ranges() => A_photo_is_revalidated_by_its_hash_and_served_in_rangesAsync();
+
+    [Fact]
+    public Task An_admin_withdraws_a_photo_its_bytes_are_erased_and_the_history_keeps_it_as_withdrawn() => An_admin_withdraws_a_photo_its_bytes_are_erased_and_the_history_keeps_it_as_withdrawnAsync();
+
+    [Fact]
+    public Task The_sweep_erases_stored_bytes_nothing_refers_to_and_keeps_the_rest() => The_sweep_erases_stored_bytes_nothing_refers_to_and_keeps_the_restAsync();
+}
+
+/// <summary>The same story with Whistle__Photos__Store=s3, against a real S3-protocol server (s3rver).</summary>
+public sealed class S3PhotoStoryTests(S3App app) : PhotoStoryTests<S3App>(app), IClassFixture<S3App>
+{
+    // The object store's ages are its server's clock, in whole seconds; the app's grace period is one second.
+    protected override Task AgePastSweep() => Task.Delay(TimeSpan.FromSeconds(2.5));
+
+    [S3Fact]
+    public Task A_grid_worker_files_with_two_phone_photos_in_one_retried_request_and_the_department_proves_its_fix() => A_grid_worker_files_with_two_phone_photos_in_one_retried_request_and_the_department_proves_its_fixAsync();
+
+    [S3Fact]
+    public Task A_photo_taken_far_from_the_order_is_flagged_not_refused() => A_photo_taken_far_from_the_order_is_flagged_not_refusedAsync();
+
+    [S3Fact]
+    public Task A_bomb_a_fake_jpeg_a_truncated_file_an_oversized_body_and_an_eleventh_photo_are_refused_and_store_nothing() => A_bomb_a_fake_jpeg_a_truncated_file_an_oversized_body_and_an_eleventh_photo_are_refused_and_store_nothingAsync();
+
+    [S3Fact]
+    public Task A_stage_is_added_only_by_its_roles_and_only_when_the_order_takes_it() => A_stage_is_added_only_by_its_roles_and_only_when_the_order_takes_itAsync();
+
+    [S3Fact]
+    public Task A_photo_is_revalidated_by_its_hash_and_served_in_ranges() => A_photo_is_revalidated_by_its_hash_and_served_in_rangesAsync();
+
+    [S3Fact]
+    public Task An_admin_withdraws_a_photo_its_bytes_are_erased_and_the_history_keeps_it_as_withdrawn() => An_admin_withdraws_a_photo_its_bytes_are_erased_and_the_history_keeps_it_as_withdrawnAsync();
+
+    [S3Fact]
+    public Task The_sweep_erases_stored_bytes_nothing_refers_to_and_keeps_the_rest() => The_sweep_erases_stored_bytes_nothing_refers_to_and_keeps_the_restAsync();
 }
