@@ -11,17 +11,22 @@ public sealed partial class Order
     /// <summary>Every photo ever attached, withdrawn ones included, in the order they were added.</summary>
     public IReadOnlyList<Photo> Photos { get; private set; } = [];
 
-    /// <summary>Whether the order's state takes photos of this stage now.</summary>
-    public bool TakesPhotos(PhotoStage stage) => stage switch
+    /// <summary>The states in which an order takes photos of a stage (an evaluation photo also once an unsatisfied evaluation reopened it).</summary>
+    public static IReadOnlyList<OrderState> PhotoStates(PhotoStage stage) => stage switch
     {
-        PhotoStage.Discovery => State is OrderState.Discovered or OrderState.Whistled or OrderState.Acknowledged or OrderState.Returned,
-        PhotoStage.Handling => State is OrderState.Acknowledged,
+        PhotoStage.Discovery => [OrderState.Discovered, OrderState.Whistled, OrderState.Acknowledged, OrderState.Returned],
+        PhotoStage.Handling => [OrderState.Acknowledged],
         // Before the resolve (so a category that requires one can be resolved) or after it, until evaluated.
-        PhotoStage.Resolution => State is OrderState.Acknowledged or OrderState.Resolved,
-        // Awaiting the evaluation that will say "not fixed", or after that evaluation reopened it.
-        PhotoStage.Evaluation => State is OrderState.Resolved || (ReopenCount > 0 && State is OrderState.Whistled or OrderState.Acknowledged),
-        _ => false,
+        PhotoStage.Resolution => [OrderState.Acknowledged, OrderState.Resolved],
+        // Awaiting the evaluation that will say "not fixed".
+        PhotoStage.Evaluation => [OrderState.Resolved],
+        _ => [],
     };
+
+    /// <summary>Whether the order's state takes photos of this stage now.</summary>
+    public bool TakesPhotos(PhotoStage stage) =>
+        PhotoStates(stage).Contains(State)
+        || (stage == PhotoStage.Evaluation && ReopenCount > 0 && State is OrderState.Whistled or OrderState.Acknowledged);
 
     /// <summary>Photos that still count: not withdrawn.</summary>
     public int PhotoCount => Photos.Count(p => !p.Withdrawn);

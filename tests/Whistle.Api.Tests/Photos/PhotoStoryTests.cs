@@ -240,6 +240,21 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
 /// <summary>The story on the default store, PostgreSQL.</summary>
 public sealed class DatabasePhotoStoryTests(WhistleApp app) : PhotoStoryTests<WhistleApp>(app), IClassFixture<WhistleApp>
 {
+    [Fact]
+    public async Task The_workflow_shows_who_adds_which_photos_and_the_categories_say_which_need_the_after_photo()
+    {
+        var client = App.CreateClient();
+        var photos = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/api/v1/workflow"))!["photos"]!;
+        Assert.Equal(10, photos["maxPerOrder"]!.GetValue<int>());
+        var resolution = photos["stages"]!.AsArray().Single(s => s!["stage"]!.GetValue<string>() == "resolution")!;
+        Assert.Equal(["department", "admin"], resolution["roles"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Equal(["acknowledged", "resolved"], resolution["states"]!.AsArray().Select(r => r!.GetValue<string>()));
+        Assert.Contains("requiresResolutionPhoto", photos["resolveRule"]!.GetValue<string>());
+        var categories = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/api/v1/categories"))!.AsArray();
+        Assert.True(categories.Single(c => c!["code"]!.GetValue<string>() == "manhole-cover")!["requiresResolutionPhoto"]!.GetValue<bool>());
+        Assert.False(categories.Single(c => c!["code"]!.GetValue<string>() == "garbage")!["requiresResolutionPhoto"]!.GetValue<bool>());
+    }
+
     protected override Task AgePastSweep()
     {
         App.Clock.Advance(TimeSpan.FromHours(1));

@@ -50,6 +50,8 @@ public static class FileOrderWithPhotos
             .WithName("FileOrderWithPhotos")
             // Chosen over the JSON filing by the request's Content-Type; documented as that operation's second body.
             .WithMetadata(new AcceptsMetadata(["multipart/form-data"]), new PhotoUploadEndpoint())
+            // A request without a Content-Type matches both: the JSON filing answers it (400 or 415 as before).
+            .WithOrder(1)
             .ExcludeFromDescription()
             .RequireOperation(Operation.FileOrder);
 

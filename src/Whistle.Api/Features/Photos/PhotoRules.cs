@@ -11,6 +11,21 @@ public static class PhotoRules
         _ => [],
     };
 
+    /// <param name="Stage">The stage.</param>
+    /// <param name="Roles">Who may add it (on orders in their scope).</param>
+    /// <param name="States">The order states that take it.</param>
+    public sealed record StageRule(PhotoStage Stage, IReadOnlyList<Role> Roles, IReadOnlyList<OrderState> States);
+
+    /// <param name="MaxPerOrder">Photos one order carries at most (withdrawn ones do not count).</param>
+    /// <param name="Stages">Who adds which stage, and when; an evaluation photo is also taken once an unsatisfied evaluation reopened the order.</param>
+    /// <param name="ResolveRule">The resolve rule of categories with requiresResolutionPhoto (GET /api/v1/categories).</param>
+    public sealed record Described(int MaxPerOrder, IReadOnlyList<StageRule> Stages, string ResolveRule);
+
+    public static Described Describe() => new(
+        Photo.MaxPerOrder,
+        Enum.GetValues<PhotoStage>().Select(s => new StageRule(s, Adders(s), Order.PhotoStates(s))).ToList(),
+        "resolve needs a resolution photo on the order (not withdrawn) when its category has requiresResolutionPhoto; else 400 naming 'photos'.");
+
     public static void EnsureMayAdd(Caller caller, PhotoStage stage)
     {
         if (!Adders(stage).Contains(caller.Role))

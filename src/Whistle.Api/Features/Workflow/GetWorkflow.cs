@@ -9,9 +9,11 @@ public static class GetWorkflow
     /// <param name="Roles">Who may take each action (on orders in their scope), from the policy table.</param>
     /// <param name="Mermaid">A Mermaid stateDiagram of the lifecycle (state and action names in PascalCase).</param>
     /// <param name="Dot">The same graph in Graphviz DOT.</param>
+    /// <param name="Photos">Who adds photos of which stage and when, the per-order limit, and the resolve rule.</param>
     public sealed record Response(
         IReadOnlyList<OrderState> States, IReadOnlyList<OrderAction> Actions, OrderState InitialState,
-        IReadOnlyList<Transition> Transitions, IReadOnlyDictionary<string, IReadOnlyList<Role>> Roles, string Mermaid, string Dot);
+        IReadOnlyList<Transition> Transitions, IReadOnlyDictionary<string, IReadOnlyList<Role>> Roles, string Mermaid, string Dot,
+        Features.Photos.PhotoRules.Described Photos);
 
     // The definition never changes while the service runs, so it is described once.
     private static readonly Lazy<Response> Described = new(() =>
@@ -22,7 +24,7 @@ public static class GetWorkflow
             workflow.Transitions.Select(t => new Transition(t.From, t.Action, t.To, t.Guard)).ToList(),
             workflow.Actions.Where(a => a != OrderAction.CloseUnevaluated).ToDictionary(
                 WireName.Of, a => (IReadOnlyList<Role>)Enum.GetValues<Role>().Where(r => AccessPolicy.Permits(r, AccessPolicy.OperationOf(a))).ToList()),
-            workflow.Mermaid, workflow.Dot);
+            workflow.Mermaid, workflow.Dot, Features.Photos.PhotoRules.Describe());
     });
 
     public static void MapWorkflow(this IEndpointRouteBuilder app) =>
