@@ -6,6 +6,7 @@ using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Geo;
 using Whistle.Api.Features.Orders;
+using Whistle.Api.Features.Photos;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
 using Whistle.Api.Features.Stats;
@@ -76,6 +77,7 @@ builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
     });
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
+builder.Services.AddWhistlePhotos(builder.Configuration);
 
 var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try
@@ -130,6 +132,8 @@ try
     // After authentication (keys are scoped to the credential) and inside the exception handler, so a
     // failed request's exception passes through it (rolling back and releasing its key) before it
     // becomes a problem response.
+    // Before the idempotency fingerprint reads the body: an upload over the limit is 413 before it is read past it.
+    app.Use(PhotoUploads.LimitAsync);
     app.UseMiddleware<IdempotencyMiddleware>();
     app.MapStatsMetrics();
 
@@ -138,7 +142,7 @@ try
     app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous().DisableRateLimiting();
     app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous().DisableRateLimiting();
 
-    app.MapOrders();
+    app.MapPhotos(app.MapOrders());
     app.MapReference();
     app.MapBoundaries();
     app.MapWorkflow();

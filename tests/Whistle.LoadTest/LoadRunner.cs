@@ -54,7 +54,10 @@ internal sealed class LoadRunner
             using var response = await http.SendAsync(request, ct);
             response.EnsureSuccessStatusCode();
             using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
-            return [.. document.RootElement.EnumerateArray().Select(e => e.GetProperty("code").GetString()!)];
+            // The loop resolves without photos: leave out the categories that need a resolution photo.
+            return [.. document.RootElement.EnumerateArray()
+                .Where(e => !(e.TryGetProperty("requiresResolutionPhoto", out var photo) && photo.GetBoolean()))
+                .Select(e => e.GetProperty("code").GetString()!)];
         }
         var categories = await Codes("/api/v1/categories");
         var grids = await Codes("/api/v1/grids");

@@ -3,7 +3,8 @@ using Whistle.LoadTest;
 
 // Whistle's load benchmark: the real service over loopback HTTP on its own PostgreSQL, then
 // pgbench on the same cluster for the raw write limit. See README.md for what each figure means.
-// The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs).
+// The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs),
+// "photos" the photo upload, processing and serving one (PhotoBench.cs).
 var repository = RepositoryRoot();
 var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
 if (!File.Exists(apiDll))
@@ -30,6 +31,11 @@ if (args is ["webhooks", .. var webhookArgs])
         cancel.Cancel();
     };
     return await WebhookBench.RunAsync(webhookArgs, apiDll, Log, cancel.Token);
+}
+if (args is ["photos", .. var photoArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    return await PhotoBench.RunAsync(photoArgs, apiDll, repository, Log, cancel.Token);
 }
 var options = BenchOptions.Parse(args);
 if (options is null)

@@ -77,6 +77,7 @@ public static class OpenApiSetup
             DescribeNulRefusal(operation, context.Document);
             DescribeTextParameters(operation, context);
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            Features.Photos.PhotoDocument.Describe(operation, context);
             if (metadata.OfType<TableDownload>().FirstOrDefault() is { } download)
             {
                 DescribeDownload(operation, download);

@@ -59,6 +59,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Extensions = { ["currentVersion"] = stale.CurrentVersion, ["currentETag"] = ETags.For(stale.CurrentVersion) },
             },
             Features.Reference.ReferenceConflictException conflict => ReferenceConflict(conflict),
+            PhotoNotAcceptedException photo => new ProblemDetails
+            {
+                Status = StatusCodes.Status409Conflict,
+                Title = "The order takes no such photo now",
+                Detail = photo.Message,
+            },
+            Features.Photos.PhotoDecodersBusyException busy => Features.Photos.PhotoProblems.Busy(context, busy),
             IdempotencyKeyException idempotency => new ProblemDetails
             {
                 Status = idempotency.Status,

@@ -96,7 +96,7 @@ public static class BuiltInReferenceData
     [
         Category("illegal-construction", "违章建筑", "urban-management", 24, 168),
         Category("street-vending", "占道经营", "urban-management", 12, 72),
-        Category("illegal-advertising", "乱贴小广告", "urban-management", 24, 72),
+        Category("illegal-advertising", "乱贴小广告", "urban-management", 24, 72, requiresResolutionPhoto: true),
         Category("garbage", "垃圾清运不及时", "sanitation", 4, 24),
         Category("public-toilet", "公厕保洁", "sanitation", 8, 48),
         Category("fire-hazard", "消防安全隐患", "fire-rescue", 2, 24),
@@ -106,8 +106,8 @@ public static class BuiltInReferenceData
         Category("elevator-fault", "电梯故障", "market-supervision", 2, 24),
         Category("roof-leak", "房屋漏水", "housing", 24, 168),
         Category("property-dispute", "物业服务纠纷", "housing", 24, 168),
-        Category("road-damage", "道路破损", "municipal", 24, 168),
-        Category("manhole-cover", "井盖缺失破损", "municipal", 2, 24),
+        Category("road-damage", "道路破损", "municipal", 24, 168, requiresResolutionPhoto: true),
+        Category("manhole-cover", "井盖缺失破损", "municipal", 2, 24, requiresResolutionPhoto: true),
         Category("streetlight", "路灯不亮", "municipal", 24, 72),
         Category("water-outage", "停水", "water", 2, 24),
         Category("pipe-blockage", "管道堵塞", "water", 4, 48),
@@ -185,8 +185,10 @@ public static class BuiltInReferenceData
 
     private static string StreetCode(int i) => $"ST{i:D2}";
 
-    private static Category Category(string code, string name, string department, int acknowledgeHours, int resolveHours) => new()
+    // Where a fix is visible and disputes are common, the catalogue asks for the after photo.
+    private static Category Category(string code, string name, string department, int acknowledgeHours, int resolveHours, bool requiresResolutionPhoto = false) => new()
     {
+        RequiresResolutionPhoto = requiresResolutionPhoto,
         Code = code,
         Name = name,
         DepartmentCode = department,
@@ -208,6 +210,7 @@ public static class BuiltInReferenceData
         ResolveWithinHours = c.ResolveWithinHours,
         UrgentAcknowledgeWithinHours = c.UrgentAcknowledgeWithinHours,
         UrgentResolveWithinHours = c.UrgentResolveWithinHours,
+        RequiresResolutionPhoto = c.RequiresResolutionPhoto,
     };
 
     private static string Chinese(int n)

@@ -68,6 +68,7 @@ public static class OrderRows
         new("return_refusal_count", NpgsqlDbType.Integer, o => o.ReturnRefusalCount),
         new("merged_into", NpgsqlDbType.Uuid, o => o.MergedInto),
         new("merged_at", NpgsqlDbType.TimestampTz, o => Utc(o.MergedAt)),
+        new("photos", NpgsqlDbType.Jsonb, o => System.Text.Json.JsonSerializer.Serialize(o.Photos, Configurations.OrderConfiguration.PhotoJson)),
     ];
 
     /// <summary>Every column of <c>order_parts</c>: a co-handler's part, written whole whenever it changes.</summary>

@@ -38,4 +38,8 @@ public sealed class OrderHistoryEntry
     }
 
     public const string FileAction = "file";
+
+    /// <summary>More fields for an entry not yet saved (photos sent with the filing join the filing's entry).</summary>
+    internal void AddDetails(Dictionary<string, string?> more) =>
+        Details = Details.Concat(more).ToDictionary(p => p.Key, p => p.Value);
 }

@@ -72,6 +72,8 @@ public sealed class Category : IReferenceEntry
     public required int UrgentResolveWithinHours { get; set; }
     /// <summary>The resolve limits count only working days' time (24 hours per working day), by the district's calendar.</summary>
     public bool ResolveInWorkingDays { get; set; }
+    /// <summary>A department resolves an order of this category only with a resolution photo (处置后照片) on it.</summary>
+    public bool RequiresResolutionPhoto { get; set; }
 
     /// <summary>The limits for an order of this priority; the calendar applies when the category counts working days.</summary>
     public DeadlineLimits LimitsFor(Priority priority, WorkingCalendar? calendar = null)

@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
+using Whistle.Api.Tests.Photos;
 using Xunit.Abstractions;
 
 namespace Whistle.Api.Tests.Dashboard;
@@ -20,6 +21,9 @@ public sealed class DashboardApp : WhistleApp
     public DashboardApp() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
 
     public string BaseAddress { get; private set; } = "";
+
+    /// <summary>An overdue order with a photo.</summary>
+    public string OverdueWithPhoto { get; private set; } = "";
 
     public override async Task InitializeAsync()
     {
@@ -39,7 +43,11 @@ public sealed class DashboardApp : WhistleApp
         await c.Acknowledge(reopened.Id);
         await c.Resolve(reopened.Id);
         await c.Act(reopened.Id, "evaluate", new { rating = "unsatisfied", comment = "Still loud at night" });
-        await Whistled(c, "garbage", "ST01-C01-G01"); // never acknowledged: overdue
+        var withPhoto = await Whistled(c, "garbage", "ST01-C01-G01"); // never acknowledged: overdue
+        // Its photo is shown in the overdue list as a thumbnail.
+        Assert.Equal(HttpStatusCode.Created, (await c.Upload($"/api/v1/orders/{withPhoto.Id}/photos",
+            PhotoForms.Form(null, "discovery", Images.Png(64, 48, ImageMagick.MagickColors.Teal)))).StatusCode);
+        OverdueWithPhoto = withPhoto.Code;
         var cancelled = await Whistled(c, "street-vending", "ST01-C01-G01");
         await c.Cancel(cancelled.Id);
         var local = await c.File(grid: "ST01-C01-G01");
@@ -104,7 +112,9 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
         page.PageError += (_, error) => problems.Add(error);
         page.Request += (_, request) =>
         {
-            if (!request.Url.StartsWith(app.BaseAddress + "/", StringComparison.Ordinal))
+            // The page's own blob: URLs (the thumbnails it fetched with its key) are of this origin too.
+            if (!request.Url.StartsWith(app.BaseAddress + "/", StringComparison.Ordinal)
+                && !request.Url.StartsWith("blob:" + app.BaseAddress + "/", StringComparison.Ordinal))
             {
                 elsewhere.Add(request.Url);
             }
@@ -164,6 +174,10 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
 
         await AssertShowsApi(page, $"?{Year}", "month");
         Assert.True(await page.Locator("#overdue-rows tr[data-code]").CountAsync() > 0, "the overdue list is empty");
+        // The first photo of an overdue order, fetched with the screen's own key and drawn.
+        await page.WaitForFunctionAsync(
+            "code => { const i = document.querySelector(`#overdue-rows tr[data-code='${code}'] td.photo img`); return !!i && i.complete && i.naturalWidth > 0; }",
+            app.OverdueWithPhoto, new() { Timeout = 15_000 });
         Assert.Equal("ok", await page.GetAttributeAsync("#status", "class"));
         Assert.Empty(refused);
     }

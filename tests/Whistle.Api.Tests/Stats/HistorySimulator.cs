@@ -84,7 +84,8 @@ public sealed class HistorySimulator(WhistleApp app, HttpClient client, Random r
         }
         _grids = [.. grids];
         // street-vending and streetlight sort differently by ordinal and by a natural-language collation.
-        var categories = reference.Categories.Keys.Order(StringComparer.Ordinal).ToArray();
+        // The simulated departments resolve without photos: not the categories that need a resolution photo.
+        var categories = reference.Categories.Values.Where(c => !c.RequiresResolutionPhoto).Select(c => c.Code).Order(StringComparer.Ordinal).ToArray();
         _categories = [.. random.GetItems(categories, 6).Append("street-vending").Append("streetlight").Distinct()];
         _departments = [.. reference.DepartmentNames.Keys.Order(StringComparer.Ordinal)];
     }

@@ -255,4 +255,4 @@ public sealed record ReferenceCommunity(string Code, string Name, string StreetC
 public sealed record ReferenceGrid(string Code, string Name, string CommunityCode, string StreetCode);
 
 public sealed record ReferenceCategory(string Code, string Name, string DepartmentCode, int AcknowledgeWithinHours, int ResolveWithinHours,
-    int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours);
+    int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours, bool RequiresResolutionPhoto = false);

@@ -34,6 +34,8 @@ public enum Operation
     RefuseReturn,
     Merge,
     ImportBoundaries,
+    AddPhotos,
+    WithdrawPhoto,
 }
 
 /// <summary>
@@ -81,6 +83,9 @@ public static class AccessPolicy
         // 并单: the community that whistles, or the street's supervisor, decides two reports are one problem.
         [Operation.Merge] = [Role.Community, Role.Supervisor, Role.Admin],
         [Operation.ImportBoundaries] = [Role.Admin],
+        // Which stage each of these roles may add is the photo rules' (PhotoRules.MayAdd).
+        [Operation.AddPhotos] = [.. Filers, Role.Department, Role.Admin],
+        [Operation.WithdrawPhoto] = [Role.Admin],
     }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet());
 
     public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
@@ -271,6 +276,8 @@ public static class AccessPolicy
         Operation.ManageCredentials => "manage credentials",
         Operation.ManageWebhooks => "manage webhook subscriptions",
         Operation.ImportBoundaries => "import grid boundaries",
+        Operation.AddPhotos => "add photos to orders",
+        Operation.WithdrawPhoto => "withdraw photos",
         // The rest are the order actions, named as their endpoints are (…/orders/{id}/resolve).
         _ => $"take the order action '{WireName.Of(operation)}'",
     };

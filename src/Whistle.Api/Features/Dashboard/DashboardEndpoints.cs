@@ -24,7 +24,7 @@ public static class DashboardEndpoints
 
     // The page, its script and its style come from here only; data only from this origin's API.
     private const string ContentSecurityPolicy =
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
         "base-uri 'none'; form-action 'none'; frame-ancestors 'self'";
 
     public static void MapDashboard(this IEndpointRouteBuilder app)

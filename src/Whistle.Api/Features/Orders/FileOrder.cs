@@ -54,6 +54,17 @@ public static class FileOrder
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
+            var order = await FileAsync(command, cancellationToken);
+            return await WithPossibleDuplicatesAsync(await OrderStore.SaveAsync(db, order, cancellationToken), order, command.Caller, cancellationToken);
+        }
+
+        /// <summary>The filing's answer names the open orders nearby that may be the same problem (never blocking).</summary>
+        internal async Task<OrderResponse> WithPossibleDuplicatesAsync(OrderResponse filed, Order order, Caller caller, CancellationToken cancellationToken) =>
+            filed with { PossibleDuplicates = await PossibleDuplicates.NearAsync(db, order, caller, geo.Value, cancellationToken) };
+
+        /// <summary>The new order, checked against the reference data and the caller's grids, not yet saved (photos may join it).</summary>
+        internal async Task<Order> FileAsync(Command command, CancellationToken cancellationToken)
+        {
             var request = command.Order;
             var location = request.Location!;
             // Stored in WGS 84 whatever the phone's map spoke.
@@ -90,12 +101,10 @@ public static class FileOrder
                 throw new ForbiddenException($"This credential files orders only in its own grids or community, not in grid '{placed.Grid.Code}'.");
             }
 
-            var order = Order.File(
+            return Order.File(
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
                 new Location(wgs.Latitude, wgs.Longitude, location.Address?.Trim()),
                 request.Priority ?? Priority.Normal, command.Caller.Actor, clock.Now());
-            var filed = await OrderStore.SaveAsync(db, order, cancellationToken);
-            return filed with { PossibleDuplicates = await PossibleDuplicates.NearAsync(db, order, command.Caller, geo.Value, cancellationToken) };
         }
     }
 
@@ -119,5 +128,6 @@ public static class FileOrder
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithOrderETag(StatusCodes.Status201Created)
+            .WithMetadata(new Features.Photos.MultipartFiling())
             .RequireOperation(Operation.FileOrder);
 }

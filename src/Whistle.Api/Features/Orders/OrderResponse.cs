@@ -20,6 +20,7 @@ namespace Whistle.Api.Features.Orders;
 /// only that one), then the co-handlers' in the order they were summoned. The lead's part follows the order's own acknowledge and resolve.</param>
 /// <param name="ReturnReasonCode">Why the latest return was made, from the fixed list; null when none was given.</param>
 /// <param name="ReturnBasis">What the latest return rests on: the duty catalogue item or rule.</param>
+/// <param name="Photos">The photos attached as evidence, in the order they were added; withdrawn ones stay listed, without links.</param>
 public sealed record OrderResponse(
     Guid Id,
     string Code,
@@ -49,7 +50,8 @@ public sealed record OrderResponse(
     ExtensionResponse? PendingExtension,
     IReadOnlyList<PartResponse> Parts,
     ReturnReasonCode? ReturnReasonCode,
-    string? ReturnBasis)
+    string? ReturnBasis,
+    IReadOnlyList<Features.Photos.PhotoResponse> Photos)
 {
     /// <summary>
     /// Only in the filing's 201 answer: unfinished orders of the same category near the new one, filed
@@ -98,7 +100,8 @@ public sealed record OrderResponse(
             : null,
         order.Parts.Select(part => PartResponse.From(order, part, now)).ToList(),
         order.ReturnReasonCode,
-        order.ReturnBasis)
+        order.ReturnBasis,
+        order.Photos.Count == 0 ? [] : order.Photos.Select(Features.Photos.PhotoResponse.From).ToList())
     {
         MergedInto = order.MergedInto,
     };

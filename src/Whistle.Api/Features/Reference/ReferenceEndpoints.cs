@@ -26,11 +26,12 @@ public static class ReferenceEndpoints
     /// <param name="UrgentResolveWithinHours">The same for an urgent order.</param>
     /// <param name="ResolveInWorkingDays">The resolve limits count only working days' time (24 hours per working day,
     /// weekends and Whistle:Holidays skipped in Whistle:TimeZone).</param>
+    /// <param name="RequiresResolutionPhoto">Resolving an order of this category needs a resolution photo on it (else 400).</param>
     /// <param name="RetiredAt">When it was retired; null while in use.</param>
     public sealed record CategoryResponse(
         string Code, string Name, string DepartmentCode,
         int AcknowledgeWithinHours, int ResolveWithinHours, int UrgentAcknowledgeWithinHours, int UrgentResolveWithinHours,
-        bool ResolveInWorkingDays, DateTimeOffset? RetiredAt);
+        bool ResolveInWorkingDays, DateTimeOffset? RetiredAt, bool RequiresResolutionPhoto = false);
 
     public sealed record ListStreets : IQuery<IReadOnlyList<StreetResponse>>;
 
@@ -77,7 +78,7 @@ public static class ReferenceEndpoints
                 .Where(c => query.DepartmentCode == null || c.DepartmentCode == query.DepartmentCode)
                 .OrderBy(c => c.Code)
                 .Select(c => new CategoryResponse(c.Code, c.Name, c.DepartmentCode, c.AcknowledgeWithinHours,
-                    c.ResolveWithinHours, c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours, c.ResolveInWorkingDays, c.RetiredAt))
+                    c.ResolveWithinHours, c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours, c.ResolveInWorkingDays, c.RetiredAt, c.RequiresResolutionPhoto))
                 .ToListAsync(cancellationToken);
     }
 

@@ -9,11 +9,12 @@ public static class GetWorkflow
     /// <param name="Roles">Who may take each action (on orders in their scope), from the policy table.</param>
     /// <param name="Mermaid">A Mermaid stateDiagram of the lifecycle (state and action names in PascalCase).</param>
     /// <param name="Dot">The same graph in Graphviz DOT.</param>
+    /// <param name="Photos">Who adds photos of which stage and when, the per-order limit, and the resolve rule.</param>
     /// <param name="Part">The part's lifecycle: one summoned department's share of a joint order (主办/协办).</param>
     public sealed record Response(
         IReadOnlyList<OrderState> States, IReadOnlyList<OrderAction> Actions, OrderState InitialState,
         IReadOnlyList<Transition> Transitions, IReadOnlyDictionary<string, IReadOnlyList<Role>> Roles, string Mermaid, string Dot,
-        PartWorkflow Part);
+        PartWorkflow Part, Features.Photos.PhotoRules.Described Photos);
 
     /// <param name="Guard">The condition under which the transition is permitted (most need the order whistled or acknowledged).</param>
     public sealed record PartTransition(PartState From, PartAction Action, PartState To, string? Guard);
@@ -33,7 +34,7 @@ public static class GetWorkflow
             workflow.Actions.Where(a => a != OrderAction.CloseUnevaluated).ToDictionary(
                 WireName.Of, a => (IReadOnlyList<Role>)Enum.GetValues<Role>().Where(r => AccessPolicy.Permits(r, AccessPolicy.OperationOf(a))).ToList()),
             workflow.Mermaid, workflow.Dot,
-            DescribePart());
+            DescribePart(), Features.Photos.PhotoRules.Describe());
     });
 
     private static PartWorkflow DescribePart()

@@ -176,7 +176,31 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider clo
         using var body = new MemoryStream();
         await request.Body.CopyToAsync(body, cancellationToken);
         request.Body.Position = 0;
-        return Fingerprint(request.Method, $"{request.Path}{request.QueryString}", body.GetBuffer().AsSpan(0, (int)body.Length));
+        var bytes = body.GetBuffer().AsSpan(0, (int)body.Length);
+        return Fingerprint(request.Method, $"{request.Path}{request.QueryString}",
+            MultipartBoundary(request) is { } boundary ? WithoutBoundary(bytes, boundary) : bytes);
+    }
+
+    /// <summary>A multipart body's boundary, which clients choose afresh for each attempt (curl does).</summary>
+    private static byte[]? MultipartBoundary(HttpRequest request) =>
+        Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(request.ContentType, out var type)
+        && type.MediaType.StartsWith("multipart/", StringComparison.OrdinalIgnoreCase)
+        && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(type.Boundary) is { Length: > 0 } boundary
+            ? Encoding.ASCII.GetBytes(boundary.ToString())
+            : null;
+
+    /// <summary>The body with each occurrence of its boundary left out: a retry's parts, not its random separator, make it the same request.</summary>
+    private static byte[] WithoutBoundary(ReadOnlySpan<byte> body, byte[] boundary)
+    {
+        using var kept = new MemoryStream(body.Length);
+        int at;
+        while ((at = body.IndexOf(boundary)) >= 0)
+        {
+            kept.Write(body[..at]);
+            body = body[(at + boundary.Length)..];
+        }
+        kept.Write(body);
+        return kept.ToArray();
     }
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) => value.Count == 0 ? null : value.ToString();

@@ -65,7 +65,24 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         order.Ignore(o => o.ChangedParts);
         order.Ignore(o => o.PartsSettled);
         order.Property(o => o.ReturnBasis).HasMaxLength(2000);
+        order.Ignore(o => o.PhotoCount);
+        // The order's photos as a JSON array, read and written with the order (no join on any read path);
+        // the GIN index finds the order of a photo id and whether anything still refers to a stored hash.
+        order.Property(o => o.Photos)
+            .HasColumnType("jsonb")
+            .HasDefaultValueSql("'[]'::jsonb")
+            .HasConversion(
+                photos => JsonSerializer.Serialize(photos, PhotoJson),
+                json => JsonSerializer.Deserialize<List<Photo>>(json, PhotoJson) ?? new List<Photo>(),
+                new ValueComparer<IReadOnlyList<Photo>>((a, b) => ReferenceEquals(a, b), p => p.Count, p => p));
+        order.HasIndex(o => o.Photos).HasMethod("gin").HasOperators("jsonb_path_ops");
     }
+
+    /// <summary>How photos are kept in <c>orders.photos</c>, by EF and by the raw write path (OrderRows) alike.</summary>
+    internal static readonly JsonSerializerOptions PhotoJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
 }
 
 internal sealed class OrderPartConfiguration : IEntityTypeConfiguration<OrderPart>

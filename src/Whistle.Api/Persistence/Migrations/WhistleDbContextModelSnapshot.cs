@@ -189,6 +189,37 @@ namespace Whistle.Api.Persistence.Migrations
                     b.ToTable("grid_boundaries", (string)null);
                 });
 
+            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("StoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stored_at");
+
+                    b.HasKey("Hash")
+                        .HasName("pk_photo_blobs");
+
+                    b.HasIndex("StoredAt")
+                        .HasDatabaseName("ix_photo_blobs_stored_at");
+
+                    b.ToTable("photo_blobs", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
                 {
                     b.Property<long>("Id")
@@ -599,6 +630,13 @@ namespace Whistle.Api.Persistence.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Number"));
 
+                    b.Property<string>("Photos")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("photos")
+                        .HasDefaultValueSql("'[]'::jsonb");
+
                     b.Property<Point>("Position")
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("geography(Point,4326)")
@@ -730,6 +768,12 @@ namespace Whistle.Api.Persistence.Migrations
                     b.HasIndex("Number")
                         .IsUnique()
                         .HasDatabaseName("ix_orders_number");
+
+                    b.HasIndex("Photos")
+                        .HasDatabaseName("ix_orders_photos");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Photos"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Photos"), new[] { "jsonb_path_ops" });
 
                     b.HasIndex("Position")
                         .HasDatabaseName("ix_orders_position");
@@ -954,6 +998,10 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<bool>("RequiresResolutionPhoto")
+                        .HasColumnType("boolean")
+                        .HasColumnName("requires_resolution_photo");
 
                     b.Property<bool>("ResolveInWorkingDays")
                         .HasColumnType("boolean")
