@@ -16,7 +16,7 @@ public static class FileOrderWithPhotos
 {
     public sealed record Command(FileOrder.Command Filing, IReadOnlyList<ProcessedPhoto> Photos) : ICommand<OrderResponse>;
 
-    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, IPhotoStore store, TimeProvider clock, IOptions<GeoOptions> geo)
+    public sealed class Handler(WhistleDbContext db, ReferenceCache reference, IPhotoStore store, TimeProvider clock, IOptions<Geo.GeoOptions> geo)
         : ICommandHandler<Command, OrderResponse>
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
