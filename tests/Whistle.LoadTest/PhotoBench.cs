@@ -77,7 +77,7 @@ internal static class PhotoBench
         }
         var directory = Directory.CreateTempSubdirectory("photo-bench-s3-").FullName;
         using var node = Process.Start(new ProcessStartInfo("node", [s3rver, "-d", directory, "-p", "4599", "--silent", "--no-vhost-buckets", "--configure-bucket", "bench"])
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        { RedirectStandardOutput = true, RedirectStandardError = true })!;
         try
         {
             await Task.Delay(1500, ct);

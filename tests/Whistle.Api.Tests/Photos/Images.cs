@@ -54,8 +54,10 @@ public static class Images
             // The start-of-frame segment: FF C0 (baseline) or FF C2 (progressive), then length, precision, height, width.
             if (bytes[i] == 0xFF && bytes[i + 1] is 0xC0 or 0xC2)
             {
-                bytes[i + 5] = 0xEA; bytes[i + 6] = 0x60; // 60000
-                bytes[i + 7] = 0xEA; bytes[i + 8] = 0x60;
+                bytes[i + 5] = 0xEA;
+                bytes[i + 6] = 0x60; // 60000
+                bytes[i + 7] = 0xEA;
+                bytes[i + 8] = 0x60;
                 return bytes;
             }
         }
