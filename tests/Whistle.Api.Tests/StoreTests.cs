@@ -238,6 +238,7 @@ public class OrderRowsTests
             },
             o => o.Cancel(CancelReason.Withdrawn, null, "community", t.AddHours(1)),
             o => o.HandleLocally("Swept", "community", t.AddHours(1)),
+            o => o.MergeInto(Filed(), "community", t.AddHours(1)),
         };
         var taken = new HashSet<string>();
         foreach (var path in paths)

@@ -55,7 +55,7 @@ public sealed partial class Order
         }
         var from = Transition(OrderAction.Summon);
         var details = new Dictionary<string, string?>();
-        SummonWith([departmentCode], limits, actor, at, details);
+        SummonWith([departmentCode], limits, actor, at, details, renewSummoned: false);
         Record(OrderAction.Summon, from, actor, at, details);
     }
 
@@ -159,10 +159,12 @@ public sealed partial class Order
     /// Summons each department not yet co-handling; renews the acknowledge deadline of each part
     /// still summoned (a re-whistle gives them the time afresh, as it gives the lead).
     /// </summary>
-    private void SummonWith(IReadOnlyList<string> coDepartmentCodes, DeadlineLimits limits, Actor actor, DateTimeOffset at, Dictionary<string, string?> details)
+    private void SummonWith(IReadOnlyList<string> coDepartmentCodes, DeadlineLimits limits, Actor actor, DateTimeOffset at,
+        Dictionary<string, string?> details, bool renewSummoned)
     {
         var acknowledgeBy = at + limits.AcknowledgeWithin;
-        foreach (var part in _coHandlerParts.Where(p => p.State == PartState.Summoned))
+        // Only a (re-)whistle gives the parts still summoned their time afresh; summoning one more department leaves the others' deadlines.
+        foreach (var part in _coHandlerParts.Where(p => renewSummoned && p.State == PartState.Summoned))
         {
             part.AcknowledgeBy = acknowledgeBy;
             Changed(part);

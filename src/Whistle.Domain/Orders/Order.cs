@@ -170,7 +170,7 @@ public sealed partial class Order
         {
             details["routedBy"] = routedBy;
         }
-        SummonWith(coDepartmentCodes ?? [], limits, actor, at, details);
+        SummonWith(coDepartmentCodes ?? [], limits, actor, at, details, renewSummoned: true);
         Record(OrderAction.Whistle, from, actor, at, details);
     }
 

@@ -39,7 +39,7 @@ public sealed class DeadlineExtensionTests : IAsyncLifetime
 
         Assert.Equal(order.Deadlines.ResolveBy, requested.Deadlines.ResolveBy);
         Assert.Equal(new OrderExtension(_app.Clock.GetUtcNow(), "sanitation", asked, "Parts arrive Thursday"), requested.PendingExtension);
-        Assert.Equal(["return", "resolve", "escalate", "approve-extension", "refuse-extension", "reassign", "summon"], requested.AllowedActions);
+        Assert.Equal(["return", "resolve", "escalate", "approve-extension", "refuse-extension", "reassign", "summon", "merge"], requested.AllowedActions);
         var again = await _client.Post($"/api/v1/orders/{order.Id}/request-extension", new { resolveBy = asked.AddHours(1), reason = "More" });
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
@@ -80,7 +80,7 @@ public sealed class DeadlineExtensionTests : IAsyncLifetime
         {
             var response = await _client.Post($"/api/v1/orders/{order.Id}/{action}", new { reason = "x" });
             Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
-            Assert.Equal(["return", "resolve", "escalate", "request-extension", "reassign", "summon"], (await response.Read<Problem>()).AllowedActions!);
+            Assert.Equal(["return", "resolve", "escalate", "request-extension", "reassign", "summon", "merge"], (await response.Read<Problem>()).AllowedActions!);
         }
         Assert.Equal(refused.Version, (await _client.Get(order.Id)).Version);
     }

@@ -22,7 +22,7 @@ public class LifecycleTests : IClassFixture<WhistleApp>
         var filed = await _client.File(category: "pipe-blockage", grid: "ST02-C03-G04", actor: "grid-worker-0203");
         // This class files no other order: the summary's all-time figures are this order's alone.
         Assert.Equal("discovered", filed.State);
-        Assert.Equal(["whistle", "handle-locally", "cancel"], filed.AllowedActions);
+        Assert.Equal(["whistle", "handle-locally", "cancel", "merge"], filed.AllowedActions);
         Assert.Equal(("ST02-C03", "ST02"), (filed.CommunityCode, filed.StreetCode));
         Assert.Matches("^WS-[0-9]{7}$", filed.Code);
 

@@ -87,7 +87,7 @@ public class OrderActionTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         var problem = await response.Read<Problem>();
         Assert.Equal(("whistled", 409), (problem.State, problem.Status));
-        Assert.Equal(["acknowledge", "return", "cancel", "escalate", "reassign", "summon"], problem.AllowedActions!);
+        Assert.Equal(["acknowledge", "return", "cancel", "escalate", "reassign", "summon", "merge"], problem.AllowedActions!);
         var unchanged = await _client.Get(order.Id);
         Assert.Equal((2, "whistled"), (unchanged.Version, unchanged.State));
         Assert.Equal(2, (await _client.History(order.Id)).Length);

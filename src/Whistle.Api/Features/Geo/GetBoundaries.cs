@@ -64,7 +64,7 @@ public static class GetBoundaries
             Dictionary<string, int>? open = null, overdue = null;
             if (query.Counts)
             {
-                var now = clock.GetUtcNow();
+                var now = clock.GetUtcNow().ToUniversalTime();
                 var orders = db.Orders.AsNoTracking();
                 open = await Count(orders.Where(o => OpenBacklog.Contains(o.State)), query.Level, cancellationToken);
                 overdue = await Count(orders.Where(Overdue.At(now)), query.Level, cancellationToken);

@@ -53,7 +53,7 @@ public static class NearbyOrders
     {
         public async ValueTask<Response> Handle(Query query, CancellationToken cancellationToken)
         {
-            var now = clock.GetUtcNow();
+            var now = clock.GetUtcNow().ToUniversalTime();
             var system = Coordinates.Parse(query.CoordinateSystem);
             // The point is asked in the same system the answer is given in.
             var point = Locating.Point(ChineseCoordinates.ToWgs84(new LatLon(Number(query.Latitude)!.Value, Number(query.Longitude)!.Value), system));

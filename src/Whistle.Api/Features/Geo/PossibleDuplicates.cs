@@ -31,7 +31,7 @@ public static class PossibleDuplicates
         WhistleDbContext db, Order filed, Caller caller, GeoOptions options, CancellationToken cancellationToken)
     {
         var point = Locating.Point(new LatLon(filed.Location.Latitude, filed.Location.Longitude));
-        var since = filed.FiledAt.AddDays(-options.DuplicateFiledWithinDays);
+        var since = filed.FiledAt.ToUniversalTime().AddDays(-options.DuplicateFiledWithinDays);
         var near = await db.Orders.AsNoTracking().Visible(caller)
             .Where(o => o.Id != filed.Id && o.CategoryCode == filed.CategoryCode && Unfinished.Contains(o.State) && o.FiledAt >= since)
             .Where(o => EF.Property<Point>(o, PositionColumn.Property).IsWithinDistance(point, options.DuplicateWithinMeters))

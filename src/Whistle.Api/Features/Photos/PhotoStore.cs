@@ -105,7 +105,7 @@ public sealed class DatabasePhotoStore(TimeProvider clock) : IPhotoStore
     public async Task PutAsync(WhistleDbContext db, string hash, string contentType, byte[] bytes, CancellationToken cancellationToken) =>
         await db.Database.ExecuteSqlAsync(
             $"""
-            INSERT INTO photo_blobs (hash, content_type, content, stored_at) VALUES ({hash}, {contentType}, {bytes}, {clock.GetUtcNow()})
+            INSERT INTO photo_blobs (hash, content_type, content, stored_at) VALUES ({hash}, {contentType}, {bytes}, {clock.GetUtcNow().ToUniversalTime()})
             ON CONFLICT (hash) DO UPDATE SET stored_at = excluded.stored_at
             """, cancellationToken);
 
@@ -115,7 +115,7 @@ public sealed class DatabasePhotoStore(TimeProvider clock) : IPhotoStore
 
     public bool Transactional => true;
 
-    public DateTimeOffset Now => clock.GetUtcNow();
+    public DateTimeOffset Now => clock.GetUtcNow().ToUniversalTime();
 
     public async Task<bool> EraseAsync(WhistleDbContext db, string hash, DateTimeOffset before, CancellationToken cancellationToken) =>
         // A request that writes the same bytes meanwhile holds the row's lock and renews stored_at: this then spares the row.

@@ -200,6 +200,7 @@ public static class ManageReference
             UrgentAcknowledgeWithinHours = c.UrgentAcknowledgeWithinHours,
             UrgentResolveWithinHours = c.UrgentResolveWithinHours,
             ResolveInWorkingDays = c.ResolveInWorkingDays,
+            RequiresResolutionPhoto = c.RequiresResolutionPhoto,
             RetiredAt = c.RetiredAt,
             Version = c.Version,
         },
@@ -234,9 +235,10 @@ public static class ManageReference
     /// <param name="UrgentAcknowledgeWithinHours">Hours to acknowledge an urgent order; no more than the normal limit.</param>
     /// <param name="UrgentResolveWithinHours">Hours to resolve an urgent order; no more than the normal limit.</param>
     /// <param name="ResolveInWorkingDays">Whether the resolve limits count only working days' time (the district's calendar).</param>
+    /// <param name="RequiresResolutionPhoto">Whether resolving an order of this category needs a resolution photo on it (default false).</param>
     public sealed record CategoryBody(
         string? Code = null, string? Name = null, string? DepartmentCode = null, int? AcknowledgeWithinHours = null, int? ResolveWithinHours = null,
-        int? UrgentAcknowledgeWithinHours = null, int? UrgentResolveWithinHours = null, bool? ResolveInWorkingDays = null);
+        int? UrgentAcknowledgeWithinHours = null, int? UrgentResolveWithinHours = null, bool? ResolveInWorkingDays = null, bool? RequiresResolutionPhoto = null);
 
     /// <param name="ReassignTo">The department in use that takes over the retired one's open orders (each recorded in its history) and its routes.</param>
     public sealed record RetireDepartmentBody(string? ReassignTo = null);
@@ -262,6 +264,7 @@ public static class ManageReference
                 UrgentAcknowledgeWithinHours = b.UrgentAcknowledgeWithinHours ?? 0,
                 UrgentResolveWithinHours = b.UrgentResolveWithinHours ?? 0,
                 ResolveInWorkingDays = b.ResolveInWorkingDays ?? false,
+                RequiresResolutionPhoto = b.RequiresResolutionPhoto ?? false,
             });
     }
 

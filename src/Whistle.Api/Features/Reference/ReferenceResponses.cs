@@ -17,7 +17,7 @@ internal static class ReferenceResponses
     };
 
     public static CategoryResponse Of(Category c) => new(c.Code, c.Name, c.DepartmentCode, c.AcknowledgeWithinHours, c.ResolveWithinHours,
-        c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours, c.ResolveInWorkingDays, c.RetiredAt);
+        c.UrgentAcknowledgeWithinHours, c.UrgentResolveWithinHours, c.ResolveInWorkingDays, c.RetiredAt, c.RequiresResolutionPhoto);
 
     /// <summary>One entry and its version, read from the store; null if there is none.</summary>
     public static async Task<(object Response, int Version)?> LoadAsync(WhistleDbContext db, ReferenceList list, string code, CancellationToken ct)
