@@ -212,7 +212,7 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
         // A click on a grid: the figures for its community, the overdue list for the grid.
         await page.Locator("#map-canvas path.cell[data-code=\"ST05-C01-G02\"]").DispatchEventAsync("click");
         await Shown(page, $"?period=year&{Year}&communityCode=ST05-C01&gridCode=ST05-C01-G02");
-        await AssertShowsApi(page, $"?{Year}&communityCode=ST05-C01", "month");
+        await AssertShowsApi(page, $"?{Year}&communityCode=ST05-C01", "month", "ST05-C01-G02");
         Assert.Contains("grid=ST05-C01-G02", page.Url, StringComparison.Ordinal);
         var listed = await page.Locator("#overdue-rows tr[data-code]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.code)");
         var inGrid = (await Api("/api/v1/orders?overdue=true&gridCode=ST05-C01-G02"))["items"]!.AsArray().Select(o => o!["code"]!.GetValue<string>());
@@ -233,7 +233,7 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
         page.WaitForSelectorAsync($"body[data-shown=\"{filters}\"]", new() { State = WaitForSelectorState.Attached, Timeout = 15_000 });
 
     /// <summary>Every figure on the page against the API's answer for the same filters; returns the summary's figures.</summary>
-    private async Task<JsonObject> AssertShowsApi(IPage page, string scope, string interval)
+    private async Task<JsonObject> AssertShowsApi(IPage page, string scope, string interval, string? gridCode = null)
     {
         var summary = await Api($"/api/v1/stats/summary{scope}");
         var figures = summary["figures"]!.AsObject();
@@ -265,7 +265,9 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
         Assert.Equal(rated, await page.Locator("#chart circle[data-figure=completionRate]").CountAsync());
 
         var street = scope.Split("streetCode=") is [_, var streetCode] ? $"&streetCode={streetCode}" : "";
-        var overdue = await Api($"/api/v1/orders?overdue=true&limit=10{street}");
+        // A grid chosen on the map narrows the overdue list to it (the figures to its community).
+        var grid = gridCode is null ? "" : $"&gridCode={gridCode}";
+        var overdue = await Api($"/api/v1/orders?overdue=true&limit=10{street}{grid}");
         Assert.Equal(overdue["items"]!.AsArray().Select(o => o!["code"]!.GetValue<string>()),
             await page.Locator("#overdue-rows tr[data-code]").EvaluateAllAsync<string[]>("rows => rows.map(r => r.dataset.code)"));
         return figures;
