@@ -54,13 +54,17 @@ public static class OrderEndpoints
             .WithName(action + "Order")
             .WithSummary(summary)
             .WithDescription(description)
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .WithOrderETag(StatusCodes.Status200OK);
+            .ProducesOrderActionResponses();
     }
+
+    /// <summary>What an action on an order may answer: 200 with its ETag, or 400, 403, 404, 409, 412.</summary>
+    internal static RouteHandlerBuilder ProducesOrderActionResponses(this RouteHandlerBuilder endpoint) => endpoint
+        .ProducesValidationProblem()
+        .ProducesProblem(StatusCodes.Status403Forbidden)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+        .WithOrderETag(StatusCodes.Status200OK);
 
     /// <summary>200 with the order's ETag, and among its next actions only those this caller may take.</summary>
     internal static Ok<OrderResponse> Ok(HttpContext http, OrderResponse order)

@@ -91,11 +91,6 @@ public static class PartActions
             .WithSummary(summary)
             .WithDescription(description + " A department acts on its own part only (403 on another's); a part action the part's " +
                 "state does not permit, or taken while the order is not whistled or acknowledged, is 409.")
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status403Forbidden)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
-            .WithOrderETag(StatusCodes.Status200OK);
+            .ProducesOrderActionResponses();
     }
 }
