@@ -6,7 +6,16 @@ using System.Text.Json;
 namespace Whistle.LoadTest;
 
 /// <summary>The requests the benchmark times, in the order one order goes through them.</summary>
-internal enum Operation { File, Whistle, Acknowledge, Resolve, Evaluate }
+internal enum Operation { File, Whistle, Acknowledge, ReportPart, CompletePart, Resolve, Evaluate }
+
+/// <summary>
+/// How each order goes through its life: <see cref="Single"/> is the default loop (filed with a grid code,
+/// whistled to the category's department); <see cref="Joint"/> whistles a lead and two co-handlers, whose
+/// parts each report and complete before the lead resolves; <see cref="ByPosition"/> files with a position
+/// and no grid code (the grid is located); <see cref="ByOverride"/> files only in categories that have a
+/// catalogue override in every street, so each whistle is routed by one.
+/// </summary>
+internal enum Flow { Single, Joint, ByPosition, ByOverride }
 
 /// <summary>
 /// Drives orders through file → whistle → acknowledge → resolve → evaluate over HTTP, either
@@ -23,6 +32,8 @@ internal sealed class LoadRunner
     private readonly string[] _categories;
     private readonly string[] _grids;
     private readonly string[] _keys;
+    private string[] _departments = [];
+    private string[] _overridden = [];
 
     private LoadRunner(HttpClient http, string[] categories, string[] grids, string[] keys)
     {
@@ -31,6 +42,19 @@ internal sealed class LoadRunner
         _grids = grids;
         _keys = keys;
     }
+
+    /// <summary>
+    /// Gives the flows other than <see cref="Flow.Single"/> what they need: departments for joint whistles, and
+    /// the categories that have overrides (single filings then leave those out, so each flow routes one way).
+    /// </summary>
+    public void Configure(string[] departments, string[] overriddenCategories)
+    {
+        _departments = departments;
+        _overridden = overriddenCategories;
+        _plainCategories = [.. _categories.Except(overriddenCategories)];
+    }
+
+    private string[]? _plainCategories;
 
     public static HttpClient CreateClient(Uri baseAddress)
     {
@@ -68,13 +92,13 @@ internal sealed class LoadRunner
         return new LoadRunner(http, categories, grids, keys);
     }
 
-    public async Task<PhaseResult> RunClosedAsync(int clients, TimeSpan duration, CancellationToken ct)
+    public async Task<PhaseResult> RunClosedAsync(int clients, TimeSpan duration, CancellationToken ct, Flow flow = Flow.Single)
     {
         var start = Stopwatch.GetTimestamp();
         var end = start + Ticks(duration);
         var workers = Enumerable.Range(0, clients).Select(i => Task.Run(async () =>
         {
-            var order = new OrderDriver(this, new Random(i), _keys[i % _keys.Length]);
+            var order = new OrderDriver(this, new Random(i), _keys[i % _keys.Length], flow);
             while (Stopwatch.GetTimestamp() < end)
             {
                 await order.StepAsync(Stopwatch.GetTimestamp(), ct);
@@ -97,7 +121,7 @@ internal sealed class LoadRunner
         var interval = streams / rate * Stopwatch.Frequency;
         var workers = Enumerable.Range(0, streams).Select(i => Task.Run(async () =>
         {
-            var order = new OrderDriver(this, new Random(1000 + i), _keys[i % _keys.Length]);
+            var order = new OrderDriver(this, new Random(1000 + i), _keys[i % _keys.Length], Flow.Single);
             for (var k = 0L; ; k++)
             {
                 // Streams start staggered so the sends are evenly spread, not in bursts.
@@ -121,24 +145,32 @@ internal sealed class LoadRunner
 
     private static long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * Stopwatch.Frequency);
 
-    private HttpRequestMessage Request(Operation operation, string? orderId, Random random) => operation switch
+    private HttpRequestMessage File(Flow flow, Random random)
     {
-        Operation.File => Post("/api/v1/orders", JsonSerializer.SerializeToUtf8Bytes(new
+        var categories = flow == Flow.ByOverride ? _overridden : _plainCategories ?? _categories;
+        var grid = _grids[random.Next(_grids.Length)];
+        // A position inside the grid's built-in boundary, so that locating it finds that grid.
+        var (latitude, longitude) = Whistle.Api.Features.Geo.BuiltInBoundaries.Grids.TryGetValue(grid, out var cell)
+            ? cell.At(random.NextDouble(), random.NextDouble())
+            : (40.8 + random.NextDouble() / 10, 111.7 + random.NextDouble() / 10);
+        return Post("/api/v1/orders", JsonSerializer.SerializeToUtf8Bytes(new
         {
             title = "Broken street lamp",
             description = "The lamp at the corner has been dark for three nights.",
-            categoryCode = _categories[random.Next(_categories.Length)],
-            gridCode = _grids[random.Next(_grids.Length)],
-            location = new { latitude = 40.8 + random.NextDouble() / 10, longitude = 111.7 + random.NextDouble() / 10, address = "12 Xinhua Street" },
+            categoryCode = categories[random.Next(categories.Length)],
+            gridCode = flow == Flow.ByPosition ? null : grid,
+            location = new { latitude, longitude, address = "12 Xinhua Street" },
             priority = "normal",
-        })),
-        Operation.Whistle => Post($"/api/v1/orders/{orderId}/whistle", null),
-        Operation.Acknowledge => Post($"/api/v1/orders/{orderId}/acknowledge", null),
-        Operation.Resolve => Post($"/api/v1/orders/{orderId}/resolve", ResolveBody),
-        Operation.Evaluate => Post($"/api/v1/orders/{orderId}/evaluate", EvaluateBody),
-        _ => throw new ArgumentOutOfRangeException(nameof(operation)),
-    };
+        }, SkipNulls));
+    }
 
+    private static readonly JsonSerializerOptions SkipNulls = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>Three distinct departments: the lead and two co-handlers of a joint whistle.</summary>
+    private string[] Summoned(Random random) =>
+        [.. _departments.OrderBy(_ => random.Next()).Take(3)];
+
+    private static readonly byte[] PartResultBody = Encoding.UTF8.GetBytes("""{"result":"Inspected the site with the lead and signed off our part."}""");
     private static HttpRequestMessage Post(string path, byte[]? body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, path);
@@ -150,23 +182,55 @@ internal sealed class LoadRunner
     }
 
     /// <summary>One client's current order and where it is in its life; not shared between tasks.</summary>
-    private sealed class OrderDriver(LoadRunner runner, Random random, string key)
+    private sealed class OrderDriver(LoadRunner runner, Random random, string key, Flow flow)
     {
-        private Operation _next = Operation.File;
+        private readonly Queue<(Operation Operation, Func<HttpRequestMessage> Request)> _steps = new();
         private string? _orderId;
 
         public Recorder Recorder { get; } = new();
 
+        /// <summary>The requests of one order's life in this flow; the order's id is read when each is sent.</summary>
+        private void Plan()
+        {
+            _steps.Enqueue((Operation.File, () => runner.File(flow, random)));
+            if (flow == Flow.Joint)
+            {
+                var summoned = runner.Summoned(random);
+                _steps.Enqueue((Operation.Whistle, () => Post($"/api/v1/orders/{_orderId}/whistle",
+                    JsonSerializer.SerializeToUtf8Bytes(new { departmentCode = summoned[0], coDepartmentCodes = summoned[1..] }))));
+                _steps.Enqueue((Operation.Acknowledge, () => Post($"/api/v1/orders/{_orderId}/acknowledge", null)));
+                foreach (var part in summoned[1..])
+                {
+                    _steps.Enqueue((Operation.ReportPart, () => Post($"/api/v1/orders/{_orderId}/parts/{part}/report", null)));
+                }
+                foreach (var part in summoned[1..])
+                {
+                    _steps.Enqueue((Operation.CompletePart, () => Post($"/api/v1/orders/{_orderId}/parts/{part}/complete", PartResultBody)));
+                }
+            }
+            else
+            {
+                _steps.Enqueue((Operation.Whistle, () => Post($"/api/v1/orders/{_orderId}/whistle", null)));
+                _steps.Enqueue((Operation.Acknowledge, () => Post($"/api/v1/orders/{_orderId}/acknowledge", null)));
+            }
+            _steps.Enqueue((Operation.Resolve, () => Post($"/api/v1/orders/{_orderId}/resolve", ResolveBody)));
+            _steps.Enqueue((Operation.Evaluate, () => Post($"/api/v1/orders/{_orderId}/evaluate", EvaluateBody)));
+        }
+
         public async Task StepAsync(long due, CancellationToken ct)
         {
-            var operation = _next;
+            if (_steps.Count == 0)
+            {
+                Plan();
+            }
+            var (operation, next) = _steps.Dequeue();
             var ok = false;
             // How late the request leaves against its schedule: a late timer, or this stream still waiting on its previous answer.
             // (A timer can fire a little early; that is no lag.)
             Recorder.SendLags.Add(Math.Max(0, Stopwatch.GetElapsedTime(due).TotalMilliseconds));
             try
             {
-                using var request = runner.Request(operation, _orderId, random);
+                using var request = next();
                 request.Headers.Add(BenchKeys.Header, key);
                 using var response = await runner._http.SendAsync(request, ct);
                 var body = await response.Content.ReadAsByteArrayAsync(ct);
@@ -186,9 +250,12 @@ internal sealed class LoadRunner
                 Recorder.Note($"{operation}: {e.GetType().Name} {e.Message}");
             }
             Recorder.Record(operation, Stopwatch.GetElapsedTime(due).TotalMilliseconds, ok);
-            // A failed step abandons the order: the next request files a new one.
-            _next = ok && operation != Operation.Evaluate ? operation + 1 : Operation.File;
-            if (ok && operation == Operation.Evaluate)
+            if (!ok)
+            {
+                // A failed step abandons the order: the next request files a new one.
+                _steps.Clear();
+            }
+            else if (operation == Operation.Evaluate)
             {
                 Recorder.OrdersCompleted++;
             }

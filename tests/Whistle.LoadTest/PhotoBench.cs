@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Text.Json;
 using ImageMagick;
 using Microsoft.Extensions.Options;
@@ -135,10 +136,17 @@ internal static class PhotoBench
 
     private static async Task<Guid> FileAsync(HttpClient http, CancellationToken ct)
     {
-        using var response = await http.PostAsync("/api/v1/orders", new StringContent(
-            """{"title":"Bench","description":"Photo bench.","categoryCode":"garbage","gridCode":"ST01-C01-G01","location":{"latitude":40.8424,"longitude":111.7492}}""",
-            System.Text.Encoding.UTF8, "application/json"), ct);
-        response.EnsureSuccessStatusCode();
+        // A position inside the grid: a filing's location must lie in the grid it names.
+        var (latitude, longitude) = Whistle.Api.Features.Geo.BuiltInBoundaries.Grids["ST01-C01-G01"].At(0.5, 0.5);
+        using var response = await http.PostAsJsonAsync("/api/v1/orders", new
+        {
+            title = "Bench", description = "Photo bench.", categoryCode = "garbage", gridCode = "ST01-C01-G01",
+            location = new { latitude, longitude },
+        }, ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Filing answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
         return json.RootElement.GetProperty("id").GetGuid();
     }

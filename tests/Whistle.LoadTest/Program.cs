@@ -4,7 +4,9 @@ using Whistle.LoadTest;
 // Whistle's load benchmark: the real service over loopback HTTP on its own PostgreSQL, then
 // pgbench on the same cluster for the raw write limit. See README.md for what each figure means.
 // The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs),
-// "photos" the photo upload, processing and serving one (PhotoBench.cs).
+// "photos" the photo upload, processing and serving one (PhotoBench.cs), "flows" what a joint order, a filing by
+// position and a whistle routed by a catalogue override cost against the default order (FlowBench.cs), "nearby"
+// nearby orders at a million against the naive query (NearbyBench.cs).
 var repository = RepositoryRoot();
 var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
 if (!File.Exists(apiDll))
@@ -31,6 +33,21 @@ if (args is ["webhooks", .. var webhookArgs])
         cancel.Cancel();
     };
     return await WebhookBench.RunAsync(webhookArgs, apiDll, Log, cancel.Token);
+}
+if (args is ["flows", .. var flowArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+    return await FlowBench.RunAsync(flowArgs, apiDll, Log, cancel.Token);
+}
+if (args is ["nearby", .. var nearbyArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    return await NearbyBench.RunAsync(nearbyArgs, apiDll, Log, cancel.Token);
 }
 if (args is ["photos", .. var photoArgs])
 {

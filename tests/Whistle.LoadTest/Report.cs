@@ -92,7 +92,7 @@ internal static class Report
     {
         Line(text, withP90 ? "| operation | requests | errors | p50 ms | p90 ms | p99 ms | max ms |" : "| operation | requests | errors | p50 ms | p99 ms | max ms |");
         Line(text, withP90 ? "|---|---:|---:|---:|---:|---:|---:|" : "|---|---:|---:|---:|---:|---:|");
-        foreach (var (operation, samples) in phase.Latencies)
+        foreach (var (operation, samples) in phase.Latencies.Where(l => l.Value.Length > 0))
         {
             Row(operation.ToString().ToLowerInvariant(), samples, phase.ErrorsBy[operation]);
         }

@@ -243,7 +243,8 @@ internal static class StatsBench
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - lower);
     }
 
-    private static async Task<long> CountAsync(string connection, CancellationToken ct)
+    /// <summary>Migrates the database if needed, then counts the seeded year's orders (shared with the nearby benchmark).</summary>
+    internal static async Task<long> CountAsync(string connection, CancellationToken ct)
     {
         var options = new Microsoft.EntityFrameworkCore.DbContextOptionsBuilder<Whistle.Api.Persistence.WhistleDbContext>();
         Whistle.Api.Persistence.WhistleStoreOptions.UseWhistleStore(options, connection);

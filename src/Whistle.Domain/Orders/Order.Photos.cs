@@ -28,8 +28,8 @@ public sealed partial class Order
         PhotoStates(stage).Contains(State)
         || (stage == PhotoStage.Evaluation && ReopenCount > 0 && State is OrderState.Whistled or OrderState.Acknowledged);
 
-    /// <summary>Photos that still count: not withdrawn.</summary>
-    public int PhotoCount => Photos.Count(p => !p.Withdrawn);
+    /// <summary>Photos that count against the limit: the order's own, not withdrawn (a merged repeat report's come on top).</summary>
+    public int PhotoCount => Photos.Count(p => !p.Withdrawn && p.MergedFromOrderId is null);
 
     /// <summary>
     /// Attaches photos of one stage. On filing they join the filing's own history entry; later they
@@ -86,6 +86,19 @@ public sealed partial class Order
         Photos = photos;
         Record(WithdrawPhotoAction, State, actor, at, new() { ["photo"] = photoId.ToString(), ["reason"] = reason });
         return true;
+    }
+
+    /// <summary>
+    /// 并单: a repeat report's photos move to the order that tracks the problem, marked with where they came
+    /// from, so whoever handles the problem sees every report's evidence (a photo belongs to one order: it is
+    /// read under that order's scope).
+    /// </summary>
+    private IReadOnlyList<Photo> HandPhotosTo(Order survivor)
+    {
+        var moved = Photos.Select(p => p with { MergedFromOrderId = p.MergedFromOrderId ?? Id }).ToList();
+        survivor.Photos = [.. survivor.Photos, .. moved];
+        Photos = [];
+        return moved;
     }
 
     /// <summary>A category that asks for proof is resolved only with a resolution photo on the order.</summary>

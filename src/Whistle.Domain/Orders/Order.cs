@@ -340,10 +340,12 @@ public sealed partial class Order
         MergedAt = at;
         AcknowledgeBy = null;
         ResolveBy = null;
+        var photos = string.Join(' ', HandPhotosTo(survivor).Select(p => p.Id));
         Record(OrderAction.Merge, from, actor, at, new()
         {
             ["intoOrderId"] = survivor.Id.ToString(),
             ["intoOrderCode"] = OrderCode.Format(survivor.Number),
+            ["photosMoved"] = photos.Length == 0 ? null : photos,
         });
         survivor.Record(DuplicateMergedAction, survivor.State, actor, at, new()
         {
@@ -351,6 +353,7 @@ public sealed partial class Order
             ["duplicateOrderCode"] = OrderCode.Format(Number),
             ["duplicateFiledBy"] = FiledBy,
             ["duplicateFiledAt"] = Stamp(FiledAt),
+            ["photos"] = photos.Length == 0 ? null : photos,
         });
     }
 

@@ -23,6 +23,7 @@ public enum PhotoStage
 /// <param name="Latitude">The camera's GPS fix, if any (WGS 84).</param>
 /// <param name="FarFromOrder">The GPS fix lies far from the order's location: worth a look, not a refusal.</param>
 /// <param name="WithdrawnAt">When an admin withdrew it; its bytes are erased, the entry stays.</param>
+/// <param name="MergedFromOrderId">The repeat report (并单) this photo came with, when that order was merged into this one.</param>
 public sealed record Photo(
     Guid Id,
     PhotoStage Stage,
@@ -39,7 +40,8 @@ public sealed record Photo(
     string AddedBy,
     DateTimeOffset AddedAt,
     DateTimeOffset? WithdrawnAt = null,
-    string? WithdrawnBy = null)
+    string? WithdrawnBy = null,
+    Guid? MergedFromOrderId = null)
 {
     /// <summary>How many photos one order may carry (withdrawn ones do not count): evidence, not an album.</summary>
     public const int MaxPerOrder = 10;

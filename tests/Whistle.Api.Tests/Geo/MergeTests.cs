@@ -1,6 +1,7 @@
 using System.Net;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
+using Whistle.Api.Tests.Photos;
 
 namespace Whistle.Api.Tests.Geo;
 
@@ -42,6 +43,37 @@ public class MergeTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Equal(duplicate.FiledBy, entry.Details["duplicateFiledBy"]);
         Assert.Equal("discovered", entry.ToState);
         Assert.Equal(survivor.Code, (await _client.History(duplicate.Id))[^1].Details["intoOrderCode"]);
+    }
+
+    [Fact]
+    public async Task The_repeat_reports_photos_move_to_the_survivor_readable_by_its_department_and_not_beyond_the_limit()
+    {
+        var survivor = await _client.File(grid: "ST04-C02-G01");
+        await _client.Whistle(survivor.Id);
+        var department = app.ClientAs(Role.Department, department: (await _client.Get(survivor.Id)).DepartmentCode);
+        var duplicate = await _client.File(grid: "ST04-C02-G01");
+        var uploaded = await _client.Upload($"/api/v1/orders/{duplicate.Id}/photos", PhotoForms.Form(stage: "discovery", files: [Images.RotatedJpeg(), Images.Png()]));
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        var photos = (await uploaded.Read<AddedPhotos>()).Photos;
+        // Before the merge the survivor's department cannot see the repeat report or its photos.
+        Assert.Equal(HttpStatusCode.NotFound, (await department.GetAsync(photos[0].Url!)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await Merge(_client, duplicate.Id, survivor.Id)).StatusCode);
+
+        var kept = await (await _client.GetAsync($"/api/v1/orders/{survivor.Id}")).Read<PhotoOrder>();
+        Assert.Equal(photos.Select(p => p.Id), kept.Photos.Select(p => p.Id));
+        Assert.All(kept.Photos, p => Assert.Equal(duplicate.Id, p.MergedFromOrderId));
+        Assert.Empty((await (await _client.GetAsync($"/api/v1/orders/{duplicate.Id}")).Read<PhotoOrder>()).Photos);
+        Assert.Equal(HttpStatusCode.OK, (await department.GetAsync(photos[0].Url!)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await department.GetAsync(photos[1].ThumbnailUrl!)).StatusCode);
+        var entry = (await _client.History(survivor.Id))[^1];
+        Assert.Equal(string.Join(' ', photos.Select(p => p.Id)), entry.Details["photos"]);
+
+        // The repeat's photos come on top of the survivor's own ten.
+        var own = await _client.Upload($"/api/v1/orders/{survivor.Id}/photos",
+            PhotoForms.Form(stage: "discovery", files: [.. Enumerable.Range(0, 10).Select(i => Images.Png(100 + i, 80))]));
+        Assert.Equal(HttpStatusCode.Created, own.StatusCode);
+        Assert.Equal(12, (await (await _client.GetAsync($"/api/v1/orders/{survivor.Id}")).Read<PhotoOrder>()).Photos.Length);
     }
 
     [Fact]

@@ -8,7 +8,7 @@ public sealed record PhotoOrder(Guid Id, string Code, string State, int Version,
 
 public sealed record Photo(
     Guid Id, string Stage, string ContentType, int Width, int Height, long Bytes, DateTimeOffset? TakenAt, PhotoPlace? Location,
-    bool FarFromOrder, string? Url, string? ThumbnailUrl, string AddedBy, DateTimeOffset AddedAt, bool Withdrawn);
+    bool FarFromOrder, string? Url, string? ThumbnailUrl, string AddedBy, DateTimeOffset AddedAt, bool Withdrawn, Guid? MergedFromOrderId = null);
 
 public sealed record PhotoPlace(double Latitude, double Longitude);
 

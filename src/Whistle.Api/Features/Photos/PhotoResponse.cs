@@ -12,9 +12,11 @@ namespace Whistle.Api.Features.Photos;
 /// <param name="ThumbnailUrl">A thumbnail of at most 320 px; null once withdrawn.</param>
 /// <param name="AddedBy">Who added it.</param>
 /// <param name="Withdrawn">An admin withdrew it: its bytes are erased.</param>
+/// <param name="MergedFromOrderId">The repeat report this photo came with when that order was merged into this one (并单); null for the order's own.</param>
 public sealed record PhotoResponse(
     Guid Id, PhotoStage Stage, string ContentType, int Width, int Height, long Bytes, DateTimeOffset? TakenAt, PhotoLocation? Location,
-    bool FarFromOrder, string? Url, string? ThumbnailUrl, string AddedBy, DateTimeOffset AddedAt, bool Withdrawn, DateTimeOffset? WithdrawnAt)
+    bool FarFromOrder, string? Url, string? ThumbnailUrl, string AddedBy, DateTimeOffset AddedAt, bool Withdrawn, DateTimeOffset? WithdrawnAt,
+    Guid? MergedFromOrderId)
 {
     public static PhotoResponse From(Photo photo) => new(
         photo.Id, photo.Stage, photo.ContentType, photo.Width, photo.Height, photo.Bytes, photo.TakenAt,
@@ -22,7 +24,7 @@ public sealed record PhotoResponse(
         photo.FarFromOrder,
         photo.Withdrawn ? null : $"/api/v1/photos/{photo.Id}",
         photo.Withdrawn ? null : $"/api/v1/photos/{photo.Id}/thumbnail",
-        photo.AddedBy, photo.AddedAt, photo.Withdrawn, photo.WithdrawnAt);
+        photo.AddedBy, photo.AddedAt, photo.Withdrawn, photo.WithdrawnAt, photo.MergedFromOrderId);
 }
 
 /// <param name="Latitude">WGS 84 degrees.</param>
