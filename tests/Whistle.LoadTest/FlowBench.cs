@@ -23,11 +23,21 @@ internal static class FlowBench
             var n = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
             switch (args[i])
             {
-                case "--clients": clients = n; break;
-                case "--seconds": seconds = n; break;
-                case "--rounds": rounds = n; break;
-                case "--warmup": warmup = n; break;
-                default: Console.Error.WriteLine(Usage); return 2;
+                case "--clients":
+                    clients = n;
+                    break;
+                case "--seconds":
+                    seconds = n;
+                    break;
+                case "--rounds":
+                    rounds = n;
+                    break;
+                case "--warmup":
+                    warmup = n;
+                    break;
+                default:
+                    Console.Error.WriteLine(Usage);
+                    return 2;
             }
         }
 

@@ -26,11 +26,21 @@ internal static class NearbyBench
         {
             switch (args[i])
             {
-                case "--orders": size = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--requests": requests = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--naive": naiveRequests = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
-                case "--keep": keep = Path.GetFullPath(args[i + 1]); break;
-                default: Console.Error.WriteLine(Usage); return 2;
+                case "--orders":
+                    size = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--requests":
+                    requests = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--naive":
+                    naiveRequests = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+                    break;
+                case "--keep":
+                    keep = Path.GetFullPath(args[i + 1]);
+                    break;
+                default:
+                    Console.Error.WriteLine(Usage);
+                    return 2;
             }
         }
 

@@ -140,7 +140,10 @@ internal static class PhotoBench
         var (latitude, longitude) = Whistle.Api.Features.Geo.BuiltInBoundaries.Grids["ST01-C01-G01"].At(0.5, 0.5);
         using var response = await http.PostAsJsonAsync("/api/v1/orders", new
         {
-            title = "Bench", description = "Photo bench.", categoryCode = "garbage", gridCode = "ST01-C01-G01",
+            title = "Bench",
+            description = "Photo bench.",
+            categoryCode = "garbage",
+            gridCode = "ST01-C01-G01",
             location = new { latitude, longitude },
         }, ct);
         if (!response.IsSuccessStatusCode)
