@@ -32,6 +32,7 @@ internal static class PhotoBench
         log($"processing per photo: service {service:F0} ms, raw ImageMagick loop {raw:F0} ms, ratio {service / raw:F2}");
 
         await using var database = await BenchDatabase.OpenAsync(null, log, ct);
+        await database.PrepareAsync(ct);
         var key = (await BenchKeys.CreateAsync(database.ConnectionString, 1, "photo bench", ct))[0];
         string thumbnail;
         await using (var api = await ApiProcess.StartAsync(apiDll, database.ConnectionString, log, ct))
