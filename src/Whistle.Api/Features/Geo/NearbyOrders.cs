@@ -51,6 +51,8 @@ public static class NearbyOrders
 
     public sealed class Handler(WhistleDbContext db, TimeProvider clock) : IQueryHandler<Query, Response>
     {
+        private const int KnnMargin = 10;
+
         public async ValueTask<Response> Handle(Query query, CancellationToken cancellationToken)
         {
             var now = clock.GetUtcNow().ToUniversalTime();
@@ -61,13 +63,17 @@ public static class NearbyOrders
             var limit = query.Limit is null ? DefaultLimit : int.Parse(query.Limit, CultureInfo.InvariantCulture);
             var matching = ListOrders.Matching(db.Orders.AsNoTracking(),
                 new ListOrders.Query(query.State, null, null, query.CategoryCode, null, null, null, null, null, query.Caller));
-            var near = await matching
+            // Nearest first through the GiST index (<->, KNN: the index is walked outwards and stops), not by
+            // sorting every order in the radius (100,000 within 5 km at a million orders: seconds). <-> measures
+            // on the sphere, the answer on the spheroid: a few candidates more, sorted exactly here, so a
+            // near-tie at the edge of the page is decided by the distance shown.
+            var candidates = await matching
                 .Where(o => EF.Property<Point>(o, PositionColumn.Property).IsWithinDistance(point, radius))
+                .OrderBy(o => EF.Functions.DistanceKnn(EF.Property<Point>(o, PositionColumn.Property), point))
+                .Take(limit + KnnMargin)
                 .Select(o => new { Order = o, Distance = EF.Property<Point>(o, PositionColumn.Property).Distance(point) })
-                .OrderBy(x => x.Distance)
-                .ThenBy(x => x.Order.Number)
-                .Take(limit)
                 .ToListAsync(cancellationToken);
+            var near = candidates.OrderBy(x => x.Distance).ThenBy(x => x.Order.Number).Take(limit);
             return new Response(near.Select(x =>
             {
                 var order = OrderEndpoints.ForCaller(query.Caller, OrderResponse.From(x.Order, now));
