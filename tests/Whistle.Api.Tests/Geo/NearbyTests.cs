@@ -35,6 +35,25 @@ public class NearbyTests(WhistleApp app) : IClassFixture<WhistleApp>
     }
 
     [Fact]
+    public async Task With_more_orders_in_the_radius_than_a_page_nearby_answers_the_nearest_in_order()
+    {
+        // 30 orders in a ring of distances, filed in a shuffled order: more than a page of 5 (and its margin),
+        // so the answer comes through the index's nearest-first walk, not the sort of a few.
+        var here = GeoSteps.CentreOf("ST21-C03-G02");
+        var metres = Enumerable.Range(1, 30).Select(i => i * 7).OrderBy(m => (m * 37) % 31).ToList();
+        var filed = new Dictionary<Guid, int>();
+        foreach (var m in metres)
+        {
+            filed[(await _client.FileAt(m % 2 == 0 ? here.Moved(m) : here.Moved(0, m), category: "garbage")).Id] = m;
+        }
+
+        var page = await Get($"latitude={here.Latitude}&longitude={here.Longitude}&radius=400&limit=5");
+
+        Assert.Equal([7, 14, 21, 28, 35], page.Items.Select(i => filed[i.Order.Id]));
+        Assert.All(page.Items, i => Assert.InRange(i.DistanceMeters, filed[i.Order.Id] - 0.5, filed[i.Order.Id] + 0.5));
+    }
+
+    [Fact]
     public async Task Nearby_lists_the_orders_within_the_radius_nearest_first_with_their_distance()
     {
         var here = GeoSteps.CentreOf("ST20-C05-G02");

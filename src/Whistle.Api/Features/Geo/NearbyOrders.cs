@@ -63,14 +63,17 @@ public static class NearbyOrders
             var limit = query.Limit is null ? DefaultLimit : int.Parse(query.Limit, CultureInfo.InvariantCulture);
             var matching = ListOrders.Matching(db.Orders.AsNoTracking(),
                 new ListOrders.Query(query.State, null, null, query.CategoryCode, null, null, null, null, null, query.Caller));
-            // Nearest first through the GiST index (<->, KNN: the index is walked outwards and stops), not by
-            // sorting every order in the radius (100,000 within 5 km at a million orders: seconds). <-> measures
-            // on the sphere, the answer on the spheroid: a few candidates more, sorted exactly here, so a
-            // near-tie at the edge of the page is decided by the distance shown.
-            var candidates = await matching
-                .Where(o => EF.Property<Point>(o, PositionColumn.Property).IsWithinDistance(point, radius))
-                .OrderBy(o => EF.Functions.DistanceKnn(EF.Property<Point>(o, PositionColumn.Property), point))
-                .Take(limit + KnnMargin)
+            // Nearest first: with many orders in the radius (100,000 within 5 km at a million) through the GiST
+            // index's KNN order (<->: walked outwards, stopped once the page is full) rather than sorting them all;
+            // with few, KNN would walk the whole index looking for rows that are not there, so those few are
+            // read through the radius alone and sorted here. A bounded count tells which. <-> measures on the
+            // sphere, the answer on the spheroid: a few candidates more, sorted exactly, decide near-ties.
+            var within = matching.Where(o => EF.Property<Point>(o, PositionColumn.Property).IsWithinDistance(point, radius));
+            var page = limit + KnnMargin;
+            var many = await within.Take(page).CountAsync(cancellationToken) == page;
+            var candidates = await (many
+                    ? within.OrderBy(o => EF.Functions.DistanceKnn(EF.Property<Point>(o, PositionColumn.Property), point)).Take(page)
+                    : within)
                 .Select(o => new { Order = o, Distance = EF.Property<Point>(o, PositionColumn.Property).Distance(point) })
                 .ToListAsync(cancellationToken);
             var near = candidates.OrderBy(x => x.Distance).ThenBy(x => x.Order.Number).Take(limit);
