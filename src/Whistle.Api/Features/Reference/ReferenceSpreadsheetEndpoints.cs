@@ -36,7 +36,7 @@ public static class ReferenceSpreadsheetEndpoints
 
     /// <summary>The refusal of a file with errors: a problem document carrying the whole plan.</summary>
     /// <param name="Plan">What the file would do, and every error in it.</param>
-    public sealed record ImportRefused(string Type, string Title, int Status, string Detail, ImportReference.Plan? Plan = null);
+    public sealed record ImportRefused(string? Type = null, string? Title = null, int? Status = null, string? Detail = null, ImportReference.Plan? Plan = null);
 
     /// <summary>Marks the import's multipart body, for the OpenAPI document.</summary>
     public sealed record MultipartReferenceFile;
