@@ -5,6 +5,11 @@ using Whistle.LoadTest;
 // pgbench on the same cluster for the raw write limit. See README.md for what each figure means.
 // The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs),
 // "photos" the photo upload, processing and serving one (PhotoBench.cs).
+// "reference" the spreadsheet import of the reference lists, in process (ReferenceBench.cs).
+if (args is ["reference", .. var referenceArgs])
+{
+    return await ReferenceBench.RunAsync(referenceArgs, Log);
+}
 var repository = RepositoryRoot();
 var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
 if (!File.Exists(apiDll))
