@@ -21,10 +21,10 @@ if (args is ["seed", .. var seedArgs])
 {
     return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
 }
-// Or: import grid boundaries from a GeoJSON file and exit.
-if (args is ["reference", .. var referenceArgs] && ImportBoundariesCommand.Recognises(referenceArgs))
+// Or: export the reference lists, or import them (a workbook, CSV files, or grid boundaries as GeoJSON), and exit.
+if (args is ["reference", .. var referenceArgs])
 {
-    return await ImportBoundariesCommand.RunAsync(referenceArgs, builder.Configuration, Console.Out, Console.Error);
+    return await ReferenceCommand.RunAsync(referenceArgs, builder.Configuration, Console.Out, Console.Error);
 }
 // Or: create, list or revoke API keys and exit.
 if (args is ["credentials", .. var credentialArgs])

@@ -6,7 +6,12 @@ using Whistle.LoadTest;
 // The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs),
 // "photos" the photo upload, processing and serving one (PhotoBench.cs), "flows" what a joint order, a filing by
 // position and a whistle routed by a catalogue override cost against the default order (FlowBench.cs), "nearby"
-// nearby orders at a million against the naive query (NearbyBench.cs).
+// nearby orders at a million against the naive query (NearbyBench.cs),
+// "reference" the spreadsheet import of the reference lists, in process (ReferenceBench.cs).
+if (args is ["reference", .. var referenceArgs])
+{
+    return await ReferenceBench.RunAsync(referenceArgs, Log);
+}
 var repository = RepositoryRoot();
 var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
 if (!File.Exists(apiDll))

@@ -78,6 +78,7 @@ public static class OpenApiSetup
             DescribeTextParameters(operation, context);
             var metadata = context.Description.ActionDescriptor.EndpointMetadata;
             Features.Photos.PhotoDocument.Describe(operation, context);
+            Features.Reference.ReferenceSpreadsheetEndpoints.Describe(operation, context);
             if (metadata.OfType<TableDownload>().FirstOrDefault() is { } download)
             {
                 DescribeDownload(operation, download);

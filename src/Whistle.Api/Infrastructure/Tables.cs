@@ -80,10 +80,22 @@ public sealed record Table(string Name, IReadOnlyList<string> Columns, IAsyncEnu
         await writer.FlushAsync(cancellationToken);
     }
 
-    public async Task WriteXlsxAsync(Stream stream, CancellationToken cancellationToken)
+    public Task WriteXlsxAsync(Stream stream, CancellationToken cancellationToken) => WriteWorkbookAsync(stream, [this], cancellationToken);
+
+    /// <summary>Several tables as one workbook, a worksheet each (named after the table).</summary>
+    public static async Task WriteWorkbookAsync(Stream stream, IReadOnlyList<Table> tables, CancellationToken cancellationToken)
     {
         // Text goes in as text cells, never as formulas, so nothing a resident typed is ever evaluated.
         await using var spreadsheet = await Spreadsheet.CreateNewAsync(stream, cancellationToken: cancellationToken);
+        foreach (var table in tables)
+        {
+            await table.AddWorksheetAsync(spreadsheet, cancellationToken);
+        }
+        await spreadsheet.FinishAsync(cancellationToken);
+    }
+
+    private async Task AddWorksheetAsync(Spreadsheet spreadsheet, CancellationToken cancellationToken)
+    {
         await spreadsheet.StartWorksheetAsync(Name, token: cancellationToken);
         await spreadsheet.AddRowAsync(Columns.Select(c => new DataCell(c)).ToArray(), cancellationToken);
         var cells = new DataCell[Columns.Count];
@@ -103,7 +115,6 @@ public sealed record Table(string Name, IReadOnlyList<string> Columns, IAsyncEnu
             }
             await spreadsheet.AddRowAsync(cells, cancellationToken);
         }
-        await spreadsheet.FinishAsync(cancellationToken);
     }
 
     /// <summary>A value as the API writes it: times in ISO 8601 with their offset, numbers invariant and round-trippable.</summary>

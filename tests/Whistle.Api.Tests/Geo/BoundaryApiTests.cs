@@ -164,7 +164,7 @@ public class BoundaryApiTests(WhistleApp app) : IClassFixture<WhistleApp>
 
             await File.WriteAllTextAsync(path, Collection(Square("NOPE", 113.5, 42.5)));
             var errors = new StringWriter();
-            Assert.Equal(1, await ImportBoundariesCommand.RunAsync(["import", path], configuration, new StringWriter(), errors));
+            Assert.Equal(2, await ImportBoundariesCommand.RunAsync(["import", path], configuration, new StringWriter(), errors));
             Assert.Contains("features[0]: No grid has the code 'NOPE'", errors.ToString());
         }
         finally

@@ -3,7 +3,7 @@ namespace Whistle.Api.Features.Geo;
 /// <summary>
 /// <c>reference import boundaries.geojson [--dry-run]</c>: the GeoJSON import from the command line,
 /// on the configured database or the embedded default, through the same <see cref="ImportBoundaries"/>
-/// as the admin API. It takes a path ending in .geojson; workbooks are another command's.
+/// as the admin API. <see cref="Reference.ReferenceCommand"/> hands it a path ending in .geojson; workbooks and CSV files are its own.
 /// </summary>
 public static class ImportBoundariesCommand
 {
@@ -46,7 +46,7 @@ public static class ImportBoundariesCommand
                     await errors.WriteLineAsync($"{error.PropertyName}: {error.ErrorMessage}");
                 }
                 await errors.WriteLineAsync($"reference import: {path} refused; nothing imported.");
-                return 1;
+                return 2;
             }
             await transaction.CommitAsync();
             await output.WriteLineAsync(dryRun

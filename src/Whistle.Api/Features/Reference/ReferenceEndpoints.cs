@@ -99,6 +99,7 @@ public static class ReferenceEndpoints
         DutyCatalogueEndpoints.Map(reference);
         ReferenceChanges.Map(reference);
         CalendarEndpoints.Map(reference);
+        ReferenceSpreadsheetEndpoints.Map(reference);
 
         reference.MapGet("/streets", async Task<Ok<IReadOnlyList<StreetResponse>>> (IMediator mediator, CancellationToken ct) =>
                 TypedResults.Ok(await mediator.Send(new ListStreets(), ct)))
