@@ -23,9 +23,10 @@ public static class OrderRows
         new("title", NpgsqlDbType.Varchar, o => o.Title, Mutable: false),
         new("description", NpgsqlDbType.Varchar, o => o.Description, Mutable: false),
         new("category_code", NpgsqlDbType.Varchar, o => o.CategoryCode, Mutable: false),
-        new("grid_code", NpgsqlDbType.Varchar, o => o.GridCode, Mutable: false),
-        new("community_code", NpgsqlDbType.Varchar, o => o.CommunityCode, Mutable: false),
-        new("street_code", NpgsqlDbType.Varchar, o => o.StreetCode, Mutable: false),
+        // The place an order was filed in; only an administrator's explicit re-home (Order.Rehome) moves it.
+        new("grid_code", NpgsqlDbType.Varchar, o => o.GridCode),
+        new("community_code", NpgsqlDbType.Varchar, o => o.CommunityCode),
+        new("street_code", NpgsqlDbType.Varchar, o => o.StreetCode),
         new("priority", NpgsqlDbType.Varchar, o => WireName.Of(o.Priority), Mutable: false),
         new("department_code", NpgsqlDbType.Varchar, o => o.DepartmentCode),
         new("returned_by_department_code", NpgsqlDbType.Varchar, o => o.ReturnedByDepartmentCode),

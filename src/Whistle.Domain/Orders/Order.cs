@@ -530,7 +530,13 @@ public sealed partial class Order
     public const string RehomeAction = "rehome";
 
     /// <summary>Whether the order is still being worked on: not closed, handled locally or cancelled.</summary>
-    public bool IsOpen => State is not (OrderState.Closed or OrderState.HandledLocally or OrderState.Cancelled);
+    public bool IsOpen => IsOpenIn(State);
+
+    /// <summary>"Open", stated once: every state but the three an order finishes in.</summary>
+    public static bool IsOpenIn(OrderState state) => state is not (OrderState.Closed or OrderState.HandledLocally or OrderState.Cancelled);
+
+    /// <summary>The states in which an order is open, found by asking <see cref="IsOpenIn"/> (for a query by the state index).</summary>
+    public static readonly IReadOnlyList<OrderState> OpenStates = Enum.GetValues<OrderState>().Where(IsOpenIn).ToArray();
 
     /// <summary>
     /// Refuses a change made against versions other than the one stored (an <c>If-Match</c> that no

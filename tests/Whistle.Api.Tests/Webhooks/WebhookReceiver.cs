@@ -47,7 +47,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
             {
                 await Task.Delay(Delay);
             }
-            foreach (var violation in Contract.Committed.CheckWebhook("orderEvent",
+            // Each event type is its own webhook in the document: the reference data's, or an order's.
+            var webhook = body.StartsWith("{\"type\":\"reference.", StringComparison.Ordinal) ? "referenceChanged" : "orderEvent";
+            foreach (var violation in Contract.Committed.CheckWebhook(webhook,
                          http.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body))
             {
                 Violations.Enqueue(violation);

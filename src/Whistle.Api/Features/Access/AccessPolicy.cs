@@ -131,6 +131,13 @@ public static class AccessPolicy
     public static IEnumerable<(Role Role, string? DepartmentCode, string? CommunityCode)> Audiences(string? departmentCode, string communityCode) =>
         Audiences(departmentCode, communityCode, []);
 
+    /// <summary>
+    /// Who hears a reference change: each role that may subscribe and read the reference data, with any
+    /// owner (the lists are the whole district's; no scope narrows them).
+    /// </summary>
+    public static IEnumerable<Role> ReferenceAudiences() =>
+        Table[Operation.ManageWebhooks].Where(role => Permits(role, Operation.ReadReference)).Order();
+
     /// <summary>The audiences of a joint order's event: the co-handling departments hear it as the lead does.</summary>
     public static IEnumerable<(Role Role, string? DepartmentCode, string? CommunityCode)> Audiences(
         string? departmentCode, string communityCode, IReadOnlyList<string> coDepartmentCodes)

@@ -14,7 +14,7 @@ public sealed class ReferenceChange
     public string Entity { get; set; } = "";
     /// <summary>The entry's code (a catalogue entry's id, a calendar day's date).</summary>
     public string Code { get; set; } = "";
-    /// <summary>create, update, retire, reinstate, delete, or import.</summary>
+    /// <summary>create, update, retire, reinstate, delete, merge, split, or import.</summary>
     public string Action { get; set; } = "";
     public string? Before { get; set; }
     public string? After { get; set; }
@@ -32,7 +32,7 @@ public static class ReferenceChanges
     /// <param name="ActorId">That credential (key:… or token:…); null for the command line's import.</param>
     /// <param name="Entity">The list: streets, communities, grids, departments, categories, catalogue or calendar.</param>
     /// <param name="Code">The entry's code (a catalogue entry's id, a calendar day's date).</param>
-    /// <param name="Action">create, update, retire, reinstate or delete.</param>
+    /// <param name="Action">create, update, retire, reinstate, delete, merge (a grid moved by a merge, the merged community retired) or split (the new community, a grid moved to it).</param>
     /// <param name="Before">The entry as it was (as the API shows it); null when it was created.</param>
     /// <param name="After">The entry as it became; null when it was deleted.</param>
     public sealed record Entry(
@@ -78,10 +78,13 @@ public static class ReferenceChanges
                 page.RemoveAt(page.Count - 1);
             }
             return new Page(
-                page.Select(c => new Entry(c.Id, c.At, c.Actor, c.ActorId, c.Entity, c.Code, c.Action, Fields(c.Before), Fields(c.After))).ToList(),
+                page.Select(From).ToList(),
                 more ? page[^1].Id.ToString(System.Globalization.CultureInfo.InvariantCulture) : null);
         }
     }
+
+    /// <summary>A change as the log (and the <c>reference.changed</c> event) shows it.</summary>
+    public static Entry From(ReferenceChange c) => new(c.Id, c.At, c.Actor, c.ActorId, c.Entity, c.Code, c.Action, Fields(c.Before), Fields(c.After));
 
     private static Dictionary<string, System.Text.Json.Nodes.JsonNode?>? Fields(string? json) =>
         json is null ? null : System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject().ToDictionary(p => p.Key, p => p.Value?.DeepClone());

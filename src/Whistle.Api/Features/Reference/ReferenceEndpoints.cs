@@ -96,6 +96,7 @@ public static class ReferenceEndpoints
             return result;
         });
         ManageReference.MapManagement(reference);
+        Redivide.Map(reference);
         DutyCatalogueEndpoints.Map(reference);
         ReferenceChanges.Map(reference);
         CalendarEndpoints.Map(reference);

@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FluentValidation.Results;
+using Whistle.Api.Features.Webhooks;
 using Whistle.Domain.Reference;
 
 namespace Whistle.Api.Features.Reference;
@@ -13,8 +15,14 @@ internal static class ReferenceStore
     /// </summary>
     public const string Channel = "whistle_reference";
 
-    public static void Log(WhistleDbContext db, Actor actor, DateTimeOffset at, string entity, string code, string action, object? before, object? after) =>
-        db.ReferenceChanges.Add(new ReferenceChange
+    // The rows each context has logged and not yet announced: numbered by the SaveChanges that writes
+    // them, announced (and forgotten) by NotifyAsync in the same transaction.
+    private static readonly ConditionalWeakTable<WhistleDbContext, List<ReferenceChange>> Unannounced = [];
+
+    /// <summary>Adds a change-log row; <see cref="NotifyAsync"/>, after it is saved, raises its <c>reference.changed</c> event.</summary>
+    public static void Log(WhistleDbContext db, Actor actor, DateTimeOffset at, string entity, string code, string action, object? before, object? after)
+    {
+        var change = new ReferenceChange
         {
             At = at.ToUniversalTime(),
             Actor = actor.Name,
@@ -24,11 +32,27 @@ internal static class ReferenceStore
             Action = action,
             Before = before is null ? null : JsonSerializer.Serialize(before, before.GetType(), ApiJson.Options),
             After = after is null ? null : JsonSerializer.Serialize(after, after.GetType(), ApiJson.Options),
-        });
+        };
+        db.ReferenceChanges.Add(change);
+        Unannounced.GetOrCreateValue(db).Add(change);
+    }
 
-    /// <summary>Tells every instance (this one included) to read the reference data again once the transaction commits.</summary>
-    public static Task NotifyAsync(WhistleDbContext db, CancellationToken cancellationToken) =>
-        db.Database.ExecuteSqlRawAsync($"SELECT pg_notify('{Channel}', '')", cancellationToken);
+    /// <summary>
+    /// Ends every reference change, after its rows are saved and in its transaction: queues one
+    /// <c>reference.changed</c> webhook event per change-log row (the outbox), and tells every instance
+    /// (this one included) to read the reference data again once the transaction commits.
+    /// </summary>
+    public static async Task NotifyAsync(WhistleDbContext db, CancellationToken cancellationToken)
+    {
+        if (Unannounced.TryGetValue(db, out var logged))
+        {
+            // Rows numbered by their SaveChanges; one a failed request left behind (a pooled context) is not in the table, and queues nothing.
+            var saved = logged.Where(c => c.Id > 0).OrderBy(c => c.Id).Select(ReferenceChanges.From).ToList();
+            logged.Clear();
+            await WebhookOutbox.QueueReferenceChangesAsync(db, saved, cancellationToken);
+        }
+        await db.Database.ExecuteSqlRawAsync($"SELECT pg_notify('{Channel}', '')", cancellationToken);
+    }
 
     /// <summary>Refuses an edit made against another version than the stored one (412), as for orders.</summary>
     public static void EnsureVersion(ReferenceList list, string code, int version, IReadOnlyCollection<int>? ifMatch)

@@ -89,6 +89,7 @@ public static class ListDeliveries
 
 /// <summary>One event for one subscription, and how its delivery stands.</summary>
 /// <param name="EventId">Sent as webhook-id: the same on every attempt, so a receiver can drop duplicates.</param>
+/// <param name="OrderId">The order the event is about; all zeros for reference.changed (the reference data, delivered in the order it changed).</param>
 /// <param name="Status">pending (queued, in flight or waiting for a retry), delivered (a 2xx came back) or failed (retried for the whole retry window).</param>
 /// <param name="AttemptCount">Attempts made so far.</param>
 /// <param name="NextAttemptAt">While pending: when it is sent next.</param>

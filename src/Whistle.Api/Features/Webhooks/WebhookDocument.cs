@@ -39,18 +39,35 @@ public static class WebhookDocument
                 ["data"] = new OpenApiSchemaReference("OrderResponse", document),
             },
         };
-        document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
-        document.Webhooks["orderEvent"] = new OpenApiPathItem
+        document.Components.Schemas["ReferenceWebhookPayload"] = new OpenApiSchema
+        {
+            Type = JsonSchemaType.Object,
+            Description = "One reference.changed event: a row of the reference data's change log, as GET /api/v1/reference/changes shows it.",
+            Required = new HashSet<string> { "type", "timestamp", "data" },
+            Properties = new Dictionary<string, IOpenApiSchema>
+            {
+                ["type"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Enum = [JsonValue.Create(WebhookEvents.ReferenceChanged)],
+                    Description = "Always reference.changed.",
+                },
+                ["timestamp"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time", Description = "When the change was made." },
+                ["data"] = new OpenApiSchemaReference("ReferenceChangesEntry", document),
+            },
+        };
+        const string Signing = "Signed per Standard Webhooks: verify webhook-signature over \"{webhook-id}.{webhook-timestamp}.{body}\" with the " +
+            "subscription's secret before trusting the body. Answer 2xx within the timeout; anything else is retried with backoff " +
+            "for 24 hours. The same webhook-id may arrive twice (after a crash or a redeliver): treat it as one.";
+        OpenApiPathItem Webhook(string operationId, string summary, string description, string payload) => new()
         {
             Operations = new Dictionary<HttpMethod, OpenApiOperation>
             {
                 [HttpMethod.Post] = new()
                 {
-                    OperationId = "OrderEvent",
-                    Summary = "An order event, POSTed to a subscription's url",
-                    Description = "Signed per Standard Webhooks: verify webhook-signature over \"{webhook-id}.{webhook-timestamp}.{body}\" with the " +
-                        "subscription's secret before trusting the body. Answer 2xx within the timeout; anything else is retried with backoff " +
-                        "for 24 hours. The same webhook-id may arrive twice (after a crash or a redeliver): treat it as one.",
+                    OperationId = operationId,
+                    Summary = summary,
+                    Description = description,
                     Parameters =
                     [
                         Signed("webhook-id", "The event's id, the same on every retry."),
@@ -60,7 +77,7 @@ public static class WebhookDocument
                     RequestBody = new OpenApiRequestBody
                     {
                         Required = true,
-                        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchemaReference("WebhookPayload", document) } },
+                        Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchemaReference(payload, document) } },
                     },
                     Responses = new OpenApiResponses
                     {
@@ -70,5 +87,12 @@ public static class WebhookDocument
                 },
             },
         };
+        document.Webhooks ??= new Dictionary<string, IOpenApiPathItem>();
+        document.Webhooks["orderEvent"] = Webhook("OrderEvent", "An order event, POSTed to a subscription's url", Signing, "WebhookPayload");
+        document.Webhooks["referenceChanged"] = Webhook("ReferenceChanged", "A change to the reference data, POSTed to a subscription's url",
+            "Each row of the reference data's change log (an edit, a retirement or reinstatement, a move, each step of a merge or split, " +
+            "a catalogue or calendar change) raises one, queued in the change's own transaction, to every subscription (any role that may " +
+            "subscribe: the lists are public to every role) that names reference.changed or *, in the order the changes were made. " + Signing,
+            "ReferenceWebhookPayload");
     }
 }

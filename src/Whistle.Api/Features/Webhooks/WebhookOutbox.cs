@@ -28,6 +28,8 @@ public static class WebhookEvents
     public const string ReturnRequested = "order.return-requested";
     public const string ReturnRefused = "order.return-refused";
     public const string Merged = "order.merged";
+    /// <summary>Not an order's: each row of the reference data's change log (ReferenceStore.Log) raises one.</summary>
+    public const string ReferenceChanged = "reference.changed";
 
     /// <summary>Subscribes to every event, those added later included.</summary>
     public const string All = "*";
@@ -37,6 +39,9 @@ public static class WebhookEvents
         Whistled, Returned, Reopened, Escalated, DeadlineExtended, Resolved, Closed, Cancelled,
         Summoned, PartReported, PartDone, PartDeclined, PartWaived, PartEscalated, ReturnRequested, ReturnRefused, Merged,
     ];
+
+    /// <summary>What a subscription may name: the orders' events (<see cref="Names"/>) and the reference data's.</summary>
+    public static readonly IReadOnlyList<string> Subscribable = [.. Names, ReferenceChanged];
 
     /// <summary>
     /// What each action publishes: the one table of the events order changes raise, which the
@@ -120,6 +125,51 @@ public static class WebhookOutbox
         SELECT pg_notify('{Channel}', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
         """;
 
+    // The reference data's events: every subscription whose owner's role may read the reference data
+    // hears them, whatever its scope (the lists are the whole district's, public to every role that reads
+    // them). One stream per subscription (order_id all zeros), so they are delivered in the order made.
+    // A change-log row that is not there (its transaction rolled back after it was numbered) queues nothing.
+    private const string ReferenceFanOutSql = $"""
+        WITH queued AS (
+            INSERT INTO webhook_deliveries (event_id, subscription_id, order_id, event_type, payload, created_at, status, attempts, next_attempt_at)
+            SELECT e.event_id, s.id, @stream, @type, e.payload, e.at, 'pending', 0, e.at
+            FROM unnest(@event_ids::uuid[], @change_ids::bigint[], @payloads::text[], @ats::timestamptz[]) WITH ORDINALITY AS e(event_id, change_id, payload, at, n)
+            JOIN webhook_subscriptions s ON s.owner_role = ANY(@roles::varchar[])
+            WHERE (s.events @> ARRAY[@type]::varchar[] OR s.events @> ARRAY['*']::varchar[])
+              AND EXISTS (SELECT 1 FROM reference_changes r WHERE r.id = e.change_id)
+            ORDER BY e.n, s.id
+            FOR KEY SHARE OF s
+            RETURNING 1)
+        SELECT pg_notify('{Channel}', '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued
+        """;
+
+    /// <summary>
+    /// Queues <c>reference.changed</c> for each change-log row, in the change's own transaction (so no change
+    /// commits without its events, nor an event without its change).
+    /// </summary>
+    public static async Task QueueReferenceChangesAsync(WhistleDbContext db, IReadOnlyList<Reference.ReferenceChanges.Entry> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+        var roles = AccessPolicy.ReferenceAudiences().Select(WireName.Of).ToArray();
+        await db.Database.ExecuteSqlRawAsync(ReferenceFanOutSql,
+            [
+                new NpgsqlParameter("stream", NpgsqlDbType.Uuid) { Value = Guid.Empty },
+                new NpgsqlParameter("type", NpgsqlDbType.Varchar) { Value = WebhookEvents.ReferenceChanged },
+                new NpgsqlParameter("event_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = changes.Select(c => Guid.CreateVersion7(c.At)).ToArray() },
+                new NpgsqlParameter("change_ids", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = changes.Select(c => c.Id).ToArray() },
+                new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Text)
+                {
+                    Value = changes.Select(c => JsonSerializer.Serialize(new ReferenceWebhookPayload(WebhookEvents.ReferenceChanged, c.At, c), ApiJson.Options)).ToArray(),
+                },
+                new NpgsqlParameter("ats", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = changes.Select(c => c.At.ToUniversalTime()).ToArray() },
+                new NpgsqlParameter("roles", NpgsqlDbType.Array | NpgsqlDbType.Varchar) { Value = roles },
+            ],
+            cancellationToken);
+    }
+
     /// <summary>The outbox statements for the order's new history entries, given the order as it is after them.</summary>
     public static IEnumerable<NpgsqlBatchCommand> Statements(Order order, OrderResponse after)
     {
@@ -182,3 +232,9 @@ public static class WebhookOutbox
 /// <param name="Timestamp">When the change happened.</param>
 /// <param name="Data">The order as it is after the change, as <c>GET /api/v1/orders/{id}</c> shows it.</param>
 public sealed record WebhookPayload(string Type, DateTimeOffset Timestamp, OrderResponse Data);
+
+/// <summary>The body of a <c>reference.changed</c> delivery, Standard Webhooks' shape.</summary>
+/// <param name="Type">Always <c>reference.changed</c>.</param>
+/// <param name="Timestamp">When the change was made.</param>
+/// <param name="Data">The change as <c>GET /api/v1/reference/changes</c> shows it: its id, the list, the entry's code, who, and the entry before and after.</param>
+public sealed record ReferenceWebhookPayload(string Type, DateTimeOffset Timestamp, Reference.ReferenceChanges.Entry Data);

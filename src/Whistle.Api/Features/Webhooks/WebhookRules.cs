@@ -10,8 +10,8 @@ internal static class WebhookRules
 
     public static IRuleBuilderOptions<T, IReadOnlyList<string>?> WebhookEvents<T>(this IRuleBuilder<T, IReadOnlyList<string>?> rule) =>
         rule.NotEmpty()
-            .Must(events => events is null || events.All(e => e == Webhooks.WebhookEvents.All || Webhooks.WebhookEvents.Names.Contains(e)))
-            .WithMessage($"'events' takes one or more of {string.Join(", ", Webhooks.WebhookEvents.Names)}, or * for all.");
+            .Must(events => events is null || events.All(e => e == Webhooks.WebhookEvents.All || Webhooks.WebhookEvents.Subscribable.Contains(e)))
+            .WithMessage($"'events' takes one or more of {string.Join(", ", Webhooks.WebhookEvents.Subscribable)}, or * for all.");
 
     /// <summary>Stored once each, in a stable order.</summary>
     public static List<string> Normalise(IEnumerable<string> events) => events.Distinct().Order(StringComparer.Ordinal).ToList();
