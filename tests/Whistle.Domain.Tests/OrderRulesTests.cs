@@ -229,4 +229,15 @@ public class OrderRulesTests
         Assert.False(order.ExtensionPending);
         Assert.Equal(3, order.Version);
     }
+
+    [Fact]
+    public void An_order_is_open_until_it_finishes_closed_handled_locally_cancelled_or_merged()
+    {
+        var finished = new[] { OrderState.Closed, OrderState.HandledLocally, OrderState.Cancelled, OrderState.Merged };
+        foreach (var state in Enum.GetValues<OrderState>())
+        {
+            Assert.Equal(!finished.Contains(state), OrderFactory.InState(state).IsOpen);
+        }
+        Assert.Equal(Enum.GetValues<OrderState>().Except(finished), Order.OpenStates);
+    }
 }

@@ -532,8 +532,8 @@ public sealed partial class Order
     /// <summary>Whether the order is still being worked on: not closed, handled locally or cancelled.</summary>
     public bool IsOpen => IsOpenIn(State);
 
-    /// <summary>"Open", stated once: every state but the three an order finishes in.</summary>
-    public static bool IsOpenIn(OrderState state) => state is not (OrderState.Closed or OrderState.HandledLocally or OrderState.Cancelled);
+    /// <summary>"Open", stated once: every state but the four an order finishes in (a merged one lives on in the order it joined).</summary>
+    public static bool IsOpenIn(OrderState state) => state is not (OrderState.Closed or OrderState.HandledLocally or OrderState.Cancelled or OrderState.Merged);
 
     /// <summary>The states in which an order is open, found by asking <see cref="IsOpenIn"/> (for a query by the state index).</summary>
     public static readonly IReadOnlyList<OrderState> OpenStates = Enum.GetValues<OrderState>().Where(IsOpenIn).ToArray();

@@ -129,7 +129,7 @@ public static class ManageReference
             List<(object, Category)> categories, List<(object, DutyEntry)> entries, CancellationToken cancellationToken)
         {
             var open = await db.Orders.AsNoTracking()
-                .Where(o => o.DepartmentCode == code && o.State != OrderState.Closed && o.State != OrderState.HandledLocally && o.State != OrderState.Cancelled)
+                .Where(o => o.DepartmentCode == code && Order.OpenStates.Contains(o.State))
                 .OrderBy(o => o.Number)
                 .Select(o => new { o.Id, o.Number })
                 .ToListAsync(cancellationToken);
