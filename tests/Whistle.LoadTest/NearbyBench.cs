@@ -158,6 +158,5 @@ internal static class NearbyBench
         return ids;
     }
 
-    private static double P(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
+    private static double P(List<double> sorted, double p) => PhaseResult.Percentile([.. sorted], p);
 }

@@ -26,13 +26,8 @@ public static class ImportBoundariesCommand
             return 2;
         }
         var dryRun = rest.Contains("--dry-run");
-        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration);
-        try
+        return await Reference.ReferenceCommand.WithStoreAsync(configuration, async db =>
         {
-            var options = new DbContextOptionsBuilder<WhistleDbContext>();
-            options.UseWhistleStore(connectionString);
-            await using var db = new WhistleDbContext(options.Options);
-            await DatabaseStartup.PrepareAsync(db, loadReferenceData: embedded is not null, default);
             await using var transaction = await db.Database.BeginTransactionAsync();
             ImportBoundaries.Result result;
             try
@@ -53,13 +48,6 @@ public static class ImportBoundariesCommand
                 ? $"{result.Imported} grid boundaries would be imported from {path} (dry run: nothing written)."
                 : $"Imported {result.Imported} grid boundaries from {path}.");
             return 0;
-        }
-        finally
-        {
-            if (embedded is not null)
-            {
-                await embedded.DisposeAsync();
-            }
-        }
+        });
     }
 }

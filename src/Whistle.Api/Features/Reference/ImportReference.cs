@@ -425,8 +425,7 @@ public static class ImportReference
             }
             var codes = _retiredDepartments.Keys.ToList();
             var open = await db.Orders.AsNoTracking()
-                .Where(o => o.DepartmentCode != null && codes.Contains(o.DepartmentCode)
-                    && o.State != OrderState.Closed && o.State != OrderState.HandledLocally && o.State != OrderState.Cancelled)
+                .Where(o => o.DepartmentCode != null && codes.Contains(o.DepartmentCode) && Order.OpenStates.Contains(o.State))
                 .GroupBy(o => o.DepartmentCode!)
                 .Select(g => new { Code = g.Key, Count = g.Count(), First = g.Min(o => o.Number) })
                 .ToListAsync(cancellationToken);

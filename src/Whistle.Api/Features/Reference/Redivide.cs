@@ -342,7 +342,7 @@ public static class Redivide
             .Where(o => gridCodes.Contains(o.GridCode) && open.Contains(o.State))
             .OrderBy(o => o.Number)
             .ToListAsync(cancellationToken);
-        var moving = orders.Where(o => o.IsOpen && Place(set, o.GridCode) is var (community, street)
+        var moving = orders.Where(o => Place(set, o.GridCode) is var (community, street)
             && (o.CommunityCode != community || o.StreetCode != street)).ToList();
         await OrderStore.AttachPartsAsync(db, moving, cancellationToken);
         foreach (var order in moving)

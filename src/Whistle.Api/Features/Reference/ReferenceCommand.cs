@@ -100,7 +100,8 @@ public static class ReferenceCommand
         return 0;
     }
 
-    private static async Task<int> WithStoreAsync(IConfiguration configuration, Func<WhistleDbContext, Task<int>> verb)
+    /// <summary>Runs a verb on the configured database or the embedded default (started and stopped around it), prepared as the service prepares it.</summary>
+    internal static async Task<int> WithStoreAsync(IConfiguration configuration, Func<WhistleDbContext, Task<int>> verb)
     {
         var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration);
         try
