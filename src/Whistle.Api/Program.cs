@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Whistle.Api;
+using Whistle.Api.Features.App;
 using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
@@ -148,6 +149,7 @@ try
     app.MapWorkflow();
     app.MapStats();
     app.MapDashboard();
+    app.MapApp();
     app.MapWebhooks();
     app.MapCredentials();
 

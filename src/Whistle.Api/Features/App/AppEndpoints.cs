@@ -1,0 +1,117 @@
+using System.Collections.Frozen;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Net.Http.Headers;
+
+namespace Whistle.Api.Features.App;
+
+/// <summary>
+/// <c>/app/</c>: the field app (grid workers, riders, community officers filing from a phone) and
+/// <c>/app/desk</c> (communities, departments, supervisors, admins working their queues), one
+/// installable web app on the API's own origin. Its files travel inside the assembly, as the
+/// dashboard's do; the pages and the service worker name the assets' combined hash, so a release
+/// replaces the cached shell at once and never touches the outbox (it lives in IndexedDB).
+/// </summary>
+public static class AppEndpoints
+{
+    private const string Prefix = "Whistle.Api.Features.App.Assets.";
+
+    private sealed record Asset(byte[] Content, string ContentType, EntityTagHeaderValue ETag);
+
+    private static readonly FrozenDictionary<string, string> ContentTypes = new Dictionary<string, string>
+    {
+        ["app.css"] = "text/css; charset=utf-8",
+        ["common.js"] = "text/javascript; charset=utf-8",
+        ["outbox.js"] = "text/javascript; charset=utf-8",
+        ["photos.js"] = "text/javascript; charset=utf-8",
+        ["map.js"] = "text/javascript; charset=utf-8",
+        ["field.js"] = "text/javascript; charset=utf-8",
+        ["desk.js"] = "text/javascript; charset=utf-8",
+        ["icon.svg"] = "image/svg+xml",
+        ["icon-192.png"] = "image/png",
+        ["icon-512.png"] = "image/png",
+    }.ToFrozenDictionary();
+
+    /// <summary>The hash of every asset: the pages' and the worker's cache key for this release.</summary>
+    public static readonly string Version = Convert.ToHexStringLower(SHA256.HashData(
+        ContentTypes.Keys.Order(StringComparer.Ordinal).Concat(["field.html", "desk.html", "sw.js", "manifest.webmanifest"])
+            .SelectMany(Load).ToArray()))[..12];
+
+    private static readonly FrozenDictionary<string, Asset> Assets = ContentTypes.ToFrozenDictionary(p => p.Key, p =>
+    {
+        var content = Load(p.Key);
+        return new Asset(content, p.Value, new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\""));
+    });
+
+    private static readonly string FieldPage = Encoding.UTF8.GetString(Load("field.html"));
+    private static readonly string DeskPage = Encoding.UTF8.GetString(Load("desk.html"));
+    private static readonly string Worker = Encoding.UTF8.GetString(Load("sw.js"));
+    private static readonly byte[] Manifest = Load("manifest.webmanifest");
+
+    // Everything from this origin only; photos are shown from blob: URLs (fetched with the key), the
+    // camera's pictures from blob: too. No inline script or style.
+    private const string ContentSecurityPolicy =
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; " +
+        "worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+    public static void MapApp(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/app").ExcludeFromDescription().AllowAnonymous();
+
+        // The shells carry no data, so they need no credential: a navigation cannot carry the key.
+        group.MapGet("", (HttpContext http) => Results.Redirect($"{http.Request.PathBase}/app/"));
+        group.MapGet("/", (HttpContext http) => Page(http, FieldPage));
+        group.MapGet("/desk", (HttpContext http) => Page(http, DeskPage));
+        group.MapGet("/manifest.webmanifest", (HttpContext http) =>
+        {
+            Secure(http);
+            http.Response.Headers.CacheControl = "no-cache";
+            return TypedResults.Bytes(Manifest, "application/manifest+json");
+        });
+        // The worker is fetched past the HTTP cache by browsers; it must be revalidated so a release reaches phones.
+        group.MapGet("/sw.js", (HttpContext http) =>
+        {
+            Secure(http);
+            http.Response.Headers.CacheControl = "no-cache";
+            return TypedResults.Content(Worker.Replace("{{version}}", Version, StringComparison.Ordinal), "text/javascript; charset=utf-8");
+        });
+        group.MapGet("/{file}", (string file, HttpContext http) =>
+        {
+            if (!Assets.TryGetValue(file, out var asset))
+            {
+                return Results.NotFound();
+            }
+            Secure(http);
+            // The pages name each asset with ?v=<release>, so a cached copy is never stale for long.
+            http.Response.Headers.CacheControl = "no-cache";
+            return TypedResults.Bytes(asset.Content, asset.ContentType, entityTag: asset.ETag);
+        });
+    }
+
+    private static IResult Page(HttpContext http, string template)
+    {
+        Secure(http);
+        http.Response.Headers.CacheControl = "no-cache";
+        var page = template
+            .Replace("{{base}}", WebUtility.HtmlEncode(http.Request.PathBase.Value ?? ""), StringComparison.Ordinal)
+            .Replace("{{version}}", Version, StringComparison.Ordinal);
+        return TypedResults.Content(page, "text/html; charset=utf-8");
+    }
+
+    private static void Secure(HttpContext http)
+    {
+        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        http.Response.Headers.XContentTypeOptions = "nosniff";
+        http.Response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+
+    private static byte[] Load(string name)
+    {
+        using var stream = typeof(AppEndpoints).Assembly.GetManifestResourceStream(Prefix + name)
+            ?? throw new InvalidOperationException($"The app's asset {name} is not embedded in the assembly.");
+        using var buffer = new MemoryStream();
+        stream.CopyTo(buffer);
+        return buffer.ToArray();
+    }
+}

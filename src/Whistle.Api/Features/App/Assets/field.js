@@ -1,0 +1,599 @@
+// The field app: file an order with one hand (category, title, description, photos, position),
+// watch the outbox send it, and follow what became of it. Everything typed is saved on the phone
+// at once; the outbox (outbox.js) owns sending.
+
+import {
+  api, ApiError, NetworkError, t, nameOf, element, when, say, translate, installWorker, signInFlow, may, photoUrl, newId, describeProblem,
+} from './common.js';
+import * as outbox from './outbox.js';
+import { shrink } from './photos.js';
+import { drawMap, featureAt } from './map.js';
+
+const MAX_PHOTOS = 10; // the API's limit per order
+const GOOD_FIX_METRES = 50; // a fix this good is used without a word
+const POOR_FIX_METRES = 200; // worse than this: warn (never block) and offer the map and the grid list
+const NEARBY_METRES = 250;
+const OPEN_STATES = 'discovered,whistled,acknowledged,returned,return-under-review';
+const RECENT_STORAGE = 'whistle.app.recentCategories';
+
+let me;
+let filing; // the draft on the form
+let categories = [];
+let grids = [];
+let boundaries = [];
+let map;
+const gps = { fixes: [], watch: null, refused: false };
+
+installWorker();
+signInFlow(start);
+
+async function start(who) {
+  me = who;
+  outbox.whenSignInNeeded(() => {
+    document.getElementById('sign-in-again').hidden = false;
+    say(t('signInAgain'), 'warn');
+  });
+  outbox.onChange(renderOutbox);
+  outbox.start(me.id);
+  wireTabs();
+  wireForm();
+  await loadReference();
+  await restoreDraft();
+  renderOutbox();
+  watchPosition();
+  document.addEventListener('whistle:language', () => {
+    renderCategories();
+    renderOutbox();
+    renderFix();
+  });
+}
+
+// ---- Tabs -----------------------------------------------------------------------------------------
+function wireTabs() {
+  const show = () => {
+    const wanted = ['file', 'mine', 'outbox'].includes(location.hash.slice(1)) ? location.hash.slice(1) : 'file';
+    for (const section of document.querySelectorAll('section.tab')) {
+      section.hidden = section.id !== wanted;
+    }
+    for (const link of document.querySelectorAll('[data-tab]')) {
+      link.toggleAttribute('aria-current', link.dataset.tab === wanted);
+      if (link.dataset.tab === wanted) {
+        link.setAttribute('aria-current', 'page');
+      }
+    }
+    if (wanted === 'mine') {
+      renderMine();
+    }
+  };
+  addEventListener('hashchange', show);
+  show();
+}
+
+// ---- The district's lists, kept for offline use --------------------------------------------------
+async function fresh(name, path) {
+  try {
+    const { body } = await api(path);
+    await outbox.cache(name, body);
+    return body;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      throw error;
+    }
+    return (await outbox.cached(name)) ?? [];
+  }
+}
+
+async function loadReference() {
+  const gridPath = me.communityCode ? `/grids?communityCode=${encodeURIComponent(me.communityCode)}`
+    : me.streetCode ? `/grids?streetCode=${encodeURIComponent(me.streetCode)}` : '/grids';
+  const [categoryList, gridList, geo] = await Promise.all([
+    fresh('categories', '/categories'), fresh(`grids:${me.id}`, gridPath), fresh('boundaries', '/grids/boundaries'),
+  ]);
+  categories = categoryList.filter(c => !c.retiredAt);
+  // A grid worker bound to grids files in those; one bound to a community, in its grids.
+  const own = new Set(me.gridCodes ?? []);
+  grids = gridList.filter(g => !g.retiredAt && (own.size === 0 || own.has(g.code) || g.communityCode === me.communityCode));
+  const inScope = new Set(grids.map(g => g.code));
+  boundaries = (geo.features ?? []).filter(f => inScope.has(f.properties.code));
+  renderCategories();
+  renderGrids();
+  map = drawMap(document.getElementById('map'), boundaries, { onPick: pick });
+}
+
+function recentCategories() {
+  try {
+    return JSON.parse(localStorage.getItem(RECENT_STORAGE) ?? '[]');
+  } catch {
+    return [];
+  }
+}
+
+function renderCategories() {
+  const select = document.getElementById('categoryCode');
+  const search = document.getElementById('category-search').value.trim().toLowerCase();
+  const current = filing?.order.categoryCode ?? select.value;
+  const recent = recentCategories();
+  const matches = categories.filter(c => !search || c.name.toLowerCase().includes(search) || c.code.toLowerCase().includes(search));
+  const option = c => element('option', { value: c.code, selected: c.code === current }, `${c.name} (${c.code})`);
+  const recentOnes = recent.map(code => matches.find(c => c.code === code)).filter(Boolean);
+  const others = matches.filter(c => !recent.includes(c.code)).sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+  select.replaceChildren(
+    element('option', { value: '' }, '—'),
+    recentOnes.length ? element('optgroup', { label: t('recent') }, recentOnes.map(option)) : null,
+    element('optgroup', { label: t('all') }, others.map(option)));
+  if (current && !matches.some(c => c.code === current) && categories.some(c => c.code === current)) {
+    select.append(option(categories.find(c => c.code === current)));
+  }
+  select.value = current ?? '';
+}
+
+function renderGrids() {
+  const select = document.getElementById('gridCode');
+  select.replaceChildren(
+    element('option', { value: '' }, t('gridAuto')),
+    ...grids.map(g => element('option', { value: g.code }, `${g.name} (${g.code})`)));
+  select.value = filing?.order.gridCode ?? '';
+}
+
+// ---- The draft: saved on every change --------------------------------------------------------------
+async function restoreDraft() {
+  const drafts = (await outbox.list()).filter(f => f.owner === me.id && f.state === 'draft');
+  filing = drafts[0] ?? outbox.draft(me.id);
+  fillForm();
+}
+
+function fillForm() {
+  const form = document.getElementById('filing');
+  const order = filing.order;
+  form.elements.title.value = order.title ?? '';
+  form.elements.description.value = order.description ?? '';
+  form.elements.address.value = order.location?.address ?? '';
+  form.elements.urgent.checked = order.priority === 'urgent';
+  renderCategories();
+  renderGrids();
+  renderPhotos();
+  renderFix();
+  const refusal = document.getElementById('refusal');
+  refusal.hidden = filing.state !== 'refused';
+  refusal.textContent = filing.state === 'refused' ? `${t('refused')}\n${filing.lastError ?? ''}` : '';
+  loadNearby();
+}
+
+let saving;
+function readForm() {
+  const form = document.getElementById('filing');
+  const order = filing.order;
+  order.title = form.elements.title.value;
+  order.description = form.elements.description.value;
+  order.categoryCode = form.elements.categoryCode.value || undefined;
+  order.gridCode = form.elements.gridCode.value || undefined;
+  order.priority = form.elements.urgent.checked ? 'urgent' : undefined;
+  order.location = { ...(order.location ?? {}), address: form.elements.address.value || undefined };
+  clearTimeout(saving);
+  saving = setTimeout(() => outbox.save(filing), 250);
+}
+
+function wireForm() {
+  const form = document.getElementById('filing');
+  form.addEventListener('input', readForm);
+  form.addEventListener('change', event => {
+    readForm();
+    if (event.target.name === 'categoryCode') {
+      loadNearby();
+    }
+    if (event.target.name === 'gridCode') {
+      showGrid();
+    }
+  });
+  document.getElementById('category-search').addEventListener('input', renderCategories);
+  for (const id of ['photos', 'camera']) {
+    document.getElementById(id).addEventListener('change', event => addPhotos(event.target));
+  }
+  document.getElementById('use-gps').addEventListener('click', () => {
+    filing.order.pinned = false;
+    const best = bestFix();
+    if (best) {
+      place(best.latitude, best.longitude, best.accuracy);
+    } else {
+      watchPosition();
+    }
+  });
+  document.getElementById('save-draft').addEventListener('click', async () => {
+    readForm();
+    await outbox.save(filing);
+    say(t('saveDraft') + ' ✓');
+  });
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    readForm();
+    await submit();
+  });
+  document.getElementById('send-now').addEventListener('click', () => outbox.flush({ owner: me.id, force: true }));
+  document.getElementById('refresh-mine').addEventListener('click', renderMine);
+}
+
+async function addPhotos(input) {
+  const files = [...input.files];
+  input.value = '';
+  if (files.length === 0) {
+    return;
+  }
+  say(t('shrinking'));
+  for (const file of files) {
+    if (filing.photos.length >= MAX_PHOTOS) {
+      say(`≤ ${MAX_PHOTOS} ${t('photoCount')}`, 'warn');
+      break;
+    }
+    filing.photos.push(await shrink(file));
+  }
+  await outbox.save(filing);
+  renderPhotos();
+  say(`${filing.photos.length} ${t('photoCount')}`);
+}
+
+const previews = new Map();
+function renderPhotos() {
+  for (const url of previews.values()) {
+    URL.revokeObjectURL(url);
+  }
+  previews.clear();
+  document.getElementById('photo-list').replaceChildren(...filing.photos.map((photo, i) => {
+    const url = URL.createObjectURL(photo.blob);
+    previews.set(i, url);
+    return element('li', {},
+      element('img', { src: url, alt: `${i + 1}`, width: 72, height: 72 }),
+      element('button', {
+        type: 'button', 'aria-label': `${t('remove')} ${i + 1}`, onclick: async () => {
+          filing.photos.splice(i, 1);
+          await outbox.save(filing);
+          renderPhotos();
+        },
+      }, '×'));
+  }));
+}
+
+// ---- Position: GPS with its accuracy shown live, or a pin, or the grid chosen by hand ---------------
+function watchPosition() {
+  if (!('geolocation' in navigator) || gps.watch !== null) {
+    return;
+  }
+  gps.watch = navigator.geolocation.watchPosition(position => {
+    const { latitude, longitude, accuracy } = position.coords;
+    gps.refused = false;
+    gps.fixes.push({ latitude, longitude, accuracy, at: Date.now() });
+    gps.fixes = gps.fixes.slice(-5);
+    // A pin placed by hand stays; otherwise the best recent fix is the position.
+    if (!filing.order.pinned) {
+      const best = bestFix();
+      place(best.latitude, best.longitude, best.accuracy);
+    } else {
+      renderFix();
+    }
+  }, error => {
+    gps.refused = error.code === error.PERMISSION_DENIED || !gps.fixes.length;
+    gps.watch = null;
+    renderFix();
+  }, { enableHighAccuracy: true, maximumAge: 0, timeout: 60_000 });
+}
+
+/** The most accurate of the last fixes (a first fix is often hundreds of metres off). */
+function bestFix() {
+  const recent = gps.fixes.filter(f => Date.now() - f.at < 120_000);
+  return recent.sort((a, b) => a.accuracy - b.accuracy)[0] ?? gps.fixes.at(-1);
+}
+
+function pick(latitude, longitude) {
+  filing.order.pinned = true;
+  place(latitude, longitude, null);
+}
+
+function place(latitude, longitude, accuracy) {
+  filing.order.location = { ...(filing.order.location ?? {}), latitude: round(latitude), longitude: round(longitude) };
+  filing.order.accuracy = accuracy;
+  outbox.save(filing);
+  renderFix();
+  loadNearby();
+}
+
+const round = value => Math.round(value * 1e7) / 1e7;
+
+function renderFix() {
+  const fix = document.getElementById('fix');
+  if (!fix || !filing) {
+    return;
+  }
+  const location = filing.order.location;
+  const seen = gps.fixes.map(f => `±${Math.round(f.accuracy)} m`).join(' → ');
+  let text;
+  let kind = '';
+  if (filing.order.pinned && location?.latitude !== undefined) {
+    text = `📍 ${location.latitude.toFixed(5)}, ${location.longitude.toFixed(5)} (${t('map')})`;
+  } else if (gps.fixes.length) {
+    const best = bestFix();
+    text = `${t('accuracy')} ±${Math.round(best.accuracy)} m · ${seen}`;
+    if (best.accuracy > POOR_FIX_METRES) {
+      text += ` — ${t('poorFix')}`;
+      kind = 'warn';
+    } else if (best.accuracy > GOOD_FIX_METRES) {
+      text += ` — ${t('waitingFix')}`;
+    }
+  } else if (gps.refused) {
+    text = t('noGps');
+    kind = 'warn';
+  } else {
+    text = t('waitingFix');
+  }
+  fix.textContent = text;
+  fix.className = kind;
+  map?.setPin(location?.latitude, location?.longitude);
+  showGrid();
+}
+
+/** The grid the point falls in (or the one chosen), said before sending. */
+function showGrid() {
+  const line = document.getElementById('in-grid');
+  const chosen = filing.order.gridCode;
+  const location = filing.order.location;
+  let code = chosen;
+  if (!code && location?.latitude !== undefined) {
+    code = featureAt(boundaries, location.latitude, location.longitude)?.properties.code;
+  }
+  const grid = grids.find(g => g.code === code);
+  line.textContent = code ? `${t('inGrid')} ${grid?.name ?? ''} ${code}` : location?.latitude !== undefined ? t('outsideGrids') : '';
+  line.dataset.grid = code ?? '';
+  map?.highlight(code);
+}
+
+/** A point inside the grid, for a filing whose grid was chosen by hand without a position. */
+function pointIn(code) {
+  const feature = boundaries.find(f => f.properties.code === code);
+  if (!feature) {
+    return null;
+  }
+  const ring = (feature.geometry.type === 'Polygon' ? feature.geometry.coordinates : feature.geometry.coordinates[0])[0];
+  const lon = ring.reduce((s, p) => s + p[0], 0) / ring.length;
+  const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
+  return featureAt([feature], lat, lon) ? { latitude: round(lat), longitude: round(lon) } : { latitude: ring[0][1], longitude: ring[0][0] };
+}
+
+// ---- Possible duplicates nearby, shown before sending ------------------------------------------------
+let nearbyRun = 0;
+async function loadNearby() {
+  const section = document.getElementById('nearby');
+  const location = filing.order.location;
+  const category = filing.order.categoryCode;
+  const run = ++nearbyRun;
+  if (!category || location?.latitude === undefined || !navigator.onLine || !may(me, 'read-orders')) {
+    section.hidden = !filing.order.sameProblemAs;
+    renderNearby([]);
+    return;
+  }
+  try {
+    const query = new URLSearchParams({
+      latitude: location.latitude, longitude: location.longitude, radius: NEARBY_METRES, categoryCode: category, state: OPEN_STATES, limit: 5,
+    });
+    const { body } = await api(`/orders/nearby?${query}`, { conditional: false });
+    if (run === nearbyRun) {
+      renderNearby(body.items ?? body.orders ?? []);
+    }
+  } catch {
+    if (run === nearbyRun) {
+      renderNearby([]);
+    }
+  }
+}
+
+function renderNearby(items) {
+  const section = document.getElementById('nearby');
+  const same = filing.order.sameProblemAs;
+  section.hidden = items.length === 0 && !same;
+  document.getElementById('nearby-list').replaceChildren(
+    same && !items.some(i => i.order.id === same) ? element('li', { class: 'same' }, `${t('markedSame')}${filing.order.sameProblemCode ?? same}`) : null,
+    ...items.map(({ order, distanceMeters }) => element('li', { class: order.id === same ? 'same' : '' },
+      element('strong', {}, order.code), ` ${order.title} · ${Math.round(distanceMeters)} m · ${nameOf(order.state)} · ${when(order.milestones.filedAt)}`,
+      element('button', {
+        type: 'button', 'aria-pressed': String(order.id === same), 'data-same-as': order.code,
+        onclick: async () => {
+          const marking = filing.order.sameProblemAs !== order.id;
+          filing.order.sameProblemAs = marking ? order.id : undefined;
+          filing.order.sameProblemCode = marking ? order.code : undefined;
+          await outbox.save(filing);
+          renderNearby(items);
+        },
+      }, order.id === same ? t('notSame') : t('sameProblem')))));
+}
+
+// ---- Sending ------------------------------------------------------------------------------------------
+async function submit() {
+  const order = filing.order;
+  const missing = [];
+  if (!order.categoryCode) missing.push(t('category'));
+  if (!order.title?.trim()) missing.push(t('title'));
+  if (!order.description?.trim()) missing.push(t('description'));
+  let location = order.location;
+  if (location?.latitude === undefined) {
+    // No position: the grid chosen by hand stands for it (its centre).
+    const inside = order.gridCode ? pointIn(order.gridCode) : null;
+    if (inside) {
+      location = { ...location, ...inside };
+    } else {
+      missing.push(t('position'));
+    }
+  }
+  if (missing.length) {
+    say(`${t('required')}: ${missing.join('、')}`, 'error');
+    return;
+  }
+  if (!order.pinned && order.accuracy > POOR_FIX_METRES) {
+    say(t('poorFix'), 'warn'); // said, never blocking
+  }
+  // What goes to the API: its own fields, nothing of the app's bookkeeping.
+  filing.order = {
+    title: order.title.trim(), description: order.description.trim(), categoryCode: order.categoryCode,
+    location: { latitude: location.latitude, longitude: location.longitude, address: location.address?.trim() || undefined },
+    gridCode: order.gridCode, priority: order.priority, sameProblemAs: order.sameProblemAs,
+  };
+  const sending = filing;
+  sending.display = { title: order.title.trim(), categoryCode: order.categoryCode, sameProblemCode: order.sameProblemCode };
+  delete sending.order.sameProblemCode;
+  rememberCategory(order.categoryCode);
+  await outbox.enqueue(sending);
+  filing = outbox.draft(me.id);
+  fillForm();
+  say(t('saved'), 'ok');
+  outbox.flush({ owner: me.id });
+}
+
+function rememberCategory(code) {
+  const recent = [code, ...recentCategories().filter(c => c !== code)].slice(0, 5);
+  try {
+    localStorage.setItem(RECENT_STORAGE, JSON.stringify(recent));
+  } catch { /* storage off */ }
+}
+
+// ---- The outbox's three lists -------------------------------------------------------------------------
+async function renderOutbox() {
+  if (!me) {
+    return;
+  }
+  const all = await outbox.list();
+  const mine = all.filter(f => f.owner === me.id);
+  const others = all.filter(f => f.owner !== me.id && (f.state === 'queued' || f.state === 'sending'));
+  const queued = mine.filter(f => f.state === 'queued' || f.state === 'sending' || f.state === 'refused');
+  const drafts = mine.filter(f => f.state === 'draft' && f.id !== filing?.id && (f.order.title || f.photos.length));
+  const sent = mine.filter(f => f.state === 'sent');
+  const waiting = mine.filter(f => f.state === 'queued' || f.state === 'sending').length;
+  for (const badge of document.querySelectorAll('[data-outbox-count]')) {
+    badge.textContent = String(waiting);
+    badge.dataset.outboxCount = String(waiting);
+  }
+  document.getElementById('count-queued').textContent = String(queued.length + others.length);
+  document.getElementById('count-drafts').textContent = String(drafts.length);
+  document.getElementById('count-sent').textContent = String(sent.length);
+  const titleOf = f => f.display?.title ?? f.order.title ?? '—';
+  document.getElementById('list-queued').replaceChildren(
+    ...queued.map(f => element('li', { class: f.state, dataset: { filing: f.id } },
+      element('strong', {}, titleOf(f)), ` · ${f.photos.length} ${t('photoCount')}`,
+      f.state === 'refused'
+        ? element('p', { class: 'error', role: 'alert' }, `${t('refused')}: ${f.lastError ?? ''}`)
+        : element('p', { class: 'hint' }, `${t('attempts')} ${f.attempts}${f.nextAttemptAt ? ` · ${t('nextTry')} ${when(f.nextAttemptAt)}` : ''}${f.lastError ? ` · ${f.lastError}` : ''}`),
+      f.state === 'refused' ? element('button', { type: 'button', onclick: () => edit(f) }, t('edit')) : null,
+      element('button', { type: 'button', onclick: () => confirm(t('remove') + '?') && outbox.remove(f.id) }, t('remove')))),
+    ...others.map(f => element('li', { class: 'other' }, element('strong', {}, titleOf(f)), ` · ${t('otherOwner')}`)));
+  document.getElementById('list-drafts').replaceChildren(...drafts.map(f => element('li', {},
+    element('strong', {}, titleOf(f)), ` · ${when(f.updatedAt)}`,
+    element('button', { type: 'button', onclick: () => edit(f) }, t('edit')),
+    element('button', { type: 'button', onclick: () => outbox.remove(f.id) }, t('remove')))));
+  document.getElementById('list-sent').replaceChildren(...sent.map(f => element('li', { dataset: { order: f.sentOrder.code } },
+    element('a', { href: '#mine' }, f.sentOrder.code), ` ${titleOf(f)} · ${when(f.sentAt)}`)));
+}
+
+async function edit(saved) {
+  readForm();
+  await outbox.save(filing);
+  filing = await outbox.get(saved.id);
+  if (filing.display?.sameProblemCode) {
+    filing.order.sameProblemCode = filing.display.sameProblemCode;
+  }
+  location.hash = '#file';
+  fillForm();
+}
+
+// ---- My orders: what became of each report ----------------------------------------------------------
+async function renderMine() {
+  const list = document.getElementById('mine-list');
+  const sent = (await outbox.list()).filter(f => f.owner === me.id && f.state === 'sent');
+  if (sent.length === 0) {
+    list.replaceChildren(element('li', { class: 'empty' }, t('nothing')));
+    return;
+  }
+  const cards = await Promise.all(sent.map(async f => {
+    try {
+      const { body: order, etag } = await api(`/orders/${f.sentOrder.id}`);
+      return orderCard(order, etag);
+    } catch (error) {
+      return element('li', { class: 'order' }, element('strong', {}, f.sentOrder.code), ` · ${error instanceof NetworkError ? t('offline') : error.message}`);
+    }
+  }));
+  list.replaceChildren(...cards);
+}
+
+function orderCard(order, etag) {
+  const department = order.departmentCode ?? '—';
+  const card = element('li', { class: `order state-${order.state}`, dataset: { order: order.code, state: order.state } },
+    element('h3', {}, `${order.code} ${order.title}`),
+    element('dl', {},
+      element('dt', {}, t('state')), element('dd', { class: 'state' }, nameOf(order.state)),
+      element('dt', {}, t('department')), element('dd', {}, department),
+      element('dt', {}, t('filedAt')), element('dd', {}, when(order.milestones.filedAt)),
+      order.deadlines.acknowledgeBy ? [element('dt', {}, t('acknowledgeBy')), element('dd', {}, when(order.deadlines.acknowledgeBy))] : null,
+      order.deadlines.resolveBy ? [element('dt', {}, t('resolveBy')), element('dd', {}, when(order.deadlines.resolveBy))] : null,
+      order.deadlines.overdue ? [element('dt', {}, t('overdue')), element('dd', { class: 'error' }, when(order.deadlines.overdueSince))] : null,
+      order.result ? [element('dt', {}, t('result')), element('dd', {}, order.result)] : null,
+      order.rating ? [element('dt', {}, t('evaluate')), element('dd', {}, nameOf(order.rating))] : null));
+  const after = order.photos.filter(p => !p.withdrawn && (p.stage === 'resolution' || p.stage === 'handling') && p.thumbnailUrl);
+  if (after.length) {
+    const strip = element('div', { class: 'thumbs', 'aria-label': t('after') });
+    card.append(strip);
+    for (const photo of after) {
+      photoUrl(photo.thumbnailUrl).then(src => strip.append(element('img', { src, alt: `${t('after')} ${order.code}`, width: 96, height: 96 }))).catch(() => {});
+    }
+  }
+  if (order.allowedActions.includes('evaluate')) {
+    card.append(evaluationForm(order, etag));
+  }
+  return card;
+}
+
+function evaluationForm(order, etag) {
+  const id = `eval-${order.code}`;
+  const form = element('form', { class: 'evaluate', 'aria-labelledby': `${id}-h` },
+    element('h4', { id: `${id}-h` }, t('evaluate')),
+    element('fieldset', {}, element('legend', {}, t('evaluate')),
+      ...['satisfied', 'basically-satisfied', 'unsatisfied'].map(rating => element('label', { class: 'check' },
+        element('input', { type: 'radio', name: 'rating', value: rating, required: true }), ` ${nameOf(rating)}`))),
+    element('label', { for: `${id}-comment` }, t('comment')),
+    element('textarea', { id: `${id}-comment`, name: 'comment', maxlength: 2000, rows: 2 }),
+    element('label', { for: `${id}-photos` }, t('photos')),
+    element('input', { id: `${id}-photos`, name: 'evaluationPhotos', type: 'file', accept: 'image/*', multiple: true }),
+    element('p', { class: 'error', role: 'alert' }),
+    element('button', { type: 'submit', class: 'primary' }, t('evaluate')));
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const error = form.querySelector('.error');
+    const rating = form.elements.rating.value;
+    if (!rating) {
+      error.textContent = `${t('required')}: ${t('evaluate')}`;
+      return;
+    }
+    try {
+      const files = [...form.elements.evaluationPhotos.files];
+      if (files.length) {
+        const body = new FormData();
+        body.append('stage', 'evaluation');
+        for (const file of files) {
+          const shrunk = await shrink(file);
+          body.append('file', shrunk.blob, shrunk.name);
+        }
+        await api(`/orders/${order.id}/photos`, { method: 'POST', body, headers: { 'Idempotency-Key': newId() }, conditional: false });
+      }
+      await api(`/orders/${order.id}/evaluate`, {
+        method: 'POST', body: { rating, comment: form.elements.comment.value || undefined },
+        headers: { 'Idempotency-Key': newId(), ...(files.length ? {} : { 'If-Match': etag }) }, conditional: false,
+      });
+      say(`${order.code} ${t('evaluate')} ✓`, 'ok');
+      renderMine();
+    } catch (failure) {
+      error.textContent = failure instanceof ApiError ? describeProblem(failure.problem) : failure.message;
+    }
+  });
+  translate(form);
+  return form;
+}
+
+// Refreshed while shown; the API answers 304 for each unchanged order.
+setInterval(() => {
+  if (me && document.visibilityState === 'visible' && location.hash === '#mine' && navigator.onLine) {
+    renderMine();
+  }
+}, 60_000);
