@@ -60,8 +60,10 @@ public static class AppEndpoints
         var group = app.MapGroup("/app").ExcludeFromDescription().AllowAnonymous();
 
         // The shells carry no data, so they need no credential: a navigation cannot carry the key.
-        group.MapGet("", (HttpContext http) => Results.Redirect($"{http.Request.PathBase}/app/"));
-        group.MapGet("/", (HttpContext http) => Page(http, FieldPage));
+        // /app and /app/ match the same route; the page's relative links need the slash.
+        group.MapGet("/", (HttpContext http) => http.Request.Path.Value!.EndsWith('/')
+            ? Page(http, FieldPage)
+            : Results.Redirect($"{http.Request.PathBase}{http.Request.Path}/"));
         group.MapGet("/desk", (HttpContext http) => Page(http, DeskPage));
         group.MapGet("/manifest.webmanifest", (HttpContext http) =>
         {
