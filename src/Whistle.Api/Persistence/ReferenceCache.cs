@@ -29,6 +29,8 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
         FrozenDictionary<string, Placement> Grids,
         FrozenDictionary<string, Department> Departments,
         FrozenDictionary<string, DutyEntry[]> Catalogue,
+        FrozenDictionary<string, Community> Communities,
+        FrozenDictionary<string, Street> Streets,
         DateTimeOffset LoadedAt,
         long Generation);
 
@@ -42,6 +44,14 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
 
     public Task<Placement?> GridAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
         FindAsync(db, s => s.Grids.GetValueOrDefault(code), cancellationToken);
+
+    /// <summary>The community, retired or not; null if no community has the code.</summary>
+    public Task<Community?> CommunityAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        FindAsync(db, s => s.Communities.GetValueOrDefault(code), cancellationToken);
+
+    /// <summary>The street, retired or not; null if no street has the code.</summary>
+    public Task<Street?> StreetAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        FindAsync(db, s => s.Streets.GetValueOrDefault(code), cancellationToken);
 
     public async Task<bool> DepartmentExistsAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
         await DepartmentAsync(db, code, cancellationToken) is not null;
@@ -145,6 +155,8 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
                 (await db.Departments.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(d => d.Code, StringComparer.Ordinal),
                 (await db.DutyCatalogue.AsNoTracking().ToListAsync(cancellationToken))
                     .GroupBy(e => e.CategoryCode).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal),
+                (await db.Communities.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(c => c.Code, StringComparer.Ordinal),
+                (await db.Streets.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(s => s.Code, StringComparer.Ordinal),
                 clock.GetUtcNow(),
                 generation);
             return snapshot;

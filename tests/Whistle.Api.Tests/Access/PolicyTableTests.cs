@@ -52,6 +52,8 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         ["reference data"] = /*            */ "200 200 200 200 200 200",
         ["workflow"] = /*                  */ "200 200 200 200 200 200",
         ["metrics"] = /*                   */ "403 403 403 403 200 200",
+        // Who the caller is, and what its role may do (the app's sign-in).
+        ["me"] = /*                        */ "200 200 200 200 200 200",
     };
 
     private static readonly Role[] Roles = [Role.GridWorker, Role.Community, Role.Department, Role.Supervisor, Role.Admin, Role.Dashboard];
@@ -256,6 +258,7 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         "reference data" => client.GetAsync("/api/v1/departments"),
         "workflow" => client.GetAsync("/api/v1/workflow"),
         "metrics" => client.GetAsync("/metrics"),
+        "me" => client.GetAsync("/api/v1/me"),
         _ => throw new ArgumentOutOfRangeException(nameof(operation)),
     };
 

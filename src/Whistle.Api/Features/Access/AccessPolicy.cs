@@ -90,6 +90,10 @@ public static class AccessPolicy
 
     public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
 
+    /// <summary>Every operation the table permits the role, in the table's order (what an app offers this person).</summary>
+    public static IReadOnlyList<Operation> PermittedTo(Role role) =>
+        Enum.GetValues<Operation>().Where(operation => Permits(role, operation)).ToArray();
+
     /// <summary>Whether the order lies in the part of the district the caller is bound to.</summary>
     public static bool InScope(Caller caller, Order order) => caller.Role switch
     {

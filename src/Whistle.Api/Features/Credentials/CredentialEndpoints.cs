@@ -5,6 +5,8 @@ public static class CredentialEndpoints
 {
     public static RouteGroupBuilder MapCredentials(this IEndpointRouteBuilder app)
     {
+        // The caller's own credential, for any role (the rest of the resource is the admins').
+        GetMe.Map(app);
         var credentials = app.MapGroup("/api/v1/credentials").WithTags("Credentials")
             .RequireOperation(Operation.ManageCredentials)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
