@@ -36,6 +36,26 @@ public static class Images
         return image.ToByteArray();
     }
 
+    /// <summary>
+    /// A camera's JPEG: noisy like a real photo (a 12 MP one, 4000 × 3000, is megabytes), stored as the
+    /// sensor saw it; with <paramref name="upright"/> false it carries EXIF orientation 6 (a phone held upright).
+    /// </summary>
+    public static byte[] CameraJpeg(int width, int height, bool upright = true)
+    {
+        using var image = Scene(width, height, MagickColors.Goldenrod);
+        image.AddNoise(NoiseType.Gaussian, 2.0);
+        if (!upright)
+        {
+            image.Orientation = Orientation.RightTop;
+            var exif = new ExifProfile();
+            exif.SetValue(ExifTag.Orientation, (ushort)6);
+            image.SetProfile(exif);
+        }
+        image.Quality = 92;
+        image.Format = MagickFormat.Jpeg;
+        return image.ToByteArray();
+    }
+
     public static byte[] Png(int width = 120, int height = 80, MagickColor? colour = null)
     {
         using var image = Scene(width, height, colour ?? MagickColors.OliveDrab);
