@@ -107,7 +107,7 @@ public sealed class AppBrowser : IAsyncDisposable
         var page = await context.NewPageAsync();
         Watch(page);
         await page.GotoAsync($"{_base}{path}#key={Uri.EscapeDataString(key)}");
-        await page.Locator("#main").WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 20_000 });
+        await SignedInAsync(page);
         return page;
     }
 
@@ -117,8 +117,21 @@ public sealed class AppBrowser : IAsyncDisposable
         var page = await context.NewPageAsync();
         Watch(page);
         await page.GotoAsync($"{_base}{path}");
-        await page.Locator("#main").WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 20_000 });
+        await SignedInAsync(page);
         return page;
+    }
+
+    private async Task SignedInAsync(IPage page)
+    {
+        try
+        {
+            await page.Locator("#main").WaitForAsync(new() { State = WaitForSelectorState.Visible, Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            var shot = await ScreenshotAsync(page, "not-signed-in");
+            Assert.Fail($"The app did not open (screenshot {shot}): {await page.TextContentAsync("body")}\n{string.Join("\n", Problems)}");
+        }
     }
 
     private void Watch(IPage page)
@@ -168,7 +181,10 @@ public sealed class AppBrowser : IAsyncDisposable
             request.Method, url.AbsolutePath,
             query.AllKeys.Where(k => k is not null).Select(k => KeyValuePair.Create(k!, query[k] ?? "")).ToList(),
             new Dictionary<string, string>(requestHeaders, StringComparer.OrdinalIgnoreCase),
-            requestType, requestType == "application/json" ? request.PostData : null,
+            // Chromium does not hand over a body made of Blobs (the outbox's multipart filing): its parts are
+            // then unknown here, but that it was sent is not.
+            requestType, request.PostDataBuffer is { } sent ? System.Text.Encoding.UTF8.GetString(sent)
+                : requestType == "multipart/form-data" ? "(multipart parts the browser keeps to itself)" : null,
             response.Status, new Dictionary<string, string>(responseHeaders, StringComparer.OrdinalIgnoreCase),
             responseType, textual && response.Status != 304 ? await response.TextAsync() : null);
     }
@@ -192,6 +208,13 @@ public sealed class AppBrowser : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await page.ScreenshotAsync(new() { Path = path, FullPage = true });
         return path;
+    }
+
+    /// <summary>Fails with every problem in words: console errors, page errors, exchanges that break the document.</summary>
+    public void AssertNoProblems(Func<string, bool>? expected = null)
+    {
+        var unexpected = Problems.Where(p => expected is null || !expected(p)).ToList();
+        Assert.True(unexpected.Count == 0, "Problems seen in the browser:\n" + string.Join("\n", unexpected));
     }
 
     public async ValueTask DisposeAsync()

@@ -106,7 +106,7 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
         output.WriteLine($"attempts: {string.Join(", ", attempts.Select(a => $"{a.Bytes} bytes"))}; originals {flat.Length + held.Length} bytes");
 
         await AppBrowser.ScreenshotAsync(reopened, "phone-outbox");
-        Assert.Empty(browser.Problems.Where(p => !p.Contains("503", StringComparison.Ordinal)));
+        browser.AssertNoProblems(p => p.Contains("503", StringComparison.Ordinal));
     }
 
     [ChromiumFact]
@@ -134,7 +134,7 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
         await Shows.EventuallyAsync(page, "#count-sent", "1", timeoutMs: 20_000);
         var order = Assert.Single(await app.OrdersTitledAsync(title));
         Assert.Equal("ST01-C01-G01", (string?)order["gridCode"]);
-        Assert.Empty(browser.Problems);
+        browser.AssertNoProblems();
     }
 
     [ChromiumFact]
@@ -155,7 +155,7 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
 
         var order = Assert.Single(await app.OrdersTitledAsync(title));
         Assert.Equal("ST01-C01-G02", (string?)order["gridCode"]);
-        Assert.Empty(browser.Problems);
+        browser.AssertNoProblems();
     }
 
     [ChromiumFact]
@@ -183,7 +183,7 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
 
         var order = Assert.Single(await app.OrdersTitledAsync(title));
         Assert.Equal(first.Code, (string?)order["sameProblemAs"]?["code"]);
-        Assert.Empty(browser.Problems);
+        browser.AssertNoProblems();
     }
 
     [ChromiumFact]

@@ -40,7 +40,10 @@ public static class AppEndpoints
 
     private static readonly FrozenDictionary<string, Asset> Assets = ContentTypes.ToFrozenDictionary(p => p.Key, p =>
     {
-        var content = Load(p.Key);
+        // Modules import each other as ./x.js?v={{version}}: the worker keeps exactly this release's set.
+        var content = p.Key.EndsWith(".js", StringComparison.Ordinal)
+            ? Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Load(p.Key)).Replace("{{version}}", Version, StringComparison.Ordinal))
+            : Load(p.Key);
         return new Asset(content, p.Value, new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\""));
     });
 

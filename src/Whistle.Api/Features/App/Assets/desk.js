@@ -4,9 +4,9 @@
 
 import {
   api, ApiError, t, nameOf, element, when, say, translate, installWorker, signInFlow, may, photoUrl, newId, describeProblem, base,
-} from './common.js';
-import { shrink } from './photos.js';
-import { drawMap } from './map.js';
+} from './common.js?v={{version}}';
+import { shrink } from './photos.js?v={{version}}';
+import { drawMap } from './map.js?v={{version}}';
 
 const POLL_MS = 15_000;
 const PAGE = 50;

@@ -4,10 +4,10 @@
 
 import {
   api, ApiError, NetworkError, t, nameOf, element, when, say, translate, installWorker, signInFlow, may, photoUrl, newId, describeProblem,
-} from './common.js';
-import * as outbox from './outbox.js';
-import { shrink } from './photos.js';
-import { drawMap, featureAt } from './map.js';
+} from './common.js?v={{version}}';
+import * as outbox from './outbox.js?v={{version}}';
+import { shrink } from './photos.js?v={{version}}';
+import { drawMap, featureAt } from './map.js?v={{version}}';
 
 const MAX_PHOTOS = 10; // the API's limit per order
 const GOOD_FIX_METRES = 50; // a fix this good is used without a word

@@ -2,7 +2,7 @@
 // SVG, panned by dragging, zoomed by the wheel, a pinch or the buttons. A tap places the pin. The
 // grid a point falls in is found here as well, so the phone can say it before sending, offline.
 
-import { element, t } from './common.js';
+import { element, t } from './common.js?v={{version}}';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const svg = (tag, attributes = {}) => {

@@ -8,7 +8,7 @@
 // the person to sign in again; network failures, 5xx, 409 (the same key still in progress) and 429
 // wait with backoff, honouring Retry-After.
 
-import { api_root, authHeaders, newId, describeProblem } from './common.js';
+import { api_root, authHeaders, newId, describeProblem } from './common.js?v={{version}}';
 
 const DATABASE = 'whistle-app';
 const FILINGS = 'filings';
