@@ -134,6 +134,7 @@ public class OrderRowsTests
     {
         [NpgsqlDbType.Uuid] = "uuid",
         [NpgsqlDbType.Integer] = "integer",
+        [NpgsqlDbType.Bigint] = "bigint",
         [NpgsqlDbType.Varchar] = "character varying",
         [NpgsqlDbType.TimestampTz] = "timestamp with time zone",
         [NpgsqlDbType.Double] = "double precision",

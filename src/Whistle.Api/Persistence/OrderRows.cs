@@ -69,6 +69,8 @@ public static class OrderRows
         new("return_refusal_count", NpgsqlDbType.Integer, o => o.ReturnRefusalCount),
         new("merged_into", NpgsqlDbType.Uuid, o => o.MergedInto),
         new("merged_at", NpgsqlDbType.TimestampTz, o => Utc(o.MergedAt)),
+        new("same_problem_as_id", NpgsqlDbType.Uuid, o => o.SameProblemAsId, Mutable: false),
+        new("same_problem_as_number", NpgsqlDbType.Bigint, o => o.SameProblemAsNumber, Mutable: false),
         new("photos", NpgsqlDbType.Jsonb, o => System.Text.Json.JsonSerializer.Serialize(o.Photos, Configurations.OrderConfiguration.PhotoJson)),
     ];
 

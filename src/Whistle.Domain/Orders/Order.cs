@@ -84,6 +84,14 @@ public sealed partial class Order
     public Guid? MergedInto { get; private set; }
     public DateTimeOffset? MergedAt { get; private set; }
 
+    /// <summary>
+    /// The order its reporter said this one repeats ("this is the same problem", chosen among the possible
+    /// duplicates shown before filing): a hint for the community, who merges the two (<see cref="MergeInto"/>)
+    /// or not. The number gives the code people read without a second look-up; neither ever changes.
+    /// </summary>
+    public Guid? SameProblemAsId { get; private set; }
+    public long? SameProblemAsNumber { get; private set; }
+
     /// <summary>What the surviving order's history records when a repeat report is merged into it.</summary>
     public const string DuplicateMergedAction = "duplicate-merged";
 
@@ -112,7 +120,7 @@ public sealed partial class Order
 
     public static Order File(
         Guid id, string title, string description, Category category, Grid grid, Community community,
-        Location location, Priority priority, Actor actor, DateTimeOffset at)
+        Location location, Priority priority, Actor actor, DateTimeOffset at, Order? sameProblemAs = null)
     {
         var order = new Order
         {
@@ -128,8 +136,10 @@ public sealed partial class Order
             Priority = priority,
             FiledBy = actor.Name,
             FiledAt = at,
+            SameProblemAsId = sameProblemAs?.Id,
+            SameProblemAsNumber = sameProblemAs?.Number,
         };
-        order.Record(OrderHistoryEntry.FileAction, null, actor, at, new()
+        var details = new Dictionary<string, string?>
         {
             ["title"] = title,
             ["description"] = description,
@@ -139,7 +149,13 @@ public sealed partial class Order
             ["longitude"] = location.Longitude.ToString("R", CultureInfo.InvariantCulture),
             ["address"] = location.Address,
             ["priority"] = WireName.Of(priority),
-        });
+        };
+        if (sameProblemAs is not null)
+        {
+            details["sameProblemAsId"] = sameProblemAs.Id.ToString();
+            details["sameProblemAsCode"] = OrderCode.Format(sameProblemAs.Number);
+        }
+        order.Record(OrderHistoryEntry.FileAction, null, actor, at, details);
         return order;
     }
 

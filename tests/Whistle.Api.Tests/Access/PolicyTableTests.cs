@@ -48,6 +48,7 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         ["list orders"] = /*               */ "200 200 200 200 200 403",
         // A command centre's screen lists the overdue orders with its own dashboard key (issue 9).
         ["list overdue orders"] = /*       */ "200 200 200 200 200 200",
+        ["count orders"] = /*              */ "200 200 200 200 200 403",
         ["statistics"] = /*                */ "403 403 403 200 200 200",
         ["reference data"] = /*            */ "200 200 200 200 200 200",
         ["workflow"] = /*                  */ "200 200 200 200 200 200",
@@ -254,6 +255,7 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         "file in own grid" => client.Post("/api/v1/orders", Filing.Valid(grid: Grid)),
         "list orders" => client.GetAsync("/api/v1/orders"),
         "list overdue orders" => client.GetAsync("/api/v1/orders?overdue=true"),
+        "count orders" => client.GetAsync("/api/v1/orders/counts"),
         "statistics" => client.GetAsync("/api/v1/stats/summary"),
         "reference data" => client.GetAsync("/api/v1/departments"),
         "workflow" => client.GetAsync("/api/v1/workflow"),

@@ -11,7 +11,10 @@ public sealed record Order(
     string? ReturnedByDepartmentCode, string EscalationLevel,
     OrderLocation Location, OrderDeadlines Deadlines, OrderMilestones Milestones, OrderCounters Counters, string FiledBy,
     string? Result, string? ReturnReason, string? Rating, string? EvaluationComment, string? CancelReason, OrderExtension? PendingExtension,
-    OrderPartWire[]? Parts = null);
+    OrderPartWire[]? Parts = null, OrderReference? SameProblemAs = null);
+
+/// <summary>Another order, by id and code (an order's sameProblemAs).</summary>
+public sealed record OrderReference(Guid Id, string Code);
 
 /// <summary>One summoned department's part of an order (主办/协办).</summary>
 public sealed record OrderPartWire(string DepartmentCode, string Role, string State, string[] AllowedActions, DateTimeOffset? AcknowledgeBy,

@@ -16,8 +16,12 @@ public static class FileOrder
     /// the grid whose boundary contains the location is taken (a location in no grid is a 400 naming the nearest grid and its distance).</param>
     /// <param name="Location">Where exactly: the phone's position and an address.</param>
     /// <param name="Priority">normal (the default) or urgent, which gets the category's shorter deadlines.</param>
+    /// <param name="SameProblemAs">The order (id or WS- code) the reporter says this repeats, chosen among the possible duplicates
+    /// shown before filing. The filing still goes in, naming it (sameProblemAs), so the community can merge the two. It must be an
+    /// order the caller can see.</param>
     public sealed record Request(
-        string? Title, string? Description, string? CategoryCode, LocationRequest? Location, string? GridCode = null, Priority? Priority = null);
+        string? Title, string? Description, string? CategoryCode, LocationRequest? Location, string? GridCode = null, Priority? Priority = null,
+        string? SameProblemAs = null);
 
     /// <param name="Latitude">Degrees, -90 to 90, in coordinateSystem.</param>
     /// <param name="Longitude">Degrees, -180 to 180, in coordinateSystem.</param>
@@ -46,6 +50,8 @@ public static class FileOrder
                 RuleFor(c => c.Order.Location!.CoordinateSystem).IsInEnum().OverridePropertyName("location.coordinateSystem");
             });
             RuleFor(c => c.Order.Priority).IsInEnum().OverridePropertyName("priority");
+            RuleFor(c => c.Order.SameProblemAs).NotEmpty().MaximumLength(100).When(c => c.Order.SameProblemAs is not null)
+                .OverridePropertyName("sameProblemAs");
         }
     }
 
@@ -91,6 +97,12 @@ public static class FileOrder
             {
                 unknown.Add(new("gridCode", $"The grid '{request.GridCode}' is retired: it takes no new orders."));
             }
+            var sameProblemAs = request.SameProblemAs is { } key ? await SameProblemAsAsync(key, command.Caller, cancellationToken) : null;
+            if (request.SameProblemAs is not null && sameProblemAs is null)
+            {
+                // One answer for an order that does not exist and one out of the caller's scope: no way to probe for orders.
+                unknown.Add(new("sameProblemAs", $"No order you can see has the id or code '{request.SameProblemAs}'."));
+            }
             if (unknown.Count > 0)
             {
                 throw new ValidationException(unknown);
@@ -104,8 +116,14 @@ public static class FileOrder
             return Order.File(
                 Guid.CreateVersion7(), request.Title!.Trim(), request.Description!.Trim(), category!, placed!.Grid, placed.Community,
                 new Location(wgs.Latitude, wgs.Longitude, location.Address?.Trim()),
-                request.Priority ?? Priority.Normal, command.Caller.Actor, clock.Now());
+                request.Priority ?? Priority.Normal, command.Caller.Actor, clock.Now(), sameProblemAs);
         }
+
+        /// <summary>The order the filing names as the same problem, if it exists and the caller can see it.</summary>
+        private async Task<Order?> SameProblemAsAsync(string key, Caller caller, CancellationToken cancellationToken) =>
+            Guid.TryParse(key, out _) || OrderCode.TryParse(key, out _)
+                ? await db.Orders.AsNoTracking().WhereKey(key).Visible(caller).SingleOrDefaultAsync(cancellationToken)
+                : null;
     }
 
     internal static void Map(RouteGroupBuilder orders) =>

@@ -6,8 +6,9 @@ using Microsoft.OpenApi;
 namespace Whistle.Api.Features.Orders;
 
 /// <summary>
-/// Orders newest first, narrowed by state and codes, a page at a time; or only those overdue now,
-/// the longest overdue first (what a supervisor chases).
+/// Orders newest first, narrowed by state, codes and text, a page at a time; or by urgency (the desk's
+/// queue: the earliest running deadline first, so the overdue lead); or only those overdue now, the
+/// longest overdue first (what a supervisor chases).
 /// </summary>
 public static class ListOrders
 {
@@ -18,9 +19,16 @@ public static class ListOrders
     /// <param name="NextCursor">Pass as cursor for the next page; null on the last page.</param>
     public sealed record Page(IReadOnlyList<OrderResponse> Items, string? NextCursor);
 
+    public const int MaxTextLength = 100;
+
+    /// <summary>How a page is ordered: <c>newest</c> first (the default) or by <c>urgency</c>.</summary>
+    public const string Newest = "newest";
+
+    public const string Urgency = "urgency";
+
     public sealed record Query(
         string? State, string? DepartmentCode, string? CommunityCode, string? CategoryCode, string? StreetCode,
-        string? GridCode, string? Limit, string? Cursor, string? Overdue, Caller Caller) : IQuery<Page>;
+        string? GridCode, string? Limit, string? Cursor, string? Overdue, Caller Caller, string? Q = null, string? Sort = null) : IQuery<Page>;
 
     public sealed class Validator : AbstractValidator<Query>
     {
@@ -38,10 +46,22 @@ public static class ListOrders
                 .Must(overdue => overdue is null || bool.TryParse(overdue, out _))
                 .WithMessage("'overdue' must be true or false.")
                 .OverridePropertyName("overdue");
-            // A cursor continues the order it came from: newest first, or by missed deadline.
+            RuleFor(q => q.Q)
+                .Length(1, MaxTextLength).When(q => q.Q is not null)
+                .WithMessage($"'q' takes 1 to {MaxTextLength} characters: an order's code, or text of its title, description or address.")
+                .OverridePropertyName("q");
+            RuleFor(q => q.Sort)
+                .Must(sort => sort is null or Newest or Urgency)
+                .WithMessage($"'sort' must be {Newest} or {Urgency}.")
+                .OverridePropertyName("sort");
+            RuleFor(q => q.Sort)
+                .Must((q, sort) => !(IsOverdue(q.Overdue) && sort == Newest))
+                .WithMessage($"overdue=true lists the longest overdue first; leave 'sort' out or send {Urgency}.")
+                .OverridePropertyName("sort");
+            // A cursor continues the order it came from: newest first, or by running (or missed) deadline.
             RuleFor(q => q.Cursor)
-                .Must((q, cursor) => cursor is null || DecodeCursor(cursor) is { } c && (c.Deadline is not null) == IsOverdue(q.Overdue))
-                .WithMessage("'cursor' is not one this service handed out; use nextCursor from the previous page.")
+                .Must((q, cursor) => cursor is null || DecodeCursor(cursor) is { } c && Continues(c, q))
+                .WithMessage("'cursor' is not one this service handed out for this sort; use nextCursor from the previous page.")
                 .OverridePropertyName("cursor");
         }
     }
@@ -58,6 +78,10 @@ public static class ListOrders
             if (IsOverdue(query.Overdue))
             {
                 page = await OverdueFirst(orders, cursor, limit + 1, now, cancellationToken);
+            }
+            else if (query.Sort == Urgency)
+            {
+                page = await UrgentFirst(orders, cursor, limit + 1, cancellationToken);
             }
             else
             {
@@ -76,8 +100,43 @@ public static class ListOrders
             await OrderStore.AttachPartsAsync(db, page, cancellationToken);
             return new Page(
                 page.Select(order => OrderEndpoints.ForCaller(query.Caller, OrderResponse.From(order, now))).ToList(),
-                more ? EncodeCursor(new Cursor(page[^1].Number, IsOverdue(query.Overdue) ? page[^1].MissedDeadlineAt(now)!.At : null)) : null);
+                more ? EncodeCursor(CursorAfter(page[^1], query)) : null);
         }
+
+        /// <summary>
+        /// The desk's queue: orders with a running deadline (<see cref="Overdue"/>'s rule) by that deadline, earliest
+        /// first, so the overdue come first (the longest overdue leading) and then the nearest deadline; after them
+        /// the orders no deadline runs for, newest first. Two keyset queries, the second only when the first runs out.
+        /// </summary>
+        private static async Task<List<Order>> UrgentFirst(IQueryable<Order> orders, Cursor? after, int take, CancellationToken cancellationToken)
+        {
+            var keyed = orders.Select(Overdue.WithRunningDeadline((o, deadline) => new { Order = o, Deadline = deadline }));
+            var page = new List<Order>();
+            if (after is null || after.Deadline is not null)
+            {
+                var running = keyed.Where(x => x.Deadline != null);
+                if (after is { Deadline: { } deadline })
+                {
+                    running = running.Where(x => x.Deadline > deadline || (x.Deadline == deadline && x.Order.Number > after.Number));
+                }
+                page = await running.OrderBy(x => x.Deadline).ThenBy(x => x.Order.Number).Select(x => x.Order).Take(take).ToListAsync(cancellationToken);
+            }
+            if (page.Count < take)
+            {
+                var rest = keyed.Where(x => x.Deadline == null);
+                if (after is { Deadline: null })
+                {
+                    rest = rest.Where(x => x.Order.Number < after.Number);
+                }
+                page.AddRange(await rest.OrderByDescending(x => x.Order.Number).Select(x => x.Order).Take(take - page.Count).ToListAsync(cancellationToken));
+            }
+            return page;
+        }
+
+        private static Cursor CursorAfter(Order last, Query query) =>
+            IsOverdue(query.Overdue) || query.Sort == Urgency
+                ? new Cursor(last.Number, Overdue.RunningDeadline(last.State, last.AcknowledgeBy, last.ResolveBy), ByDeadline: true)
+                : new Cursor(last.Number, null, ByDeadline: false);
 
         /// <summary>
         /// Orders past their running deadline now (<see cref="Overdue"/>, as the statistics count
@@ -128,16 +187,31 @@ public static class ListOrders
         {
             orders = orders.Where(o => o.GridCode == query.GridCode);
         }
+        if (query.Q is { Length: > 0 } text)
+        {
+            // Wildcards in the text are the text's own: escaped, so "50%" finds "50%" and not "50 bags".
+            var pattern = "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
+            orders = OrderCode.TryParse(text.Trim(), out var number)
+                ? orders.Where(o => o.Number == number
+                    || EF.Functions.ILike(o.Title, pattern, @"\") || EF.Functions.ILike(o.Description, pattern, @"\")
+                    || EF.Functions.ILike(o.Location.Address!, pattern, @"\"))
+                : orders.Where(o => EF.Functions.ILike(o.Title, pattern, @"\") || EF.Functions.ILike(o.Description, pattern, @"\")
+                    || EF.Functions.ILike(o.Location.Address!, pattern, @"\"));
+        }
         return orders;
     }
 
     internal static void Map(RouteGroupBuilder orders) =>
-        orders.MapGet("/", async Task<Ok<Page>> (
+        orders.MapGet("/", async Task<IResult> (
                 [Description("One or more states, comma-separated (whistled,acknowledged).")] string? state,
                 [Description("Orders whistled to this department now.")] string? departmentCode,
                 string? communityCode, string? categoryCode, string? streetCode, string? gridCode,
+                [Description(TextDescription)] string? q,
+                [Description("newest (the default): newest first. urgency: the desk's queue, by the running deadline, earliest first " +
+                    "(the overdue first, the longest overdue leading, then the nearest deadline), then the orders no deadline runs " +
+                    "for, newest first."), DocumentedAs(JsonSchemaType.String, Values = [Newest, Urgency], Default = "\"newest\"")] string? sort,
                 [Description("Page size, 1 to 200; 20 by default."), DocumentedAs(JsonSchemaType.Integer, Minimum = 1, Maximum = 200, Default = "20")] string? limit,
-                [Description("nextCursor from the previous page.")] string? cursor,
+                [Description("nextCursor from the previous page, with the same sort.")] string? cursor,
                 [Description("true: only orders past a running deadline now (whistled and not acknowledged by acknowledgeBy, " +
                     "or not resolved by resolveBy), the longest overdue first."), DocumentedAs(JsonSchemaType.Boolean)] string? overdue,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
@@ -145,18 +219,37 @@ public static class ListOrders
                 var caller = http.GetCaller();
                 // Before validation: a role that may not list these orders hears so whatever else it sent.
                 AccessPolicy.Ensure(caller, IsOverdue(overdue) ? Operation.ListOverdueOrders : Operation.ReadOrders);
-                return TypedResults.Ok(await mediator.Send(
-                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue, caller),
-                    cancellationToken));
+                var page = await mediator.Send(
+                    new Query(state, departmentCode, communityCode, categoryCode, streetCode, gridCode, limit, cursor, overdue, caller, q, sort),
+                    cancellationToken);
+                return ETags.JsonOrNotModified(http, page);
             })
             .WithName("ListOrders")
             .WithSummary("List orders")
-            .WithDescription("Newest first, or with overdue=true the longest overdue first; keyset pagination: follow nextCursor " +
-                "until it is null. Filters combine with AND. Only the orders in the caller's scope: a department's queue, a " +
-                "community's or grid worker's own orders, a supervisor's street. A dashboard lists only with overdue=true, the whole " +
-                "district's (a command centre's screen shows them; it reads no single order).")
+            .WithDescription("Newest first, by urgency with sort=urgency, or with overdue=true the longest overdue first; keyset " +
+                "pagination: follow nextCursor until it is null (a cursor continues only the sort it came from). Filters combine with " +
+                "AND. Only the orders in the caller's scope: a department's queue, a community's or grid worker's own orders, a " +
+                "supervisor's street. A dashboard lists only with overdue=true, the whole district's (a command centre's screen shows " +
+                "them; it reads no single order). The answer carries a weak ETag; polling with If-None-Match gets 304 while it is unchanged.")
+            .Produces<Page>()
+            .WithPolledAnswer()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden);
+
+    internal const string TextDescription = "Free text, 1 to 100 characters: an order's code (WS-0000042), or text found in its title, " +
+        "description or address (case-insensitive; % and _ are matched as themselves).";
+
+    /// <summary>Documents a read answered with a weak ETag and 304 (<see cref="ETags.JsonOrNotModified"/>).</summary>
+    internal static RouteHandlerBuilder WithPolledAnswer(this RouteHandlerBuilder endpoint)
+    {
+        endpoint.Produces(StatusCodes.Status304NotModified).WithRequestHeader("If-None-Match", ETags.IfNoneMatchDescription);
+        foreach (var status in new[] { StatusCodes.Status200OK, StatusCodes.Status304NotModified })
+        {
+            endpoint.WithResponseHeader(status, "ETag", ETags.WeakETagDescription)
+                .WithResponseHeader(status, "Cache-Control", "private, no-cache: a browser may keep the answer but asks again with its ETag.");
+        }
+        return endpoint;
+    }
 
     private static int? ParseLimit(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit ? limit : null;
@@ -181,14 +274,27 @@ public static class ListOrders
 
     internal static bool IsOverdue(string? overdue) => overdue is not null && bool.TryParse(overdue, out var on) && on;
 
-    /// <summary>Where a page ended: the last order's number and, when ordered by deadline, its missed deadline.</summary>
-    private sealed record Cursor(long Number, DateTimeOffset? Deadline);
+    /// <summary>
+    /// Where a page ended: the last order's number and, when ordered by deadline (urgency or overdue), its running
+    /// deadline, null once past the orders that have one.
+    /// </summary>
+    private sealed record Cursor(long Number, DateTimeOffset? Deadline, bool ByDeadline);
 
-    // Opaque to clients so the key can change without breaking them: "n42", or "d<µs since 0001>.42".
+    /// <summary>Whether the cursor came from a page ordered as this query asks: newest first, or by deadline.</summary>
+    private static bool Continues(Cursor cursor, Query query) =>
+        IsOverdue(query.Overdue) ? cursor.Deadline is not null
+        : query.Sort == Urgency ? cursor.ByDeadline
+        : !cursor.ByDeadline;
+
+    // Opaque to clients so the key can change without breaking them: "n42", "d<µs since 0001>.42", or "u42" (urgency,
+    // past the orders with a running deadline).
     private static string EncodeCursor(Cursor cursor) =>
-        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(cursor.Deadline is { } deadline
-            ? string.Create(CultureInfo.InvariantCulture, $"d{deadline.UtcTicks / TimeSpan.TicksPerMicrosecond}.{cursor.Number}")
-            : "n" + cursor.Number.ToString(CultureInfo.InvariantCulture)));
+        Base64Url.EncodeToString(Encoding.ASCII.GetBytes(cursor switch
+        {
+            { Deadline: { } deadline } => string.Create(CultureInfo.InvariantCulture, $"d{deadline.UtcTicks / TimeSpan.TicksPerMicrosecond}.{cursor.Number}"),
+            { ByDeadline: true } => "u" + cursor.Number.ToString(CultureInfo.InvariantCulture),
+            _ => "n" + cursor.Number.ToString(CultureInfo.InvariantCulture),
+        }));
 
     private static Cursor? DecodeCursor(string cursor)
     {
@@ -201,15 +307,15 @@ public static class ListOrders
         {
             return null;
         }
-        if (text.StartsWith('n'))
+        if (text.StartsWith('n') || text.StartsWith('u'))
         {
-            return Whole(text.AsSpan(1)) is { } n and > 0 ? new Cursor(n, null) : null;
+            return Whole(text.AsSpan(1)) is { } n and > 0 ? new Cursor(n, null, ByDeadline: text[0] == 'u') : null;
         }
         if (text.StartsWith('d') && text.IndexOf('.', StringComparison.Ordinal) is var dot and > 1
             && Whole(text.AsSpan(1, dot - 1)) is { } micros && micros <= DateTimeOffset.MaxValue.UtcTicks / TimeSpan.TicksPerMicrosecond
             && Whole(text.AsSpan(dot + 1)) is { } number and > 0)
         {
-            return new Cursor(number, new DateTimeOffset(micros * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero));
+            return new Cursor(number, new DateTimeOffset(micros * TimeSpan.TicksPerMicrosecond, TimeSpan.Zero), ByDeadline: true);
         }
         return null;
     }

@@ -10,6 +10,7 @@ public static class OrderEndpoints
         var orders = app.MapGroup("/api/v1/orders").WithTags("Orders");
         FileOrder.Map(orders);
         ListOrders.Map(orders);
+        CountOrders.Map(orders);
         Geo.NearbyOrders.Map(orders);
         ExportOrders.Map(orders);
         GetOrder.Map(orders);

@@ -66,6 +66,12 @@ public sealed record OrderResponse(
     /// </summary>
     public Guid? MergedInto { get; init; }
 
+    /// <summary>
+    /// The order its reporter said this one repeats, when filing ("this is the same problem"): the community
+    /// may merge the two (POST …/merge). Null when the filing named none.
+    /// </summary>
+    public OrderReference? SameProblemAs { get; init; }
+
     /// <summary>The order as it stands at <paramref name="now"/> (which decides whether it is overdue).</summary>
     public static OrderResponse From(Order order, DateTimeOffset now) => new(
         order.Id,
@@ -104,8 +110,12 @@ public sealed record OrderResponse(
         order.Photos.Count == 0 ? [] : order.Photos.Select(Features.Photos.PhotoResponse.From).ToList())
     {
         MergedInto = order.MergedInto,
+        SameProblemAs = order.SameProblemAsId is { } id ? new OrderReference(id, OrderCode.Format(order.SameProblemAsNumber!.Value)) : null,
     };
 }
+
+/// <summary>Another order, by its id and the code people read.</summary>
+public sealed record OrderReference(Guid Id, string Code);
 
 /// <summary>One summoned department's part of the order.</summary>
 /// <param name="DepartmentCode">The department summoned.</param>

@@ -76,6 +76,10 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
                 json => JsonSerializer.Deserialize<List<Photo>>(json, PhotoJson) ?? new List<Photo>(),
                 new ValueComparer<IReadOnlyList<Photo>>((a, b) => ReferenceEquals(a, b), p => p.Count, p => p));
         order.HasIndex(o => o.Photos).HasMethod("gin").HasOperators("jsonb_path_ops");
+
+        // The order a reporter said a filing repeats: it must exist, and the desk finds the reports naming an order by it.
+        order.HasOne<Order>().WithMany().HasForeignKey(o => o.SameProblemAsId).OnDelete(DeleteBehavior.Restrict);
+        order.HasIndex(o => o.SameProblemAsId).HasFilter("same_problem_as_id IS NOT NULL");
     }
 
     /// <summary>How photos are kept in <c>orders.photos</c>, by EF and by the raw write path (OrderRows) alike.</summary>

@@ -107,6 +107,60 @@ namespace Whistle.Api.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
+                {
+                    b.Property<string>("GridCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("grid_code");
+
+                    b.Property<MultiPolygon>("Boundary")
+                        .IsRequired()
+                        .HasColumnType("geometry(MultiPolygon,4326)")
+                        .HasColumnName("boundary");
+
+                    b.HasKey("GridCode")
+                        .HasName("pk_grid_boundaries");
+
+                    b.HasIndex("Boundary")
+                        .HasDatabaseName("ix_grid_boundaries_boundary");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Boundary"), "gist");
+
+                    b.ToTable("grid_boundaries", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("StoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stored_at");
+
+                    b.HasKey("Hash")
+                        .HasName("pk_photo_blobs");
+
+                    b.HasIndex("StoredAt")
+                        .HasDatabaseName("ix_photo_blobs_stored_at");
+
+                    b.ToTable("photo_blobs", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Api.Features.Reference.ReferenceChange", b =>
                 {
                     b.Property<long>("Id")
@@ -164,60 +218,6 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasDatabaseName("ix_reference_changes_entity_code_id");
 
                     b.ToTable("reference_changes", (string)null);
-                });
-
-            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
-                {
-                    b.Property<string>("GridCode")
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("grid_code");
-
-                    b.Property<MultiPolygon>("Boundary")
-                        .IsRequired()
-                        .HasColumnType("geometry(MultiPolygon,4326)")
-                        .HasColumnName("boundary");
-
-                    b.HasKey("GridCode")
-                        .HasName("pk_grid_boundaries");
-
-                    b.HasIndex("Boundary")
-                        .HasDatabaseName("ix_grid_boundaries_boundary");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Boundary"), "gist");
-
-                    b.ToTable("grid_boundaries", (string)null);
-                });
-
-            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
-                {
-                    b.Property<string>("Hash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("hash");
-
-                    b.Property<byte[]>("Content")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("content");
-
-                    b.Property<string>("ContentType")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("content_type");
-
-                    b.Property<DateTimeOffset>("StoredAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("stored_at");
-
-                    b.HasKey("Hash")
-                        .HasName("pk_photo_blobs");
-
-                    b.HasIndex("StoredAt")
-                        .HasDatabaseName("ix_photo_blobs_stored_at");
-
-                    b.ToTable("photo_blobs", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
@@ -703,6 +703,14 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnType("character varying(50)")
                         .HasColumnName("returned_by_department_code");
 
+                    b.Property<Guid?>("SameProblemAsId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("same_problem_as_id");
+
+                    b.Property<long?>("SameProblemAsNumber")
+                        .HasColumnType("bigint")
+                        .HasColumnName("same_problem_as_number");
+
                     b.Property<string>("State")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -779,6 +787,10 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasDatabaseName("ix_orders_position");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Position"), "gist");
+
+                    b.HasIndex("SameProblemAsId")
+                        .HasDatabaseName("ix_orders_same_problem_as_id")
+                        .HasFilter("same_problem_as_id IS NOT NULL");
 
                     b.HasIndex("StreetCode")
                         .HasDatabaseName("ix_orders_street_code");
@@ -1285,6 +1297,12 @@ namespace Whistle.Api.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_orders_grids_grid_code");
+
+                    b.HasOne("Whistle.Domain.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("SameProblemAsId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_orders_orders_same_problem_as_id");
 
                     b.HasOne("Whistle.Domain.Reference.Street", null)
                         .WithMany()
