@@ -86,6 +86,7 @@ const WORDS = {
   more: ['更多', 'More'],
   conflict: ['工单已被他人更新，已显示最新状态；您填写的内容已保留', 'Someone changed this order; it now shows as it is, and what you typed is kept'],
   done: ['已完成', 'Done'],
+  kept: ['您填写的内容', 'What you typed'],
   credentials: ['发放密钥', 'Issue a key'],
   role: ['角色', 'Role'],
   name: ['姓名', 'Name'],
@@ -151,7 +152,8 @@ const NAMES = {
   report: ['报到', 'Report for duty'], complete: ['完成', 'Complete'], decline: ['拒绝', 'Decline'], waive: ['免除', 'Waive'],
   satisfied: ['满意', 'Satisfied'], 'basically-satisfied': ['基本满意', 'Basically satisfied'], unsatisfied: ['不满意', 'Unsatisfied'],
   lead: ['主办', 'Lead'], 'co-handler': ['协办', 'Co-handler'], summoned: ['待报到', 'Summoned'], reported: ['已报到', 'Reported'],
-  done: ['已完成', 'Done'], declined: ['已拒绝', 'Declined'], waived: ['已免除', 'Waived'],
+  done: ['已完成', 'Done'],
+  kept: ['您填写的内容', 'What you typed'], declined: ['已拒绝', 'Declined'], waived: ['已免除', 'Waived'],
   'grid-worker': ['网格员', 'Grid worker'], community: ['社区', 'Community'], department: ['部门', 'Department'],
   supervisor: ['督办', 'Supervisor'], admin: ['管理员', 'Admin'], dashboard: ['大屏', 'Dashboard'],
 };

@@ -459,7 +459,12 @@ function restoreTyped() {
   for (const [action, { values, open }] of typed) {
     const form = document.querySelector(`#order form.action[data-action="${action}"]`);
     if (!form) {
-      continue; // the action is no longer allowed; the notice says why
+      // The action is no longer allowed (the notice says why); what was typed stays on screen to copy.
+      const kept = Object.values(values).flat().filter(Boolean).join('\n');
+      document.querySelector('#order .actions-panel')?.append(element('div', { class: 'kept' },
+        element('label', { for: `kept-${action}` }, `${t('kept')} · ${nameOf(action.replace(/^part-/, ''))}`),
+        element('textarea', { id: `kept-${action}`, readonly: true, rows: 2 }, kept)));
+      continue;
     }
     form.querySelector('details').open = open;
     for (const [name, value] of Object.entries(values)) {
