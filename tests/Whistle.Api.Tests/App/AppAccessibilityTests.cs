@@ -78,7 +78,9 @@ public class AppAccessibilityTests(AppHost app, ITestOutputHelper output) : ICla
 
         // Chromium's own judgement: a manifest with icons it can load, a worker controlling the page.
         await using var browser = await AppBrowser.LaunchAsync(app);
-        var page = await (await browser.DeskAsync()).NewPageAsync();
+        var profile = Directory.CreateTempSubdirectory("whistle-app-profile-");
+        await using var context = await browser.ProfileAsync(profile.FullName);
+        var page = await context.NewPageAsync();
         await page.GotoAsync(app.BaseAddress + "/app/");
         await page.EvaluateAsync("() => navigator.serviceWorker.ready");
         var session = await page.Context.NewCDPSessionAsync(page);
@@ -86,5 +88,7 @@ public class AppAccessibilityTests(AppHost app, ITestOutputHelper output) : ICla
         var manifestInfo = await session.SendAsync("Page.getAppManifest");
         output.WriteLine($"installability: {errors}; manifest: {manifestInfo?.GetProperty("url")}");
         Assert.Equal(0, errors!.Value.GetProperty("installabilityErrors").GetArrayLength());
+        await context.CloseAsync();
+        profile.Delete(recursive: true);
     }
 }

@@ -14,6 +14,13 @@ public sealed class AppHost : WhistleApp
 {
     public AppHost() => UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
 
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        // Returns go to the street supervisor's review, as the desk's supervisor story needs.
+        builder.UseSetting("Whistle:Returns:Review", "Supervisor");
+    }
+
     public string BaseAddress { get; private set; } = "";
 
     public override async Task InitializeAsync()
@@ -93,6 +100,15 @@ public sealed class AppBrowser : IAsyncDisposable
             Permissions = gps is null ? [] : ["geolocation"],
             BypassCSP = bypassCsp,
         });
+
+    /// <summary>A browser profile of its own on disk (not incognito), as a person's phone browser is.</summary>
+    public Task<IBrowserContext> ProfileAsync(string folder) => _playwright.Chromium.LaunchPersistentContextAsync(folder, new()
+    {
+        ExecutablePath = ChromiumFactAttribute.ExecutablePath,
+        Headless = true,
+        Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"],
+    });
 
     public Task<IBrowserContext> DeskAsync(bool bypassCsp = false) => _browser.NewContextAsync(new()
     {
@@ -176,6 +192,9 @@ public sealed class AppBrowser : IAsyncDisposable
         var responseHeaders = await response.AllHeadersAsync();
         var requestType = requestHeaders.TryGetValue("content-type", out var rt) ? rt.Split(';')[0].Trim() : null;
         var responseType = responseHeaders.TryGetValue("content-type", out var st) ? st.Split(';')[0].Trim() : null;
+        // A conditional GET the server answered 304 reaches the page as the 200 Chromium kept, with no headers of its
+        // own: the exchange on the wire was the 304.
+        var status = response.Status == 200 && responseType is null && requestHeaders.ContainsKey("if-none-match") ? 304 : response.Status;
         var textual = responseType is not null && (responseType.Contains("json", StringComparison.Ordinal) || responseType.StartsWith("text/", StringComparison.Ordinal));
         return new Exchange(
             request.Method, url.AbsolutePath,
@@ -185,8 +204,9 @@ public sealed class AppBrowser : IAsyncDisposable
             // then unknown here, but that it was sent is not.
             requestType, request.PostDataBuffer is { } sent ? System.Text.Encoding.UTF8.GetString(sent)
                 : requestType == "multipart/form-data" ? "(multipart parts the browser keeps to itself)" : null,
-            response.Status, new Dictionary<string, string>(responseHeaders, StringComparer.OrdinalIgnoreCase),
-            responseType, textual && response.Status != 304 ? await response.TextAsync() : null);
+            status, new Dictionary<string, string>(responseHeaders, StringComparer.OrdinalIgnoreCase),
+            responseType, status == 304 ? null : textual ? await response.TextAsync()
+                : (await response.BodyAsync()).Length > 0 ? "(binary body)" : "");
     }
 
     /// <summary>Runs axe-core on the page as it is; the serious and critical violations, in words.</summary>

@@ -500,6 +500,7 @@ async function edit(saved) {
 }
 
 // ---- My orders: what became of each report ----------------------------------------------------------
+const followed = new Map(); // id -> the order as last read
 async function renderMine() {
   const list = document.getElementById('mine-list');
   const sent = (await outbox.list()).filter(f => f.owner === me.id && f.state === 'sent');
@@ -509,7 +510,14 @@ async function renderMine() {
   }
   const cards = await Promise.all(sent.map(async f => {
     try {
-      const { body: order, etag } = await api(`/orders/${f.sentOrder.id}`);
+      // If-None-Match with the ETag held: 304 while the order is unchanged. Only a deadline passing changes
+      // what the API says without a new version, so once one held has passed, the order is read in full.
+      const held = followed.get(f.sentOrder.id);
+      const now = Date.now();
+      const passed = held && !held.deadlines.overdue
+        && [held.deadlines.acknowledgeBy, held.deadlines.resolveBy].some(d => d && Date.parse(d) < now);
+      const { body: order, etag } = await api(`/orders/${f.sentOrder.id}`, { conditional: !passed });
+      followed.set(order.id, order);
       return orderCard(order, etag);
     } catch (error) {
       return element('li', { class: 'order' }, element('strong', {}, f.sentOrder.code), ` · ${error instanceof NetworkError ? t('offline') : error.message}`);
