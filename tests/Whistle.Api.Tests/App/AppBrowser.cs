@@ -65,6 +65,9 @@ public sealed class AppBrowser : IAsyncDisposable
     private readonly string _base;
     public readonly System.Collections.Concurrent.ConcurrentQueue<string> Problems = new();
 
+    /// <summary>Every API call the pages made, as "METHOD path status", for a failing test to show.</summary>
+    public readonly System.Collections.Concurrent.ConcurrentQueue<string> Calls = new();
+
     private AppBrowser(IPlaywright playwright, IBrowser browser, string baseAddress)
     {
         _playwright = playwright;
@@ -168,6 +171,7 @@ public sealed class AppBrowser : IAsyncDisposable
             {
                 return;
             }
+            Calls.Enqueue($"{response.Request.Method} {url.PathAndQuery} {response.Status}");
             try
             {
                 var violations = Contract.Committed.Check(await ExchangeOf(response));
@@ -205,8 +209,24 @@ public sealed class AppBrowser : IAsyncDisposable
             requestType, request.PostDataBuffer is { } sent ? System.Text.Encoding.UTF8.GetString(sent)
                 : requestType == "multipart/form-data" ? "(multipart parts the browser keeps to itself)" : null,
             status, new Dictionary<string, string>(responseHeaders, StringComparer.OrdinalIgnoreCase),
-            responseType, status == 304 ? null : textual ? await response.TextAsync()
-                : (await response.BodyAsync()).Length > 0 ? "(binary body)" : "");
+            responseType, status == 304 ? null : textual ? await response.TextAsync() : await BinaryAsync(response, responseHeaders));
+    }
+
+    /// <summary>Whether an image came with bytes (the checker reads no image, only that one was sent).</summary>
+    private static async Task<string> BinaryAsync(IResponse response, Dictionary<string, string> headers)
+    {
+        if (headers.TryGetValue("content-length", out var length) && long.TryParse(length, out var bytes))
+        {
+            return bytes > 0 ? "(binary body)" : "";
+        }
+        try
+        {
+            return (await response.BodyAsync()).Length > 0 ? "(binary body)" : "";
+        }
+        catch (PlaywrightException)
+        {
+            return "(binary body the browser no longer holds)";
+        }
     }
 
     /// <summary>Runs axe-core on the page as it is; the serious and critical violations, in words.</summary>

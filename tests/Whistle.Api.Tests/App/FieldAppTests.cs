@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 using Whistle.Api.Features.Access;
@@ -161,28 +162,38 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
     [ChromiumFact]
     public async Task A_possible_duplicate_20_m_away_is_shown_before_sending_and_marked_as_the_same_problem()
     {
-        var api = app.CreateClient();
-        var first = await api.File(category: "garbage", grid: "ST01-C01-G01");
-        // Move the first report to the spot the phone reports from, 20 m south of it.
+        // The first report, filed at the spot; the phone reports from 20 m north of it.
+        var filed = await app.CreateClient().PostAsJsonAsync("/api/v1/orders", new
+        {
+            title = "垃圾桶满溢 bins overflowing", description = "已满 full", categoryCode = "garbage",
+            location = new { latitude = Spot.Latitude, longitude = Spot.Longitude },
+        });
+        Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
+        var first = JsonNode.Parse(await filed.Content.ReadAsStringAsync())!;
+        var firstCode = (string)first["code"]!;
         await using var browser = await AppBrowser.LaunchAsync(app);
         var worker = app.CreateKey(new NewCredential(Role.GridWorker, "网格员 duplicates", CommunityCode: "ST01-C01"));
-        var existing = await app.OrderAsync(first.Id.ToString());
-        var latitude = (double)existing["location"]!["latitude"]! + 0.00018;
-        var longitude = (double)existing["location"]!["longitude"]!;
-        var phone = await browser.PhoneAsync((latitude, longitude, 5));
+        var phone = await browser.PhoneAsync((Spot.Latitude + 0.00018, Spot.Longitude, 5));
         var page = await browser.OpenAsync(phone, "/app/", worker);
 
         var title = $"垃圾 again {Guid.NewGuid():N}";
         await FillAsync(page, "garbage", title);
-        var same = page.Locator($"#nearby-list button[data-same-as='{first.Code}']");
-        await same.WaitForAsync(new() { Timeout = 20_000 });
+        var same = page.Locator($"#nearby-list button[data-same-as='{firstCode}']");
+        try
+        {
+            await same.WaitForAsync(new() { Timeout = 20_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"No possible duplicate shown: {await page.TextContentAsync("#nearby")}\n{string.Join("\n", browser.Calls)}");
+        }
         await same.ClickAsync();
         Assert.Equal("true", await same.GetAttributeAsync("aria-pressed"));
         await page.ClickAsync("#filing button[type=submit]");
         await Shows.EventuallyAsync(page, "#count-sent", "1", timeoutMs: 20_000);
 
         var order = Assert.Single(await app.OrdersTitledAsync(title));
-        Assert.Equal(first.Code, (string?)order["sameProblemAs"]?["code"]);
+        Assert.Equal(firstCode, (string?)order["sameProblemAs"]?["code"]);
         browser.AssertNoProblems();
     }
 
