@@ -7,7 +7,8 @@ using Whistle.LoadTest;
 // "photos" the photo upload, processing and serving one (PhotoBench.cs), "flows" what a joint order, a filing by
 // position and a whistle routed by a catalogue override cost against the default order (FlowBench.cs), "nearby"
 // nearby orders at a million against the naive query (NearbyBench.cs),
-// "reference" the spreadsheet import of the reference lists, in process (ReferenceBench.cs).
+// "reference" the spreadsheet import of the reference lists, in process (ReferenceBench.cs), "app" the field app's shell size,
+// first screen on a throttled network and photo shrinking in headless Chromium (AppBench.cs).
 if (args is ["reference", .. var referenceArgs])
 {
     return await ReferenceBench.RunAsync(referenceArgs, Log);
@@ -53,6 +54,11 @@ if (args is ["nearby", .. var nearbyArgs])
 {
     using var cancel = new CancellationTokenSource();
     return await NearbyBench.RunAsync(nearbyArgs, apiDll, Log, cancel.Token);
+}
+if (args is ["app", .. var appArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    return await AppBench.RunAsync(appArgs, apiDll, Log, cancel.Token);
 }
 if (args is ["photos", .. var photoArgs])
 {

@@ -86,18 +86,26 @@ async function fresh(name, path) {
 async function loadReference() {
   const gridPath = me.communityCode ? `/grids?communityCode=${encodeURIComponent(me.communityCode)}`
     : me.streetCode ? `/grids?streetCode=${encodeURIComponent(me.streetCode)}` : '/grids';
-  const [categoryList, gridList, geo] = await Promise.all([
-    fresh('categories', '/categories'), fresh(`grids:${me.id}`, gridPath), fresh('boundaries', '/grids/boundaries'),
-  ]);
+  // The boundaries are the largest answer: the form is usable before they arrive (the kept copy, if any, first).
+  const geo = fresh('boundaries', '/grids/boundaries');
+  const [categoryList, gridList] = await Promise.all([fresh('categories', '/categories'), fresh(`grids:${me.id}`, gridPath)]);
   categories = categoryList.filter(c => !c.retiredAt);
   // A grid worker bound to grids files in those; one bound to a community, in its grids.
   const own = new Set(me.gridCodes ?? []);
   grids = gridList.filter(g => !g.retiredAt && (own.size === 0 || own.has(g.code) || g.communityCode === me.communityCode));
-  const inScope = new Set(grids.map(g => g.code));
-  boundaries = (geo.features ?? []).filter(f => inScope.has(f.properties.code));
   renderCategories();
   renderGrids();
-  map = drawMap(document.getElementById('map'), boundaries, { onPick: pick });
+  const inScope = new Set(grids.map(g => g.code));
+  const drawn = features => {
+    boundaries = (features ?? []).filter(f => inScope.has(f.properties.code));
+    map = drawMap(document.getElementById('map'), boundaries, { onPick: pick });
+    renderFix();
+  };
+  const kept = await outbox.cached('boundaries');
+  if (kept?.features) {
+    drawn(kept.features);
+  }
+  geo.then(fresh => drawn(fresh.features));
 }
 
 function recentCategories() {
