@@ -318,6 +318,12 @@ export function element(tag, attributes = {}, ...children) {
   return node;
 }
 
+/** Replaces the node's children, leaving out the absent ones (a condition's null or false). */
+export function fill(node, ...children) {
+  node.replaceChildren(...children.flat().filter(c => c !== undefined && c !== null && c !== false));
+  return node;
+}
+
 const zone = 'Asia/Shanghai';
 export function when(iso) {
   if (!iso) {

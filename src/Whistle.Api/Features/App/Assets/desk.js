@@ -3,7 +3,7 @@
 // with the form the API needs. A 409 or 412 shows the order as it now is and keeps what was typed.
 
 import {
-  api, ApiError, t, nameOf, element, when, say, translate, installWorker, signInFlow, may, photoUrl, newId, describeProblem, base,
+  api, fill, ApiError, t, nameOf, element, when, say, translate, installWorker, signInFlow, may, photoUrl, newId, describeProblem, base,
 } from './common.js?v={{version}}';
 import { shrink } from './photos.js?v={{version}}';
 import { drawMap } from './map.js?v={{version}}';
@@ -76,17 +76,17 @@ function fillFilters() {
   const form = document.getElementById('filters');
   const keep = name => form.elements[name].value;
   const state = keep('state') || OPEN;
-  form.elements.state.replaceChildren(
+  fill(form.elements.state, 
     element('option', { value: OPEN }, `${t('all')} (${nameOf('discovered')}…${nameOf('resolved')})`),
     element('option', { value: '' }, t('all')),
     ...STATES.map(s => element('option', { value: s }, nameOf(s))));
   form.elements.state.value = state;
   const category = keep('categoryCode');
-  form.elements.categoryCode.replaceChildren(element('option', { value: '' }, t('all')),
+  fill(form.elements.categoryCode, element('option', { value: '' }, t('all')),
     ...categories.map(c => element('option', { value: c.code }, `${c.name} (${c.code})`)));
   form.elements.categoryCode.value = category;
   const grid = keep('gridCode');
-  form.elements.gridCode.replaceChildren(element('option', { value: '' }, t('all')),
+  fill(form.elements.gridCode, element('option', { value: '' }, t('all')),
     ...grids.slice(0, 500).map(g => element('option', { value: g.code }, `${g.name} (${g.code})`)));
   form.elements.gridCode.value = grid;
 }
@@ -132,7 +132,7 @@ async function loadQueue({ reset = false, more = false } = {}) {
     if (more) {
       list.append(...rows);
     } else {
-      list.replaceChildren(...(rows.length ? rows : [element('li', { class: 'empty' }, t('nothing'))]));
+      fill(list, ...(rows.length ? rows : [element('li', { class: 'empty' }, t('nothing'))]));
     }
     if (counts) {
       renderCounts(counts);
@@ -185,7 +185,7 @@ async function poll() {
         document.getElementById('news').textContent = `${fresh.length} ${t('newOrders')}: ${fresh.map(o => o.code).join(' ')}`;
       }
       const list = document.getElementById('orders');
-      list.replaceChildren(...page.items.map(row));
+      fill(list, ...page.items.map(row));
       for (const o of fresh) {
         list.querySelector(`[data-order="${o.code}"]`)?.classList.add('fresh');
       }
@@ -256,7 +256,7 @@ async function renderOrder(order, etag, notice) {
   const actions = element('section', { class: 'actions-panel', 'aria-label': 'Actions' },
     ...order.allowedActions.filter(a => FORMS[a]).map(action => actionForm(order, etag, action)));
 
-  panel.replaceChildren(
+  fill(panel, 
     element('h2', { id: 'order-heading' }, `${order.code} ${order.title}`),
     notice ? element('p', { class: 'warn', role: 'alert' }, notice) : null,
     element('p', { class: 'description' }, order.description),
@@ -274,7 +274,7 @@ async function loadHistory(order) {
   try {
     const { body: entries } = await api(`/orders/${order.id}/history`);
     const list = document.getElementById('history');
-    list?.replaceChildren(...entries.map(e => element('li', {},
+    fill(list, ...entries.map(e => element('li', {},
       element('time', { datetime: e.at }, when(e.at)), ` ${nameOf(e.action)} · ${e.actor}`,
       e.fromState ? ` · ${nameOf(e.fromState)} → ${nameOf(e.toState)}` : ` · ${nameOf(e.toState)}`)));
   } catch {

@@ -3,7 +3,7 @@
 // at once; the outbox (outbox.js) owns sending.
 
 import {
-  api, ApiError, NetworkError, t, nameOf, element, when, say, translate, installWorker, signInFlow, may, photoUrl, newId, describeProblem,
+  api, fill, ApiError, NetworkError, t, nameOf, element, when, say, translate, installWorker, signInFlow, may, photoUrl, newId, describeProblem,
 } from './common.js?v={{version}}';
 import * as outbox from './outbox.js?v={{version}}';
 import { shrink } from './photos.js?v={{version}}';
@@ -125,7 +125,7 @@ function renderCategories() {
   const option = c => element('option', { value: c.code, selected: c.code === current }, `${c.name} (${c.code})`);
   const recentOnes = recent.map(code => matches.find(c => c.code === code)).filter(Boolean);
   const others = matches.filter(c => !recent.includes(c.code)).sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
-  select.replaceChildren(
+  fill(select, 
     element('option', { value: '' }, '—'),
     recentOnes.length ? element('optgroup', { label: t('recent') }, recentOnes.map(option)) : null,
     element('optgroup', { label: t('all') }, others.map(option)));
@@ -137,7 +137,7 @@ function renderCategories() {
 
 function renderGrids() {
   const select = document.getElementById('gridCode');
-  select.replaceChildren(
+  fill(select, 
     element('option', { value: '' }, t('gridAuto')),
     ...grids.map(g => element('option', { value: g.code }, `${g.name} (${g.code})`)));
   select.value = filing?.order.gridCode ?? '';
@@ -245,7 +245,7 @@ function renderPhotos() {
     URL.revokeObjectURL(url);
   }
   previews.clear();
-  document.getElementById('photo-list').replaceChildren(...filing.photos.map((photo, i) => {
+  fill(document.getElementById('photo-list'), ...filing.photos.map((photo, i) => {
     const url = URL.createObjectURL(photo.blob);
     previews.set(i, url);
     return element('li', {},
@@ -395,7 +395,7 @@ function renderNearby(items) {
   const section = document.getElementById('nearby');
   const same = filing.order.sameProblemAs;
   section.hidden = items.length === 0 && !same;
-  document.getElementById('nearby-list').replaceChildren(
+  fill(document.getElementById('nearby-list'), 
     same && !items.some(i => i.order.id === same) ? element('li', { class: 'same' }, `${t('markedSame')}${filing.order.sameProblemCode ?? same}`) : null,
     ...items.map(({ order, distanceMeters }) => element('li', { class: order.id === same ? 'same' : '' },
       element('strong', {}, order.code), ` ${order.title} · ${Math.round(distanceMeters)} m · ${nameOf(order.state)} · ${when(order.milestones.filedAt)}`,
@@ -479,7 +479,7 @@ async function renderOutbox() {
   document.getElementById('count-drafts').textContent = String(drafts.length);
   document.getElementById('count-sent').textContent = String(sent.length);
   const titleOf = f => f.display?.title ?? f.order.title ?? '—';
-  document.getElementById('list-queued').replaceChildren(
+  fill(document.getElementById('list-queued'), 
     ...queued.map(f => element('li', { class: f.state, dataset: { filing: f.id } },
       element('strong', {}, titleOf(f)), ` · ${f.photos.length} ${t('photoCount')}`,
       f.state === 'refused'
@@ -488,11 +488,11 @@ async function renderOutbox() {
       f.state === 'refused' ? element('button', { type: 'button', onclick: () => edit(f) }, t('edit')) : null,
       element('button', { type: 'button', onclick: () => confirm(t('remove') + '?') && outbox.remove(f.id) }, t('remove')))),
     ...others.map(f => element('li', { class: 'other' }, element('strong', {}, titleOf(f)), ` · ${t('otherOwner')}`)));
-  document.getElementById('list-drafts').replaceChildren(...drafts.map(f => element('li', {},
+  fill(document.getElementById('list-drafts'), ...drafts.map(f => element('li', {},
     element('strong', {}, titleOf(f)), ` · ${when(f.updatedAt)}`,
     element('button', { type: 'button', onclick: () => edit(f) }, t('edit')),
     element('button', { type: 'button', onclick: () => outbox.remove(f.id) }, t('remove')))));
-  document.getElementById('list-sent').replaceChildren(...sent.map(f => element('li', { dataset: { order: f.sentOrder.code } },
+  fill(document.getElementById('list-sent'), ...sent.map(f => element('li', { dataset: { order: f.sentOrder.code } },
     element('a', { href: '#mine' }, f.sentOrder.code), ` ${titleOf(f)} · ${when(f.sentAt)}`)));
 }
 
@@ -513,7 +513,7 @@ async function renderMine() {
   const list = document.getElementById('mine-list');
   const sent = (await outbox.list()).filter(f => f.owner === me.id && f.state === 'sent');
   if (sent.length === 0) {
-    list.replaceChildren(element('li', { class: 'empty' }, t('nothing')));
+    fill(list, element('li', { class: 'empty' }, t('nothing')));
     return;
   }
   const cards = await Promise.all(sent.map(async f => {
@@ -531,7 +531,7 @@ async function renderMine() {
       return element('li', { class: 'order' }, element('strong', {}, f.sentOrder.code), ` · ${error instanceof NetworkError ? t('offline') : error.message}`);
     }
   }));
-  list.replaceChildren(...cards);
+  fill(list, ...cards);
 }
 
 function orderCard(order, etag) {

@@ -2,7 +2,7 @@
 // SVG, panned by dragging, zoomed by the wheel, a pinch or the buttons. A tap places the pin. The
 // grid a point falls in is found here as well, so the phone can say it before sending, offline.
 
-import { element, t } from './common.js?v={{version}}';
+import { element, fill, t } from './common.js?v={{version}}';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const svg = (tag, attributes = {}) => {
@@ -41,7 +41,7 @@ export function featureAt(features, lat, lon) {
 export function drawMap(container, features, { onPick, label = t('map') } = {}) {
   const points = features.flatMap(f => (f.geometry ? rings(f.geometry).flat(2) : []));
   if (points.length === 0) {
-    container.replaceChildren(element('p', { class: 'empty' }, t('nothing')));
+    fill(container, element('p', { class: 'empty' }, t('nothing')));
     return { setPin() {}, highlight() {}, fit() {} };
   }
   const lons = points.map(p => p[0]);
@@ -148,7 +148,7 @@ export function drawMap(container, features, { onPick, label = t('map') } = {}) 
   const controls = element('div', { class: 'map-controls' },
     element('button', { type: 'button', 'aria-label': t('zoomIn'), onclick: () => zoom(0.66) }, '+'),
     element('button', { type: 'button', 'aria-label': t('zoomOut'), onclick: () => zoom(1.5) }, '−'));
-  container.replaceChildren(root, controls);
+  fill(container, root, controls);
   apply();
 
   return {
