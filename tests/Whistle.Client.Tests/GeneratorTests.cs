@@ -25,10 +25,11 @@ public sealed class RecordingApp : WhistleApp
         return http;
     }
 
-    public (string GridWorker, string Community, string Department) Keys() => (
+    public (string GridWorker, string Community, string Department, string Supervisor) Keys() => (
         CreateKey(new NewCredential(Role.GridWorker, "grid worker Wang", GridCodes: ["ST01-C01-G01"])),
         CreateKey(new NewCredential(Role.Community, "community desk", CommunityCode: "ST01-C01")),
-        CreateKey(new NewCredential(Role.Department, "sanitation desk", DepartmentCode: "sanitation")));
+        CreateKey(new NewCredential(Role.Department, "sanitation desk", DepartmentCode: "sanitation")),
+        CreateKey(new NewCredential(Role.Supervisor, "district supervisor")));
 }
 
 /// <summary>
@@ -79,7 +80,7 @@ public class GeneratorTests(RecordingApp app, ITestOutputHelper output) : IClass
     private async Task RunLifeAsync(string program, int steps)
     {
         await TypeScriptClients.GenerateAndCompileAsync();
-        var (gridWorker, community, department) = app.Keys();
+        var (gridWorker, community, department, supervisor) = app.Keys();
         var photo = Path.GetTempFileName();
         try
         {
@@ -88,7 +89,7 @@ public class GeneratorTests(RecordingApp app, ITestOutputHelper output) : IClass
             string text;
             try
             {
-                text = await TypeScriptClients.RunAsync("node", "dist/" + program, proxy.BaseAddress, gridWorker, community, department, photo);
+                text = await TypeScriptClients.RunAsync("node", "dist/" + program, proxy.BaseAddress, gridWorker, community, department, supervisor, photo);
             }
             catch (InvalidOperationException failed)
             {
@@ -106,10 +107,12 @@ public class GeneratorTests(RecordingApp app, ITestOutputHelper output) : IClass
 
     private async Task<int> NSwagLifeAsync()
     {
-        var (gridWorkerKey, communityKey, departmentKey) = app.Keys();
+        var (gridWorkerKey, communityKey, departmentKey, supervisorKey) = app.Keys();
         using var gridWorkerHttp = app.NSwagHttp(gridWorkerKey);
         using var communityHttp = app.NSwagHttp(communityKey);
         using var departmentHttp = app.NSwagHttp(departmentKey);
+        using var supervisorHttp = app.NSwagHttp(supervisorKey);
+        var supervisor = new WhistleNSwagClient(supervisorHttp);
         var gridWorker = new WhistleNSwagClient(gridWorkerHttp);
         var community = new WhistleNSwagClient(communityHttp);
         var department = new WhistleNSwagClient(departmentHttp);
@@ -163,20 +166,19 @@ public class GeneratorTests(RecordingApp app, ITestOutputHelper output) : IClass
         steps++;
 
         var stale = await Assert.ThrowsAsync<ApiException<StaleOrderProblem>>(() =>
-            community.EvaluateOrderAsync(id, etag, null, new EvaluateOrderBody { Rating = Rating.Unsatisfied }));
+            community.EvaluateOrderAsync(id, etag, null, new EvaluateOrderBody { Rating = Rating.Unsatisfied, Comment = "Overflowing again." }));
         Assert.Equal(evaluated.Version, stale.Result.CurrentVersion);
         steps++;
 
         // A 304 is no problem: NSwag reports it as its plain ApiException, with nothing to read.
-        communityHttp.DefaultRequestHeaders.Remove("If-None-Match");
-        var summary = await community.GetSummaryAsync(null, null, null, null, null, null, null);
+        var summary = await supervisor.GetSummaryAsync(null, null, null, null, null, null, null);
         Assert.True(summary.Figures.DispatchedOrders >= 1);
         var tag = app.Exchanges.Last(e => e.Path == "/api/v1/stats/summary" && e.Status == 200).ResponseHeaders["ETag"];
-        var notModified = await Assert.ThrowsAsync<ApiException>(() => community.GetSummaryAsync(null, null, null, null, null, null, tag));
+        var notModified = await Assert.ThrowsAsync<ApiException>(() => supervisor.GetSummaryAsync(null, null, null, null, null, null, tag));
         Assert.Equal(304, notModified.StatusCode);
         steps++;
 
-        var csv = await community.GetSummaryCsvAsync(null, null, null, null, null, null);
+        var csv = await supervisor.GetSummaryCsvAsync(null, null, null, null, null, null);
         Assert.Contains("dispatchedOrders", csv, StringComparison.Ordinal);
         steps++;
 

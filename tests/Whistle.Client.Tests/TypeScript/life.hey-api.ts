@@ -3,12 +3,13 @@ import { readFileSync } from "node:fs";
 import { createClient } from "./generated/hey-api/client/index.js";
 import * as sdk from "./generated/hey-api/sdk.gen.js";
 import type { ActionNotPermittedProblem, StaleOrderProblem } from "./generated/hey-api/types.gen.js";
-import { assert, baseUrl, communityKey, departmentKey, done, filing, gridWorkerKey, photoPath, step } from "./steps.js";
+import { assert, baseUrl, communityKey, departmentKey, done, filing, gridWorkerKey, photoPath, step, supervisorKey } from "./steps.js";
 
 const as = (key: string) => createClient({ baseUrl, headers: { "X-Api-Key": key } });
 const gridWorker = as(gridWorkerKey);
 const community = as(communityKey);
 const department = as(departmentKey);
+const supervisor = as(supervisorKey);
 
 const filed = await step("file", async () => {
   const { data, response } = await sdk.fileOrder({ client: gridWorker, body: { ...filing } });
@@ -59,22 +60,22 @@ await step("a 409 read as the action's problem", async () => {
 });
 
 await step("a 412 naming the current ETag", async () => {
-  const { error, response } = await sdk.evaluateOrder({ client: community, path, headers: { "If-Match": etag }, body: { rating: "unsatisfied" } });
+  const { error, response } = await sdk.evaluateOrder({ client: community, path, headers: { "If-Match": etag }, body: { rating: "unsatisfied", comment: "Overflowing again." } });
   assert.equal(response.status, 412);
   const problem = error as StaleOrderProblem | undefined;
   assert.equal(problem?.currentVersion, evaluated.version);
 });
 
 await step("a conditional request: If-None-Match is 304", async () => {
-  const first = await sdk.getSummary({ client: community });
+  const first = await sdk.getSummary({ client: supervisor });
   const tag = first.response.headers.get("ETag") ?? "";
-  const again = await sdk.getSummary({ client: community, headers: { "If-None-Match": tag } });
+  const again = await sdk.getSummary({ client: supervisor, headers: { "If-None-Match": tag } });
   assert.equal(again.response.status, 304);
   assert.equal(again.data, undefined);
 });
 
 await step("a download as text", async () => {
-  const { data } = await sdk.getSummaryCsv({ client: community, parseAs: "text" });
+  const { data } = await sdk.getSummaryCsv({ client: supervisor, parseAs: "text" });
   assert.ok(typeof data === "string" && data.includes("dispatchedOrders"));
 });
 

@@ -2,12 +2,13 @@
 import createClient from "openapi-fetch";
 import { readFileSync } from "node:fs";
 import type { components, paths } from "./generated/openapi-typescript/schema.js";
-import { assert, baseUrl, communityKey, departmentKey, done, filing, gridWorkerKey, photoPath, step } from "./steps.js";
+import { assert, baseUrl, communityKey, departmentKey, done, filing, gridWorkerKey, photoPath, step, supervisorKey } from "./steps.js";
 
 const as = (key: string) => createClient<paths>({ baseUrl, headers: { "X-Api-Key": key } });
 const gridWorker = as(gridWorkerKey);
 const community = as(communityKey);
 const department = as(departmentKey);
+const supervisor = as(supervisorKey);
 
 const filed = await step("file", async () => {
   const { data, response } = await gridWorker.POST("/api/v1/orders", { body: { ...filing } });
@@ -74,7 +75,7 @@ await step("a 409 read as the action's problem", async () => {
 await step("a 412 naming the current ETag", async () => {
   const { error, response } = await community.POST("/api/v1/orders/{id}/evaluate", {
     params: { path, header: { "If-Match": etag } },
-    body: { rating: "unsatisfied" },
+    body: { rating: "unsatisfied", comment: "Overflowing again." },
   });
   assert.equal(response.status, 412);
   assert.ok(error && "currentETag" in error);
@@ -82,16 +83,16 @@ await step("a 412 naming the current ETag", async () => {
 });
 
 await step("a conditional request: If-None-Match is 304", async () => {
-  const first = await community.GET("/api/v1/stats/summary");
+  const first = await supervisor.GET("/api/v1/stats/summary");
   assert.ok(first.data && first.data.figures.dispatchedOrders >= 1);
   const tag = first.response.headers.get("ETag") ?? "";
-  const again = await community.GET("/api/v1/stats/summary", { params: { header: { "If-None-Match": tag } } });
+  const again = await supervisor.GET("/api/v1/stats/summary", { params: { header: { "If-None-Match": tag } } });
   assert.equal(again.response.status, 304);
   assert.equal(again.data, undefined);
 });
 
 await step("a download as text", async () => {
-  const { data, response } = await community.GET("/api/v1/stats/summary.csv", { parseAs: "text" });
+  const { data, response } = await supervisor.GET("/api/v1/stats/summary.csv", { parseAs: "text" });
   assert.equal(response.headers.get("Content-Type")?.split(";")[0], "text/csv");
   assert.ok(data?.includes("dispatchedOrders"));
 });

@@ -1,7 +1,7 @@
 // What both TypeScript clients share: the service's address and keys from the test, and numbered steps.
 import { strict as assert } from "node:assert";
 
-export const [baseUrl = "", gridWorkerKey = "", communityKey = "", departmentKey = "", photoPath = ""] = process.argv.slice(2);
+export const [baseUrl = "", gridWorkerKey = "", communityKey = "", departmentKey = "", supervisorKey = "", photoPath = ""] = process.argv.slice(2);
 
 let passed = 0;
 
