@@ -178,8 +178,11 @@ public class GeneratorTests(RecordingApp app, ITestOutputHelper output) : IClass
         Assert.Equal(304, notModified.StatusCode);
         steps++;
 
-        var csv = await supervisor.GetSummaryCsvAsync(null, null, null, null, null, null);
-        Assert.Contains("dispatchedOrders", csv, StringComparison.Ordinal);
+        using (var csv = await supervisor.GetSummaryCsvAsync(null, null, null, null, null, null))
+        using (var reader = new StreamReader(csv.Stream))
+        {
+            Assert.Contains("dispatchedOrders", await reader.ReadToEndAsync(), StringComparison.Ordinal);
+        }
         steps++;
 
         using var photo = new MemoryStream(Png());
@@ -188,6 +191,7 @@ public class GeneratorTests(RecordingApp app, ITestOutputHelper output) : IClass
             Title = "Overflowing bins at gate 3",
             Description = "The bins by gate 3 have not been emptied for three days.",
             CategoryCode = "garbage",
+            GridCode = "ST01-C01-G01",
             Location = new FileOrderLocationRequest { Latitude = 40.8424, Longitude = 111.7492 },
         });
         Assert.Single(withPhoto.Photos);

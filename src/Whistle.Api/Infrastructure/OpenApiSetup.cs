@@ -263,7 +263,7 @@ public static class OpenApiSetup
         ok.Content = new Dictionary<string, OpenApiMediaType>();
         if (download.Format is null or TableFormat.Csv)
         {
-            ok.Content[Table.CsvType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "RFC 4180, UTF-8 with a byte order mark; text that a spreadsheet would take for a formula starts with an apostrophe." } };
+            ok.Content[Table.CsvType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "RFC 4180, UTF-8 with a byte order mark; text that a spreadsheet would take for a formula starts with an apostrophe." } };
         }
         if (download.Format is null or TableFormat.Xlsx)
         {
