@@ -139,7 +139,7 @@ try
     app.MapStatsMetrics();
 
     // Public, and never rate limited: probes behind one proxy share an address.
-    app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().DisableRateLimiting();
+    app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous().DisableRateLimiting().WithDocumentETag();
     app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).AllowAnonymous().DisableRateLimiting();
     app.MapHealthChecks("/health/ready", new() { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous().DisableRateLimiting();
 

@@ -7,8 +7,11 @@ namespace Whistle.Api.Infrastructure;
 /// <summary>A header a response of this endpoint carries, for the OpenAPI document.</summary>
 public sealed record ResponseHeader(int Status, string Name, string Description, bool Required);
 
-/// <summary>This endpoint's 200 can also be a CSV file or an XLSX workbook to download (see <see cref="Table"/>).</summary>
-public sealed record TableDownload(string Description);
+/// <summary>This endpoint's 200 is a CSV file or an XLSX workbook to download (see <see cref="Table"/>): the one named, or either by its format parameter.</summary>
+public sealed record TableDownload(string Description, TableFormat? Format);
+
+/// <summary>This endpoint's JSON answer is also downloaded as a table from its path with .csv or .xlsx added.</summary>
+public sealed record TableDownloads;
 
 /// <summary>A header this endpoint reads from requests besides its bound parameters, for the OpenAPI document.</summary>
 public sealed record RequestHeader(string Name, string Description);
@@ -25,10 +28,10 @@ public static class ResponseHeaderExtensions
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new ResponseHeader(status, name, description, required));
 
-    /// <summary>Declares that the 200 answer can be downloaded as CSV or XLSX (with format=csv|xlsx).</summary>
-    public static TBuilder WithTableDownload<TBuilder>(this TBuilder builder, string description)
+    /// <summary>Declares that the 200 answer is a download: in this format, or as CSV or XLSX by format=csv|xlsx.</summary>
+    public static TBuilder WithTableDownload<TBuilder>(this TBuilder builder, string description, TableFormat? format = null)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.WithMetadata(new TableDownload(description));
+        builder.WithMetadata(new TableDownload(description, format));
 
     /// <summary>The order's version as a strong ETag, for If-Match.</summary>
     public static TBuilder WithOrderETag<TBuilder>(this TBuilder builder, int status)

@@ -32,15 +32,6 @@ public static class OpenApiSetup
                 License = new OpenApiLicense { Name = "MIT" },
                 Contact = new OpenApiContact { Name = "Whistle maintainers: see the repository's README for the issue tracker" },
             };
-            // The document must not depend on the host it was fetched from: it is committed and compared.
-            document.Servers =
-            [
-                new OpenApiServer
-                {
-                    Url = "http://localhost:5080",
-                    Description = "The service as `dotnet run` starts it; a district's deployment answers at its own address with the same paths.",
-                },
-            ];
             DescribeServiceEndpoints(document);
             Features.Webhooks.WebhookDocument.Describe(document);
             RequireWhatRequestsRequire(document);
@@ -54,7 +45,8 @@ public static class OpenApiSetup
                 }
             }
             DeclareSecurity(document);
-            DescribeOrderActionProblems(document);
+            // Last: it types what the transformers above described.
+            OpenApiForGenerators.Describe(document);
             return Task.CompletedTask;
         });
 
@@ -82,6 +74,10 @@ public static class OpenApiSetup
             if (metadata.OfType<TableDownload>().FirstOrDefault() is { } download)
             {
                 DescribeDownload(operation, download);
+            }
+            if (metadata.OfType<TableDownloads>().Any())
+            {
+                DescribeDownloadPaths(operation, context);
             }
             DescribeHeaders(operation, metadata.OfType<ResponseHeader>());
             foreach (var header in metadata.OfType<RequestHeader>())
@@ -251,17 +247,28 @@ public static class OpenApiSetup
         }
     }
 
-    /// <summary>The 200 as a CSV file or an XLSX workbook, an attachment never to be rendered.</summary>
+    /// <summary>The 200 as a CSV file or an XLSX workbook (one, or either by format), an attachment never to be rendered.</summary>
     private static void DescribeDownload(OpenApiOperation operation, TableDownload download)
     {
         if (operation.Responses?.TryGetValue("200", out var found) != true || found is not OpenApiResponse ok)
         {
             return;
         }
-        ok.Description = (ok.Description is { Length: > 0 } d ? d + ". " : "") + download.Description;
-        ok.Content ??= new Dictionary<string, OpenApiMediaType>();
-        ok.Content[Table.CsvType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "RFC 4180, UTF-8 with a byte order mark; text that a spreadsheet would take for a formula starts with an apostrophe." } };
-        ok.Content[Table.XlsxType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+        if (download.Format is not null)
+        {
+            // The format is the path's (summary.csv): a format parameter would only contradict it.
+            operation.Parameters?.Remove(operation.Parameters.First(p => p.Name == "format"));
+        }
+        ok.Description = download.Description;
+        ok.Content = new Dictionary<string, OpenApiMediaType>();
+        if (download.Format is null or TableFormat.Csv)
+        {
+            ok.Content[Table.CsvType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "RFC 4180, UTF-8 with a byte order mark; text that a spreadsheet would take for a formula starts with an apostrophe." } };
+        }
+        if (download.Format is null or TableFormat.Xlsx)
+        {
+            ok.Content[Table.XlsxType] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary" } };
+        }
         ok.Headers ??= new Dictionary<string, IOpenApiHeader>();
         ok.Headers.TryAdd("Cache-Control", new OpenApiHeader
         {
@@ -270,9 +277,21 @@ public static class OpenApiSetup
         });
         ok.Headers["Content-Disposition"] = new OpenApiHeader
         {
-            Description = "On a download: attachment, with a file name.",
+            Description = "attachment, with a file name.",
+            Required = true,
             Schema = new OpenApiSchema { Type = JsonSchemaType.String },
         };
+    }
+
+    /// <summary>A JSON answer whose tables are their own operations: its format parameter is left to them.</summary>
+    private static void DescribeDownloadPaths(OpenApiOperation operation, OpenApiOperationTransformerContext context)
+    {
+        if (operation.Parameters?.FirstOrDefault(p => p.Name == "format") is { } format)
+        {
+            operation.Parameters.Remove(format);
+        }
+        var path = "/" + context.Description.RelativePath?.TrimStart('/');
+        operation.Description += $" The same answer as a table to download: GET {path}.csv or {path}.xlsx.";
     }
 
     /// <summary>
@@ -415,60 +434,6 @@ public static class OpenApiSetup
             "An HTML page for a browser (its script and style under /dashboard/ are assets, not API); it reads the statistics " +
             "with the credential given as ?key=. Public: the page holds no data.",
             new() { ["200"] = Text("The page.", "text/html") }, anonymous: true);
-    }
-
-    private const string ActionNotPermittedProblem = "ActionNotPermittedProblem";
-    private const string StaleOrderProblem = "StaleOrderProblem";
-
-    /// <summary>
-    /// An order action's 409 and 412 carry more than a problem's standard members (see
-    /// <see cref="ProblemDetailsExceptionHandler"/>): declared, so a generated client reads them as typed fields.
-    /// </summary>
-    private static void DescribeOrderActionProblems(OpenApiDocument document)
-    {
-        document.Components ??= new OpenApiComponents();
-        document.Components.Schemas ??= new Dictionary<string, IOpenApiSchema>();
-        document.Components.Schemas[ActionNotPermittedProblem] = new OpenApiSchema
-        {
-            Type = JsonSchemaType.Object,
-            Description = "The action is not permitted in the order's state (or another request with the same Idempotency-Key is still running: then without state and allowedActions).",
-            AllOf = [new OpenApiSchemaReference("ProblemDetails", document)],
-            Properties = new Dictionary<string, IOpenApiSchema>
-            {
-                ["state"] = new OpenApiSchemaReference("OrderState", document),
-                ["allowedActions"] = new OpenApiSchema
-                {
-                    Type = JsonSchemaType.Array,
-                    Items = new OpenApiSchemaReference("OrderAction", document),
-                    Description = "What the state permits, as far as the caller may take it.",
-                },
-            },
-        };
-        document.Components.Schemas[StaleOrderProblem] = new OpenApiSchema
-        {
-            Type = JsonSchemaType.Object,
-            Description = "If-Match named a version the order no longer has.",
-            AllOf = [new OpenApiSchemaReference("ProblemDetails", document)],
-            Properties = new Dictionary<string, IOpenApiSchema>
-            {
-                ["currentVersion"] = new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int32" },
-                ["currentETag"] = new OpenApiSchema { Type = JsonSchemaType.String, Description = "The ETag to retry with, once the order is read again." },
-            },
-        };
-        var actions = document.Paths.Where(p => p.Key.StartsWith("/api/v1/orders/{id}/", StringComparison.Ordinal))
-            .SelectMany(p => p.Value.Operations ?? [])
-            .Where(o => o.Value.Parameters?.Any(parameter => parameter.Name == "If-Match") == true);
-        foreach (var (_, operation) in actions)
-        {
-            foreach (var (status, schema) in new[] { ("409", ActionNotPermittedProblem), ("412", StaleOrderProblem) })
-            {
-                if (operation.Responses?.TryGetValue(status, out var response) == true
-                    && response.Content?.TryGetValue("application/problem+json", out var media) == true && media is OpenApiMediaType typed)
-                {
-                    typed.Schema = new OpenApiSchemaReference(schema, document);
-                }
-            }
-        }
     }
 
     private static OpenApiResponse Problem(string description, OpenApiDocument? document) => new()

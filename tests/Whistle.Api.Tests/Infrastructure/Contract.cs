@@ -265,6 +265,9 @@ public sealed class Contract
         }
     }
 
+    /// <summary>The document's path template a request's path falls under (/api/v1/orders/{id}), or null when none.</summary>
+    public string? TemplateOf(string path) => Find(path) is (var template, not null, _) ? template : null;
+
     private (string Path, JsonObject? Item, Dictionary<string, string> Values) Find(string path)
     {
         var segments = path.Trim('/').Split('/').Select(Uri.UnescapeDataString).ToArray();
@@ -381,12 +384,25 @@ public sealed class ContractCheckingHandler(Contract contract) : DelegatingHandl
 {
     private static readonly Lock ReportLock = new();
 
+    /// <summary>Told of every exchange (the client tests type-check the answers against a generator's types).</summary>
+    public Action<Exchange>? Seen { get; init; }
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var requestBody = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
         var response = await base.SendAsync(request, cancellationToken);
         await response.Content.LoadIntoBufferAsync(cancellationToken);
-        var violations = contract.Check(await Exchange.ReadAsync(request, requestBody, response, cancellationToken));
+        var exchange = await Exchange.ReadAsync(request, requestBody, response, cancellationToken);
+        Seen?.Invoke(exchange);
+        // WHISTLE_CONTRACT_RECORD=file keeps every exchange of a run, one JSON line each, for the client tests to type-check.
+        if (Environment.GetEnvironmentVariable("WHISTLE_CONTRACT_RECORD") is { Length: > 0 } record)
+        {
+            lock (ReportLock)
+            {
+                File.AppendAllText(record, JsonSerializer.Serialize(exchange) + "\n");
+            }
+        }
+        var violations = contract.Check(exchange);
         if (violations.Count > 0)
         {
             // While mending the document, WHISTLE_CONTRACT_REPORT=file lists every violation of a whole run instead.

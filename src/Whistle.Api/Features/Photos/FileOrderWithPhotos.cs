@@ -32,31 +32,49 @@ public static class FileOrderWithPhotos
         }
     }
 
-    internal static void Map(RouteGroupBuilder orders) =>
-        orders.MapPost("/", async Task<Created<OrderResponse>> (
-                HttpContext http, IMediator mediator, PhotoProcessor processor, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
-                CancellationToken cancellationToken) =>
-            {
-                var caller = http.GetCaller();
-                var form = await PhotoUploads.ReadFormAsync(http.Request, cancellationToken);
-                var filing = new FileOrder.Command(Filing(form, json.Value.SerializerOptions), caller);
-                // The order's fields are checked before any photo is decoded.
-                await new FileOrder.Validator().ValidateAndThrowAsync(filing, cancellationToken);
-                PhotoRules.EnsureMayAdd(caller, PhotoUploads.Stage(form, PhotoStage.Discovery) is PhotoStage.Discovery
-                    ? PhotoStage.Discovery
-                    : throw new ValidationException([new ValidationFailure("stage", "Photos filed with the order are discovery photos.")]));
-                var processed = await PhotoUploads.ProcessFilesAsync(form, processor, required: false, cancellationToken);
-                var order = await mediator.Send(new Command(filing, processed), cancellationToken);
-                http.Response.Headers.ETag = ETags.For(order.Version);
-                return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderEndpoints.ForCaller(caller, order));
-            })
+    internal static void Map(RouteGroupBuilder orders)
+    {
+        // Its own operation, so that every generator makes a method for it (some take only an operation's first body type).
+        orders.MapPost("/with-photos", FileAsync)
             .WithName("FileOrderWithPhotos")
+            .WithSummary("File an order with its photos")
+            .WithDescription("Snap and report (随手拍): the order and its discovery photos in one request, committed together. The order's " +
+                "fields, rules and answer are those of POST /api/v1/orders; the photos' those of POST /api/v1/orders/{id}/photos.")
+            // Read as a form by PhotoUploads (anything else is 415), so no AcceptsMetadata: it would describe a body of no type.
+            .WithMetadata(new PhotoUploadEndpoint(), new MultipartFilingOnly())
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithOrderETag(StatusCodes.Status201Created)
+            .RequireOperation(Operation.FileOrder);
+        orders.MapPost("/", FileAsync)
+            .WithName("FileOrderAsMultipart")
             // Chosen over the JSON filing by the request's Content-Type; documented as that operation's second body.
             .WithMetadata(new AcceptsMetadata(["multipart/form-data"]), new PhotoUploadEndpoint())
             // A request without a Content-Type matches both: the JSON filing answers it (400 or 415 as before).
             .WithOrder(1)
             .ExcludeFromDescription()
             .RequireOperation(Operation.FileOrder);
+    }
+
+    private static async Task<Created<OrderResponse>> FileAsync(
+        HttpContext http, IMediator mediator, PhotoProcessor processor, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
+        CancellationToken cancellationToken)
+    {
+        var caller = http.GetCaller();
+        var form = await PhotoUploads.ReadFormAsync(http.Request, cancellationToken);
+        var filing = new FileOrder.Command(Filing(form, json.Value.SerializerOptions), caller);
+        // The order's fields are checked before any photo is decoded.
+        await new FileOrder.Validator().ValidateAndThrowAsync(filing, cancellationToken);
+        PhotoRules.EnsureMayAdd(caller, PhotoUploads.Stage(form, PhotoStage.Discovery) is PhotoStage.Discovery
+            ? PhotoStage.Discovery
+            : throw new ValidationException([new ValidationFailure("stage", "Photos filed with the order are discovery photos.")]));
+        var processed = await PhotoUploads.ProcessFilesAsync(form, processor, required: false, cancellationToken);
+        var order = await mediator.Send(new Command(filing, processed), cancellationToken);
+        http.Response.Headers.ETag = ETags.For(order.Version);
+        return TypedResults.Created($"/api/v1/orders/{order.Id}", OrderEndpoints.ForCaller(caller, order));
+    }
 
     private static FileOrder.Request Filing(IFormCollection form, JsonSerializerOptions options)
     {
@@ -85,6 +103,9 @@ public static class FileOrderWithPhotos
 
 /// <summary>The JSON filing's operation also takes multipart/form-data (<see cref="FileOrderWithPhotos"/>): for the OpenAPI document.</summary>
 public sealed record MultipartFiling;
+
+/// <summary>The operation's only body is the multipart filing (order and 'file' parts): for the OpenAPI document.</summary>
+public sealed record MultipartFilingOnly;
 
 /// <summary>The operation's body is multipart/form-data with 'file' parts and a 'stage': for the OpenAPI document.</summary>
 public sealed record MultipartPhotos;

@@ -18,10 +18,19 @@ public static class PhotoDocument
                 Content = new Dictionary<string, OpenApiMediaType> { ["multipart/form-data"] = Form(context.Document, withOrder: false) },
             };
         }
+        if (metadata.OfType<MultipartFilingOnly>().Any())
+        {
+            operation.RequestBody = new OpenApiRequestBody
+            {
+                Required = true,
+                Description = "The order's JSON in the part 'order' (as for a JSON filing), the photos in 'file' parts (discovery photos; none is fine).",
+                Content = new Dictionary<string, OpenApiMediaType> { ["multipart/form-data"] = Form(context.Document, withOrder: true) },
+            };
+        }
         if (metadata.OfType<MultipartFiling>().Any() && operation.RequestBody is OpenApiRequestBody filing)
         {
             filing.Description = "The order as JSON; or, to file it with its photos in one request (随手拍), multipart/form-data " +
-                "with the order's JSON in the part 'order' and the photos in 'file' parts (discovery photos).";
+                "with the order's JSON in the part 'order' and the photos in 'file' parts (discovery photos), as POST /api/v1/orders/with-photos takes it.";
             filing.Content ??= new Dictionary<string, OpenApiMediaType>();
             filing.Content["multipart/form-data"] = Form(context.Document, withOrder: true);
         }
@@ -73,6 +82,8 @@ public static class PhotoDocument
         }
         return new OpenApiMediaType
         {
+            // The order part is JSON text, as generated clients send an object part.
+            Encoding = withOrder ? new Dictionary<string, OpenApiEncoding> { ["order"] = new() { ContentType = "application/json" } } : null,
             Schema = new OpenApiSchema
             {
                 Type = JsonSchemaType.Object,

@@ -95,15 +95,15 @@ public static class GetBreakdown
         }
     }
 
-    internal static RouteHandlerBuilder Map(RouteGroupBuilder stats) =>
-        stats.MapGet("/breakdown", (
+    internal static RouteHandlerBuilder Map(RouteGroupBuilder stats, TableFormat format = TableFormat.Json) =>
+        stats.MapGet(StatsEndpoints.Route("/breakdown", format), (
                 [AsParameters] StatsFilter filter,
                 [FromQuery, Description("department, street, community or category."), DocumentedAs(JsonSchemaType.String, Values = ["department", "street", "community", "category"])] string? groupBy,
                 [FromQuery, Description("A figure's name (completionRate, overdueNow, ...), code or name; code by default.")] string? sort,
                 [FromQuery, Description("asc (the default) or desc; rows without a value come last either way."), DocumentedAs(JsonSchemaType.String, Values = ["asc", "desc"])] string? order,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 StatsEndpoints.Reply(http, filter, mediator.Send(new Query(filter, groupBy, sort, order), cancellationToken)))
-            .WithName("GetBreakdown")
+            .WithName(StatsEndpoints.Name("GetBreakdown", format))
             .WithSummary("The figures per department, street, community or category")
             .WithDescription(
                 "One row per group with orders counted in the period, each with the same figures as the summary, sortable by " +

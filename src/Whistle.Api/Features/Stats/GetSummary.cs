@@ -34,10 +34,10 @@ public static class GetSummary
         }
     }
 
-    internal static RouteHandlerBuilder Map(RouteGroupBuilder stats) =>
-        stats.MapGet("/summary", ([AsParameters] StatsFilter filter, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
+    internal static RouteHandlerBuilder Map(RouteGroupBuilder stats, TableFormat format = TableFormat.Json) =>
+        stats.MapGet(StatsEndpoints.Route("/summary", format), ([AsParameters] StatsFilter filter, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 StatsEndpoints.Reply(http, filter, mediator.Send(new Query(filter), cancellationToken)))
-            .WithName("GetSummary")
+            .WithName(StatsEndpoints.Name("GetSummary", format))
             .WithSummary("The assessment figures for a period")
             .WithDescription(
                 "Counted over orders first whistled in [from, to) that match the filters; every figure is defined in the " +

@@ -156,13 +156,13 @@ public static class GetTimeseries
         }
     }
 
-    internal static RouteHandlerBuilder Map(RouteGroupBuilder stats) =>
-        stats.MapGet("/timeseries", (
+    internal static RouteHandlerBuilder Map(RouteGroupBuilder stats, TableFormat format = TableFormat.Json) =>
+        stats.MapGet(StatsEndpoints.Route("/timeseries", format), (
                 [AsParameters] StatsFilter filter,
                 [FromQuery, Description("day, week (Monday to Sunday) or month, cut in the district's time zone."), DocumentedAs(JsonSchemaType.String, Values = ["day", "week", "month"])] string? interval,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 StatsEndpoints.Reply(http, filter, mediator.Send(new Query(filter, interval), cancellationToken)))
-            .WithName("GetTimeseries")
+            .WithName(StatsEndpoints.Name("GetTimeseries", format))
             .WithSummary("The figures per day, week or month")
             .WithDescription(
                 "Every period in [from, to), empty ones included, with the summary's figures over the orders first whistled in it " +

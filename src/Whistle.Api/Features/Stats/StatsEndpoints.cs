@@ -20,12 +20,43 @@ public static class StatsEndpoints
                 .WithRequestHeader("If-None-Match", "The ETag of the answer last read: 304 while the figures are unchanged.");
             foreach (var status in new[] { StatusCodes.Status200OK, StatusCodes.Status304NotModified })
             {
-                endpoint.WithResponseHeader(status, "ETag", "On a JSON answer: a hash of its exact bytes; send it in If-None-Match to poll cheaply.", required: false)
-                    .WithResponseHeader(status, "Cache-Control", "private, max-age=5 on a JSON answer (the figures may be reused for five seconds); private, no-cache on a download.");
+                endpoint.WithResponseHeader(status, "ETag", "A hash of the answer's exact bytes; send it in If-None-Match to poll cheaply.", required: false)
+                    .WithResponseHeader(status, "Cache-Control", "private, max-age=5 (the figures may be reused for five seconds).");
             }
-            endpoint.WithTableDownload(StatsSheets);
+            endpoint.WithMetadata(new TableDownloads());
+        }
+        // Each download its own operation, so that a generated client types the JSON answer as JSON and a download
+        // as a file. (format=csv|xlsx on the JSON paths still answers as before, for clients written against it.)
+        foreach (var format in new[] { TableFormat.Csv, TableFormat.Xlsx })
+        {
+            foreach (var download in new[] { GetSummary.Map(stats, format), GetBreakdown.Map(stats, format), GetTimeseries.Map(stats, format) })
+            {
+                download.ProducesValidationProblem().ProducesProblem(StatusCodes.Status403Forbidden)
+                    .WithResponseHeader(StatusCodes.Status200OK, "Cache-Control", "private, no-cache: a download is not kept by caches.")
+                    .WithTableDownload(StatsSheet, format)
+                    .AddEndpointFilter((context, next) =>
+                    {
+                        context.Arguments.OfType<StatsFilter>().Single().Format = format == TableFormat.Csv ? "csv" : "xlsx";
+                        return next(context);
+                    });
+            }
         }
     }
+
+    /// <summary>The JSON answer's path, or its download's (summary.csv, summary.xlsx).</summary>
+    internal static string Route(string path, TableFormat format) => format switch
+    {
+        TableFormat.Csv => path + ".csv",
+        TableFormat.Xlsx => path + ".xlsx",
+        _ => path,
+    };
+
+    internal static string Name(string operation, TableFormat format) => format switch
+    {
+        TableFormat.Csv => operation + "Csv",
+        TableFormat.Xlsx => operation + "Xlsx",
+        _ => operation,
+    };
 
     /// <summary>A street's supervisor reads its street's figures: the filter is set to it, another street is refused.</summary>
     private static ValueTask<object?> ConfineToArea(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -42,8 +73,8 @@ public static class StatsEndpoints
         return next(context);
     }
 
-    private const string StatsSheets =
-        "With format=csv or format=xlsx, the same answer as a table to download: the answer's own columns (the period; the group's code " +
+    private const string StatsSheet =
+        "The same answer as a table to download, with the same parameters: the answer's own columns (the period; the group's code " +
         "and name; or the period's label, start and end), then every figure named as in JSON; rates as fractions, empty when null.";
 
     private sealed record Body(byte[] Json, string ETag);
