@@ -29,6 +29,8 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
         FrozenDictionary<string, Placement> Grids,
         FrozenDictionary<string, Department> Departments,
         FrozenDictionary<string, DutyEntry[]> Catalogue,
+        FrozenSet<string> Streets,
+        FrozenSet<string> Communities,
         DateTimeOffset LoadedAt,
         long Generation);
 
@@ -49,6 +51,14 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
     /// <summary>The department, retired or not; null if no department has the code.</summary>
     public Task<Department?> DepartmentAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
         FindAsync(db, s => s.Departments.GetValueOrDefault(code), cancellationToken);
+
+    /// <summary>Whether a street has the code, retired or not (a token's scope names one).</summary>
+    public async Task<bool> StreetExistsAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        await FindAsync(db, s => s.Streets.Contains(code) ? code : null, cancellationToken) is not null;
+
+    /// <summary>Whether a community has the code, retired or not.</summary>
+    public async Task<bool> CommunityExistsAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        await FindAsync(db, s => s.Communities.Contains(code) ? code : null, cancellationToken) is not null;
 
     /// <summary>Where the duty catalogue sends a whistle of this order when it names no department.</summary>
     public async Task<DutyRoute> RouteAsync(WhistleDbContext db, Category category, Domain.Orders.Order order, CancellationToken cancellationToken)
@@ -145,6 +155,8 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
                 (await db.Departments.AsNoTracking().ToListAsync(cancellationToken)).ToFrozenDictionary(d => d.Code, StringComparer.Ordinal),
                 (await db.DutyCatalogue.AsNoTracking().ToListAsync(cancellationToken))
                     .GroupBy(e => e.CategoryCode).ToFrozenDictionary(g => g.Key, g => g.ToArray(), StringComparer.Ordinal),
+                (await db.Streets.AsNoTracking().Select(x => x.Code).ToListAsync(cancellationToken)).ToFrozenSet(StringComparer.Ordinal),
+                (await db.Communities.AsNoTracking().Select(x => x.Code).ToListAsync(cancellationToken)).ToFrozenSet(StringComparer.Ordinal),
                 clock.GetUtcNow(),
                 generation);
             return snapshot;

@@ -107,6 +107,60 @@ namespace Whistle.Api.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
+                {
+                    b.Property<string>("GridCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("grid_code");
+
+                    b.Property<MultiPolygon>("Boundary")
+                        .IsRequired()
+                        .HasColumnType("geometry(MultiPolygon,4326)")
+                        .HasColumnName("boundary");
+
+                    b.HasKey("GridCode")
+                        .HasName("pk_grid_boundaries");
+
+                    b.HasIndex("Boundary")
+                        .HasDatabaseName("ix_grid_boundaries_boundary");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Boundary"), "gist");
+
+                    b.ToTable("grid_boundaries", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("StoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stored_at");
+
+                    b.HasKey("Hash")
+                        .HasName("pk_photo_blobs");
+
+                    b.HasIndex("StoredAt")
+                        .HasDatabaseName("ix_photo_blobs_stored_at");
+
+                    b.ToTable("photo_blobs", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Api.Features.Reference.ReferenceChange", b =>
                 {
                     b.Property<long>("Id")
@@ -164,60 +218,6 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasDatabaseName("ix_reference_changes_entity_code_id");
 
                     b.ToTable("reference_changes", (string)null);
-                });
-
-            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
-                {
-                    b.Property<string>("GridCode")
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("grid_code");
-
-                    b.Property<MultiPolygon>("Boundary")
-                        .IsRequired()
-                        .HasColumnType("geometry(MultiPolygon,4326)")
-                        .HasColumnName("boundary");
-
-                    b.HasKey("GridCode")
-                        .HasName("pk_grid_boundaries");
-
-                    b.HasIndex("Boundary")
-                        .HasDatabaseName("ix_grid_boundaries_boundary");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Boundary"), "gist");
-
-                    b.ToTable("grid_boundaries", (string)null);
-                });
-
-            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
-                {
-                    b.Property<string>("Hash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("hash");
-
-                    b.Property<byte[]>("Content")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("content");
-
-                    b.Property<string>("ContentType")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("content_type");
-
-                    b.Property<DateTimeOffset>("StoredAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("stored_at");
-
-                    b.HasKey("Hash")
-                        .HasName("pk_photo_blobs");
-
-                    b.HasIndex("StoredAt")
-                        .HasDatabaseName("ix_photo_blobs_stored_at");
-
-                    b.ToTable("photo_blobs", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
@@ -371,13 +371,13 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnName("events");
 
                     b.Property<string>("OwnerCommunityCode")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("owner_community_code");
 
                     b.Property<string>("OwnerDepartmentCode")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("owner_department_code");
 
                     b.Property<string>("OwnerId")
