@@ -65,6 +65,7 @@ public static class FileOrderWithPhotos
         {
             using var reader = new StreamReader(part.OpenReadStream());
             text = reader.ReadToEnd();
+            NulCharacters.RefuseInPart("order", text);
         }
         if (text.Length == 0)
         {
