@@ -60,6 +60,45 @@ public static class NulCharacters
         await next(http);
     }
 
+    /// <summary>
+    /// The text of a multipart form, as a JSON body's: a field (or file name) with NUL, or a JSON part
+    /// (the filing's 'order') with NUL in one of its strings, named <c>order.title</c>.
+    /// </summary>
+    public static void RefuseIn(IFormCollection form)
+    {
+        var failures = new List<ValidationFailure>();
+        foreach (var (name, values) in form)
+        {
+            foreach (var value in values)
+            {
+                failures.AddRange(InPart(name, value ?? "").Select(field => new ValidationFailure(field, Message)));
+            }
+        }
+        foreach (var file in form.Files.Where(f => In(f.Name) || In(f.FileName)))
+        {
+            failures.Add(new ValidationFailure(file.Name, Message));
+        }
+        if (failures.Count > 0)
+        {
+            throw new ValidationException(failures);
+        }
+    }
+
+    /// <summary>A JSON part read from a file part: refused as <see cref="RefuseIn"/> would.</summary>
+    public static void RefuseInPart(string name, string text)
+    {
+        if (InPart(name, text).Select(field => new ValidationFailure(field, Message)).ToList() is { Count: > 0 } failures)
+        {
+            throw new ValidationException(failures);
+        }
+    }
+
+    private static IEnumerable<string> InPart(string name, string text) =>
+        In(text) ? [name]
+        : text.Contains("\\u0000", StringComparison.Ordinal)
+            ? FieldsWithNul(System.Text.Encoding.UTF8.GetBytes(text)).Select(field => field.Length == 0 ? name : field[0] == '[' ? name + field : $"{name}.{field}")
+            : [];
+
     private sealed class Container(string path, bool isArray)
     {
         public string Path { get; } = path;

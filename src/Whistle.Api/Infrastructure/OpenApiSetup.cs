@@ -430,6 +430,8 @@ public static class OpenApiSetup
         DescribeAccessFailures(metrics, document);
         document.Paths["/metrics"] = Get("Service", "Metrics", "Prometheus metrics",
             "For a scraper with a dashboard, admin or district supervisor key (X-Api-Key, or Authorization: Bearer wk_…).", metrics, anonymous: false);
+        // Its refusals carry what every operation's do (WWW-Authenticate on 401, Cache-Control on a failure).
+        DescribeHeaders(document.Paths["/metrics"].Operations![HttpMethod.Get], []);
         document.Paths["/dashboard"] = Get("Service", "Dashboard", "The command-centre dashboard page",
             "An HTML page for a browser (its script and style under /dashboard/ are assets, not API); it reads the statistics " +
             "with the credential given as ?key=. Public: the page holds no data.",

@@ -19,6 +19,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
             ValidationException validation => Validation(validation),
             OrderRuleException rule => Validation(new ValidationException([new FluentValidation.Results.ValidationFailure(rule.Field, rule.Message)])),
             BadHttpRequestException badRequest => BadRequest(badRequest),
+            // Kestrel reports a chunk size past any integer this way (its other framing faults are BadHttpRequestException).
+            IOException { InnerException: OverflowException } when context.Request.Headers.TransferEncoding.Count > 0 => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest,
+                Title = "Malformed request body",
+                Detail = "A chunk of the chunked body declares a size beyond any body's; nothing was read or changed.",
+            },
             NotFoundException notFound => new ProblemDetails
             {
                 Status = StatusCodes.Status404NotFound,

@@ -60,6 +60,14 @@ public sealed class ReferenceCache(TimeProvider clock, IServiceScopeFactory scop
     public Task<Department?> DepartmentAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
         FindAsync(db, s => s.Departments.GetValueOrDefault(code), cancellationToken);
 
+    /// <summary>Whether a street has the code, retired or not (a token's scope names one).</summary>
+    public async Task<bool> StreetExistsAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        await FindAsync(db, s => s.Streets.ContainsKey(code) ? code : null, cancellationToken) is not null;
+
+    /// <summary>Whether a community has the code, retired or not.</summary>
+    public async Task<bool> CommunityExistsAsync(WhistleDbContext db, string code, CancellationToken cancellationToken) =>
+        await FindAsync(db, s => s.Communities.ContainsKey(code) ? code : null, cancellationToken) is not null;
+
     /// <summary>Where the duty catalogue sends a whistle of this order when it names no department.</summary>
     public async Task<DutyRoute> RouteAsync(WhistleDbContext db, Category category, Domain.Orders.Order order, CancellationToken cancellationToken)
     {

@@ -6,6 +6,12 @@ namespace Whistle.Domain.Orders;
 /// </summary>
 public readonly record struct Actor(string Name, string? Id = null)
 {
+    /// <summary>
+    /// The longest name an order keeps: it is copied into the order's own columns (who filed it, who
+    /// asked for more time), the narrowest of the places a name goes; whatever names an actor keeps to it.
+    /// </summary>
+    public const int MaxNameLength = 100;
+
     /// <summary>A name alone: the scheduler, the seed, tests.</summary>
     public static implicit operator Actor(string name) => new(name);
 

@@ -14,15 +14,24 @@ public sealed record FuzzRequest(
     /// </summary>
     public bool ReachesStoreOrCalendar { get; init; }
 
+    /// <summary>A valid request, sent again once it succeeded: acting a second time must not break what the first did.</summary>
+    public bool Repeat { get; init; }
+
+    /// <summary>The class of input it belongs to (body, multipart, parameter, header, repeat), for the report.</summary>
+    public string Class { get; init; } = "";
+
     public override string ToString() => $"{Method} {Shorten(Url)} [{What}]";
 
     private static string Shorten(string text) => text.Length <= 160 ? text : text[..160] + $"…({text.Length} chars)";
 }
 
 /// <summary>The real ids a request may name, so that what is malformed is only what the case breaks.</summary>
+/// <param name="Ids">Real ids and codes by the path's resource (photos, streets, categories, catalogue, calendar, parts…).</param>
+/// <param name="Image">A small image that processing accepts, for multipart file parts.</param>
+/// <param name="Workbook">A workbook that imports, for the reference import's file part.</param>
 public sealed record FuzzTargets(
     IReadOnlyList<string> OrderIds, string WebhookId, string DeliveryId, string CredentialId,
-    IReadOnlyDictionary<string, string> ValidBodies);
+    IReadOnlyDictionary<string, string> ValidBodies, IReadOnlyDictionary<string, string[]> Ids, byte[] Image, byte[] Workbook);
 
 /// <summary>
 /// Reads the committed OpenAPI document and, for every operation in it, makes requests that break
@@ -38,6 +47,7 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
 
     public IEnumerable<FuzzRequest> Requests()
     {
+        var repeats = new List<FuzzRequest>();
         foreach (var (path, item) in document["paths"]!.AsObject())
         {
             foreach (var (method, operationNode) in item!.AsObject())
@@ -48,16 +58,42 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
                 }
                 var operation = new Operation(
                     operationNode!["operationId"]?.GetValue<string>() ?? $"{method} {path}", HttpMethod.Parse(method), path, operationNode,
-                    Parameters(item, operationNode).ToList(), BodySchema(operationNode));
-                foreach (var request in BodyCases(operation).Concat(ParameterCases(operation)).Concat(HeaderCases(operation)))
+                    Parameters(item, operationNode).ToList(), BodySchema(operationNode), MultipartSchema(operationNode));
+                foreach (var request in BodyCases(operation).Select(r => r with { Class = "body" })
+                    .Concat(MultipartCases(operation).Select(r => r with { Class = "multipart part" }))
+                    .Concat(ParameterCases(operation).Select(r => r with { Class = "parameter" }))
+                    .Concat(HeaderCases(operation).Select(r => r with { Class = "header" })))
                 {
                     yield return request;
                 }
+                if (RepeatCase(operation) is { } repeat)
+                {
+                    repeats.Add(repeat);
+                }
             }
+        }
+        // Last, as they change what the malformed requests aim at (a webhook deleted, a credential revoked).
+        foreach (var repeat in repeats)
+        {
+            yield return repeat;
         }
     }
 
-    private sealed record Operation(string Id, HttpMethod Method, string Path, JsonNode Node, List<JsonObject> Parameters, JsonObject? Body);
+    /// <summary>The operation's valid request, to be sent twice: a change that succeeded, asked for again.</summary>
+    private FuzzRequest? RepeatCase(Operation operation)
+    {
+        if (operation.Method == HttpMethod.Get || operation.Path.StartsWith("/health", StringComparison.Ordinal))
+        {
+            return null;
+        }
+        var (body, contentType) = operation.Body is not null ? (Body(ValidBody(operation)), Json)
+            : operation.Multipart is not null ? (Multipart(ValidParts(operation)), MultipartType)
+            : ((byte[]?)null, (string?)null);
+        return Send(operation, "the valid request, twice", body, contentType) with { Repeat = true, Class = "repeat after success" };
+    }
+
+    private sealed record Operation(
+        string Id, HttpMethod Method, string Path, JsonNode Node, List<JsonObject> Parameters, JsonObject? Body, JsonObject? Multipart);
 
     // ---- bodies -------------------------------------------------------------------------------
 
@@ -65,7 +101,7 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
     {
         if (operation.Body is null)
         {
-            // An operation that takes no body is sent one anyway.
+            // An operation that takes no body (or only a multipart one) is sent a JSON one anyway.
             yield return Send(operation, "an unexpected body", body: Encoding.UTF8.GetBytes("{\"x\":"), contentType: Json);
             yield break;
         }
@@ -113,6 +149,131 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
         }
     }
 
+    // ---- multipart bodies ---------------------------------------------------------------------
+
+    private const string Boundary = "fuzz-boundary-7d3";
+    private const string MultipartType = "multipart/form-data; boundary=" + Boundary;
+
+    private sealed record Part(string Name, byte[] Content, string? ContentType = null, string? FileName = null, string? Disposition = null);
+
+    /// <summary>The parts that would pass: each the schema names, a file that processing accepts, the JSON part valid.</summary>
+    private List<Part> ValidParts(Operation operation)
+    {
+        var parts = new List<Part>();
+        foreach (var (name, property) in operation.Multipart!["properties"]?.AsObject() ?? [])
+        {
+            var schema = Resolve(property!);
+            var types = Types(schema);
+            if (types.Contains("array") || schema["format"]?.GetValue<string>() == "binary")
+            {
+                parts.Add(operation.Id == "ImportReference"
+                    ? new Part(name, targets.Workbook, "application/octet-stream", "reference.xlsx")
+                    : new Part(name, targets.Image, "image/png", "photo.png"));
+            }
+            else if (types.Contains("object"))
+            {
+                var json = operation.Body is not null ? ValidBody(operation) : (JsonObject)Sample(schema);
+                parts.Add(new Part(name, Body(json), "application/json"));
+            }
+            else
+            {
+                parts.Add(new Part(name, Encoding.UTF8.GetBytes(Sample(schema).GetValue<string>())));
+            }
+        }
+        return parts;
+    }
+
+    /// <summary>
+    /// A multipart body broken one part at a time (missing, twice, empty, with NUL, huge, of another type, its file
+    /// name hostile), its JSON part broken as a JSON body is, and its framing broken (no boundary, too many parts…).
+    /// </summary>
+    private IEnumerable<FuzzRequest> MultipartCases(Operation operation)
+    {
+        if (operation.Multipart is null)
+        {
+            yield break;
+        }
+        var valid = ValidParts(operation);
+        FuzzRequest With(string what, IEnumerable<Part> parts, string contentType = MultipartType) =>
+            Send(operation, what, Multipart(parts), contentType) with { ReachesStoreOrCalendar = false };
+        List<Part> Replace(Part part, params Part[] with) => [.. valid.TakeWhile(p => p != part), .. with, .. valid.SkipWhile(p => p != part).Skip(1)];
+
+        yield return With("the valid parts", valid);
+        foreach (var part in valid)
+        {
+            yield return With($"part {part.Name} missing", Replace(part));
+            yield return With($"part {part.Name} twice", Replace(part, part, part));
+            yield return With($"part {part.Name} empty", Replace(part, part with { Content = [] }));
+            yield return With($"part {part.Name} with a NUL", Replace(part, part with { Content = [.. part.Content.Take(1), 0, .. part.Content.Skip(1)] }));
+            yield return With($"part {part.Name} of 300 kB", Replace(part, part with { Content = Encoding.UTF8.GetBytes(new string('x', 300_000)) }));
+            yield return With($"part {part.Name} as text/html", Replace(part, part with { ContentType = "text/html" }));
+            yield return With($"part {part.Name} as JSON in UTF-16", Replace(part, part with { ContentType = "application/json; charset=utf-16" }));
+            yield return With($"part {part.Name} with a file name with a NUL", Replace(part, part with { FileName = "photo\0.png" }));
+            yield return With($"part {part.Name} with a path as its file name", Replace(part, part with { FileName = "../../etc/passwd" }));
+            yield return With($"part {part.Name} with a 2,000-character file name", Replace(part, part with { FileName = new string('f', 2_000) + ".png" }));
+            yield return With($"part {part.Name} not an image nor a workbook", Replace(part, part with { Content = "<html><script>alert(1)</script></html>"u8.ToArray() }));
+            if (part.ContentType == "application/json" && operation.Body is not null)
+            {
+                // The JSON part broken as the JSON body is: every member, every wrong type, null everywhere.
+                var json = ValidBody(operation);
+                foreach (var (pointer, schema, _) in Properties(operation.Body, ""))
+                {
+                    foreach (var (what, value) in Mutations(schema))
+                    {
+                        var mutated = json.DeepClone().AsObject();
+                        Set(mutated, pointer, value);
+                        yield return With($"part {part.Name} {pointer} {what}", Replace(part, part with { Content = Body(mutated) }));
+                    }
+                }
+                foreach (var (what, raw) in new[] { ("JSON null", "null"), ("not JSON", "{\"title\":"), ("an array", "[]"), ("a string", "\"x\"") })
+                {
+                    yield return With($"part {part.Name} {what}", Replace(part, part with { Content = Encoding.UTF8.GetBytes(raw) }));
+                }
+            }
+        }
+        yield return With("40 parts", [.. valid, .. Enumerable.Range(0, 40).Select(i => new Part($"extra{i}", "x"u8.ToArray()))]);
+        yield return With("11 file parts", [.. valid, .. Enumerable.Repeat(valid.First(), 11)]);
+        yield return With("a part name with a NUL", [.. valid, new Part("na\0me", "x"u8.ToArray())]);
+        yield return With("a part without Content-Disposition", [.. valid, new Part("x", "x"u8.ToArray(), Disposition: "")]);
+        yield return With("a part with a disposition other than form-data", [.. valid, new Part("x", "x"u8.ToArray(), Disposition: "attachment; name=\"x\"")]);
+        yield return With("a nested multipart part", [.. valid, new Part("nested", Multipart(valid), MultipartType)]);
+        yield return With("no boundary in the Content-Type", valid, "multipart/form-data");
+        yield return With("a boundary the body does not use", valid, "multipart/form-data; boundary=other");
+        yield return With("a boundary of 300 characters", valid, "multipart/form-data; boundary=" + new string('b', 300));
+        yield return With("multipart/mixed", valid, "multipart/mixed; boundary=" + Boundary);
+        var body = Multipart(valid);
+        yield return Send(operation, "a body cut before its closing boundary", body[..^(Boundary.Length + 6)], MultipartType);
+        yield return Send(operation, "a body cut in its first part", body[..Math.Min(body.Length, 120)], MultipartType);
+        yield return Send(operation, "a closing boundary only", Encoding.ASCII.GetBytes($"--{Boundary}--\r\n"), MultipartType);
+        yield return Send(operation, "CRLFs only", Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("\r\n", 5_000))), MultipartType);
+        yield return Send(operation, "a part header of 20,000 bytes",
+            Encoding.ASCII.GetBytes($"--{Boundary}\r\nContent-Disposition: form-data; name=\"x\"\r\nX-Big: {new string('h', 20_000)}\r\n\r\nx\r\n--{Boundary}--\r\n"), MultipartType);
+    }
+
+    private static byte[] Multipart(IEnumerable<Part> parts)
+    {
+        using var body = new MemoryStream();
+        void Write(string text) => body.Write(Encoding.UTF8.GetBytes(text));
+        foreach (var part in parts)
+        {
+            Write($"--{Boundary}\r\n");
+            var disposition = part.Disposition ?? $"form-data; name=\"{part.Name}\"" + (part.FileName is null ? "" : $"; filename=\"{part.FileName}\"");
+            if (disposition.Length > 0)
+            {
+                Write($"Content-Disposition: {disposition}\r\n");
+            }
+            if (part.ContentType is not null)
+            {
+                Write($"Content-Type: {part.ContentType}\r\n");
+            }
+            Write("\r\n");
+            body.Write(part.Content);
+            Write("\r\n");
+        }
+        Write($"--{Boundary}--\r\n");
+        return body.ToArray();
+    }
+
     /// <summary>A body that would pass: the test's own for this operation, or the document's example, or one made from the schema.</summary>
     private JsonObject ValidBody(Operation operation) =>
         targets.ValidBodies.TryGetValue(operation.Id, out var known) ? JsonNode.Parse(known)!.AsObject()
@@ -130,6 +291,15 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
             if (Types(resolved).Contains("object"))
             {
                 foreach (var nested in Properties(resolved, pointer))
+                {
+                    yield return nested;
+                }
+            }
+            else if (Types(resolved).Contains("array") && resolved["items"] is { } items && Resolve(items) is var item && Types(item).Contains("object"))
+            {
+                // Into the array's first item: the item itself (null, of the wrong type), then each of its members.
+                yield return ($"{pointer}[0]", item, false);
+                foreach (var nested in Properties(item, $"{pointer}[0]"))
                 {
                     yield return nested;
                 }
@@ -335,13 +505,19 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
         return new FuzzRequest(operation.Id, operation.Method, url, body, contentType, headers ?? [], what);
     }
 
-    private string RealId(string path, string name) => (path, name) switch
+    /// <summary>A real id for the path's resource, so that what is malformed is only what the case breaks (a year for the calendar, a code for a street).</summary>
+    private string RealId(string path, string name)
     {
-        (_, "deliveryId") => targets.DeliveryId,
-        _ when path.StartsWith("/api/v1/webhooks", StringComparison.Ordinal) => targets.WebhookId,
-        _ when path.StartsWith("/api/v1/credentials", StringComparison.Ordinal) => targets.CredentialId,
-        _ => targets.OrderIds[random.Next(targets.OrderIds.Count)],
-    };
+        var resource = name == "departmentCode" ? "parts" : path.Split('/') is { Length: > 3 } segments ? segments[3] : "";
+        return (path, name) switch
+        {
+            (_, "deliveryId") => targets.DeliveryId,
+            _ when resource == "webhooks" => targets.WebhookId,
+            _ when resource == "credentials" => targets.CredentialId,
+            _ when targets.Ids.TryGetValue(resource, out var ids) => ids[random.Next(ids.Length)],
+            _ => targets.OrderIds[random.Next(targets.OrderIds.Count)],
+        };
+    }
 
     // JSON may escape half a surrogate pair (\ud800) though no .NET writer will: a marker, swapped after writing.
     private const string LoneSurrogate = "\u0001lone surrogate\u0001";
@@ -353,6 +529,9 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
 
     private JsonObject? BodySchema(JsonNode operation) =>
         operation["requestBody"]?["content"]?[Json]?["schema"] is { } schema ? Resolve(schema) : null;
+
+    private JsonObject? MultipartSchema(JsonNode operation) =>
+        operation["requestBody"]?["content"]?["multipart/form-data"]?["schema"] is { } schema ? Resolve(schema) : null;
 
     private IEnumerable<JsonObject> Parameters(JsonNode pathItem, JsonNode operation) =>
         (pathItem["parameters"] as JsonArray ?? []).Concat(operation["parameters"] as JsonArray ?? [])
@@ -427,18 +606,79 @@ public sealed class DocumentFuzzer(JsonNode document, FuzzTargets targets, Rando
         return schema["format"]?.GetValue<string>() == "date-time" ? JsonValue.Create("2026-04-01T01:00:00Z") : JsonValue.Create("fuzz");
     }
 
+    /// <summary>A pointer's steps: member names, and item positions (<c>days[0].date</c> is days, 0, date).</summary>
+    private static List<object> Steps(string pointer)
+    {
+        var steps = new List<object>();
+        foreach (var part in pointer.Split('.'))
+        {
+            var bracket = part.IndexOf('[', StringComparison.Ordinal);
+            steps.Add(bracket < 0 ? part : part[..bracket]);
+            if (bracket >= 0)
+            {
+                steps.Add(int.Parse(part[(bracket + 1)..^1], System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        return steps;
+    }
+
+    private static JsonNode? Get(JsonNode node, object step) => step switch
+    {
+        string name => node is JsonObject o ? o[name] : null,
+        int index => node is JsonArray a && a.Count > index ? a[index] : null,
+        _ => null,
+    };
+
+    private static void Put(JsonNode node, object step, JsonNode? value)
+    {
+        if (step is string name)
+        {
+            node.AsObject()[name] = value;
+            return;
+        }
+        var array = node.AsArray();
+        while (array.Count <= (int)step)
+        {
+            array.Add(null);
+        }
+        array[(int)step] = value;
+    }
+
     private static void Set(JsonObject body, string pointer, JsonNode? value)
     {
-        var parts = pointer.Split('.');
-        var parent = parts[..^1].Aggregate(body, (node, part) => node[part] as JsonObject ?? (JsonObject)(node[part] = new JsonObject()));
-        parent[parts[^1]] = value?.DeepClone();
+        var steps = Steps(pointer);
+        JsonNode parent = body;
+        for (var i = 0; i < steps.Count - 1; i++)
+        {
+            var wantArray = steps[i + 1] is int;
+            var child = Get(parent, steps[i]);
+            if (!(wantArray ? child is JsonArray : child is JsonObject))
+            {
+                child = wantArray ? new JsonArray() : new JsonObject();
+                Put(parent, steps[i], child);
+            }
+            parent = child!;
+        }
+        Put(parent, steps[^1], value?.DeepClone());
     }
 
     private static void Remove(JsonObject body, string pointer)
     {
-        var parts = pointer.Split('.');
-        var parent = parts[..^1].Aggregate((JsonObject?)body, (node, part) => node?[part] as JsonObject);
-        parent?.Remove(parts[^1]);
+        var steps = Steps(pointer);
+        JsonNode? parent = body;
+        for (var i = 0; i < steps.Count - 1 && parent is not null; i++)
+        {
+            parent = Get(parent, steps[i]);
+        }
+        switch (parent, steps[^1])
+        {
+            case (JsonObject o, string name):
+                o.Remove(name);
+                break;
+            case (JsonArray a, int index) when a.Count > index:
+                a.RemoveAt(index);
+                break;
+        }
     }
 
     private static bool ContainsNul(JsonNode? value) => value?.ToJsonString().Contains("\\u0000", StringComparison.Ordinal) == true;

@@ -59,6 +59,25 @@ public sealed class WebhookAddressTests : IAsyncLifetime
     [InlineData("::ffff:10.0.0.1", false)]
     [InlineData("8.8.8.8", true)]
     [InlineData("2001:4860:4860::8888", true)]
+    // Benchmarking, and the IPv6 forms that carry a private or loopback IPv4 address: judged by the address they reach.
+    [InlineData("198.18.0.1", false)]
+    [InlineData("198.19.255.254", false)]
+    [InlineData("198.20.0.1", true)]
+    [InlineData("64:ff9b::127.0.0.1", false)]
+    [InlineData("64:ff9b::10.0.0.1", false)]
+    [InlineData("64:ff9b::a9fe:a9fe", false)]
+    [InlineData("64:ff9b::8.8.8.8", true)]
+    [InlineData("64:ff9b:1::a00:1", false)]
+    [InlineData("2002:7f00:1::", false)]
+    [InlineData("2002:c0a8:101::1", false)]
+    [InlineData("2002:808:808::1", true)]
+    [InlineData("::127.0.0.1", false)]
+    [InlineData("::10.0.0.1", false)]
+    [InlineData("::ffff:127.0.0.1", false)]
+    [InlineData("::ffff:169.254.169.254", false)]
+    [InlineData("::ffff:198.18.0.1", false)]
+    [InlineData("2001:0:4136:e378:8000:63bf:3fff:fdd2", false)]
+    [InlineData("2001:db8::1", false)]
     public void Only_public_addresses_are_reachable(string address, bool reachable) =>
         Assert.Equal(reachable, WebhookAddresses.IsPublic(IPAddress.Parse(address)));
 }

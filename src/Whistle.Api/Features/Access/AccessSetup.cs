@@ -108,6 +108,17 @@ public static class AccessSetup
                     RoleClaimType = Caller.RoleClaim,
                     ClockSkew = TimeSpan.FromMinutes(1),
                 };
+                options.Events = new JwtBearerEvents
+                {
+                    // A well-formed scope that names no code the district knows is a token from elsewhere, or a mistake: 401.
+                    OnTokenValidated = async context =>
+                    {
+                        if (Caller.From(context.Principal!) is { } caller && await UnknownScopeAsync(context.HttpContext, caller) is { } unknown)
+                        {
+                            context.Fail($"The token's '{unknown}' claim names a code the district does not know.");
+                        }
+                    },
+                };
             });
         }
 
@@ -131,6 +142,34 @@ public static class AccessSetup
             }
         });
         return services;
+    }
+
+    /// <summary>The claim whose code no street, community, department or grid has; null when all are known.</summary>
+    private static async Task<string?> UnknownScopeAsync(HttpContext http, Caller caller)
+    {
+        var reference = http.RequestServices.GetRequiredService<ReferenceCache>();
+        var db = http.RequestServices.GetRequiredService<WhistleDbContext>();
+        var ct = http.RequestAborted;
+        if (caller.StreetCode is { } street && !await reference.StreetExistsAsync(db, street, ct))
+        {
+            return Caller.StreetClaim;
+        }
+        if (caller.CommunityCode is { } community && !await reference.CommunityExistsAsync(db, community, ct))
+        {
+            return Caller.CommunityClaim;
+        }
+        if (caller.DepartmentCode is { } department && !await reference.DepartmentExistsAsync(db, department, ct))
+        {
+            return Caller.DepartmentClaim;
+        }
+        foreach (var grid in caller.Grids)
+        {
+            if (await reference.GridAsync(db, grid, ct) is null)
+            {
+                return Caller.GridClaim;
+            }
+        }
+        return null;
     }
 
     private static string[] Algorithms(SecurityKey key) => key switch

@@ -66,16 +66,21 @@ public sealed record Caller(
         if (user.Identity?.IsAuthenticated != true
             || user.FindAll(RoleClaim).ToList() is not [{ } roleClaim]
             || !WireName.TryParse<Role>(roleClaim.Value, out var role)
-            || user.FindFirst(IdClaim)?.Value is not { Length: > 0 and <= 256 } id)
+            || user.FindFirst(IdClaim)?.Value is not { Length: > 0 and <= MaxIdLength } id)
         {
             return null;
         }
         var name = user.FindFirst(NameClaim)?.Value ?? user.FindFirst("preferred_username")?.Value ?? id;
-        // History keeps 200 characters of a name (a key's name is at most that already).
-        name = name.Length > 200 ? name[..200] : name;
-        var street = user.FindFirst(StreetClaim)?.Value;
+        // An order keeps 100 characters of a name (a key's name is at most that already).
+        name = name.Length > Actor.MaxNameLength ? name[..Actor.MaxNameLength] : name;
         // API keys were checked when created, and carry no street for a district supervisor; a token must say "*".
         var fromKey = user.Identity.AuthenticationType == ApiKeyAuthenticationHandler.SchemeName;
+        if (!Single(user, DepartmentClaim, out var department) || !Single(user, CommunityClaim, out var community)
+            || !Single(user, StreetClaim, out var street)
+            || user.FindAll(GridClaim).ToList() is var grids && !grids.All(IsCode))
+        {
+            return null;
+        }
         if (role == Role.Supervisor && !fromKey && street is null)
         {
             return null;
@@ -84,13 +89,42 @@ public sealed record Caller(
             id,
             name,
             role,
-            user.FindFirst(DepartmentClaim)?.Value,
-            user.FindFirst(CommunityClaim)?.Value,
+            department,
+            community,
             street == WholeDistrict ? null : street,
-            user.FindAll(GridClaim).Select(c => c.Value).ToArray(),
+            grids.Select(c => c.Value).ToArray(),
             ByToken: !fromKey);
         return caller.HasScopeForRole() ? caller : null;
     }
+
+    /// <summary>
+    /// The longest subject a caller may have: it is kept, as <c>token:</c> and the subject beside a
+    /// 100-character name, in 200-character columns (who created a key, who changed reference data, whose webhook).
+    /// </summary>
+    public const int MaxIdLength = 90;
+
+    /// <summary>
+    /// A scope claim: absent (null), or one code as a JSON string. Several values (a JSON array), an empty
+    /// or blank text, or another JSON type (null, a number, an object) is no scope at all: refused, never
+    /// read as its first value nor as "no street" (which would widen a supervisor to the whole district).
+    /// </summary>
+    private static bool Single(ClaimsPrincipal user, string type, out string? value)
+    {
+        value = null;
+        switch (user.FindAll(type).ToList())
+        {
+            case []:
+                return true;
+            case [var only] when IsCode(only):
+                value = only.Value;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsCode(Claim claim) =>
+        claim.ValueType == ClaimValueTypes.String && claim.Value.Length is > 0 and <= 50 && claim.Value.Trim() == claim.Value;
 
     /// <summary>Whether the scope is what the role is bound to (the same rule as creating a key).</summary>
     public bool HasScopeForRole() => Role switch

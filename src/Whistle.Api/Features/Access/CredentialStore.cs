@@ -43,7 +43,14 @@ public static class CredentialStore
     {
         var scope = request.DepartmentCode ?? request.CommunityCode ?? request.StreetCode
             ?? (request.GridCodes is { Count: > 0 } grids ? string.Join(",", grids) : null);
-        return string.Join(' ', new[] { Whistle.Domain.Orders.WireName.Of(request.Role), scope, key[..ApiKeys.PrefixLength] }.Where(p => p is not null));
+        var (role, prefix) = (Whistle.Domain.Orders.WireName.Of(request.Role), key[..ApiKeys.PrefixLength]);
+        // A grid worker's hundred grids would make a name no order can keep: as much of the scope as fits.
+        var room = Actor.MaxNameLength - role.Length - prefix.Length - 2;
+        if (scope is not null && scope.Length > room)
+        {
+            scope = scope[..(room - 1)] + "…";
+        }
+        return string.Join(' ', new[] { role, scope, prefix }.Where(p => p is not null));
     }
 }
 

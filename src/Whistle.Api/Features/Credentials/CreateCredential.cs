@@ -10,7 +10,7 @@ namespace Whistle.Api.Features.Credentials;
 public static class CreateCredential
 {
     /// <param name="Role">grid-worker, community, department, supervisor, admin or dashboard.</param>
-    /// <param name="Name">Who or what the key is for, up to 200 characters; history records it as the actor. By default the role, scope and key prefix.</param>
+    /// <param name="Name">Who or what the key is for, up to 100 characters (orders keep it as who filed them); history records it as the actor. By default the role, scope and key prefix.</param>
     /// <param name="DepartmentCode">Required for a department key, and only for it.</param>
     /// <param name="CommunityCode">Required for a community key; for a grid worker, the whole community instead of (or besides) grids.</param>
     /// <param name="StreetCode">A supervisor's street; a supervisor without one oversees the whole district.</param>
@@ -34,10 +34,11 @@ public static class CreateCredential
         public Validator()
         {
             RuleFor(c => c.Credential.Role).NotNull().IsInEnum().OverridePropertyName("role");
-            RuleFor(c => c.Credential.Name).MaximumLength(200).OverridePropertyName("name");
-            RuleFor(c => c.Credential.DepartmentCode).MaximumLength(50).OverridePropertyName("departmentCode");
-            RuleFor(c => c.Credential.CommunityCode).MaximumLength(50).OverridePropertyName("communityCode");
-            RuleFor(c => c.Credential.StreetCode).MaximumLength(50).OverridePropertyName("streetCode");
+            RuleFor(c => c.Credential.Name).MaximumLength(Actor.MaxNameLength).OverridePropertyName("name");
+            RuleFor(c => c.Credential.DepartmentCode).MaximumLength(50).Must(Given).WithMessage(Blank).OverridePropertyName("departmentCode");
+            RuleFor(c => c.Credential.CommunityCode).MaximumLength(50).Must(Given).WithMessage(Blank).OverridePropertyName("communityCode");
+            // An empty street is not "no street": a supervisor for the whole district leaves the field out.
+            RuleFor(c => c.Credential.StreetCode).MaximumLength(50).Must(Given).WithMessage(Blank).OverridePropertyName("streetCode");
             RuleForEach(c => c.Credential.GridCodes).NotEmpty().MaximumLength(50).OverridePropertyName("gridCodes");
             RuleFor(c => c.Credential.GridCodes).Must(g => g is null || g.Count <= 100).WithMessage("At most 100 grids.").OverridePropertyName("gridCodes");
 
@@ -58,6 +59,11 @@ public static class CreateCredential
                 .Must((c, grids) => grids is not { Count: > 0 } || c.Credential.Role == Role.GridWorker)
                 .WithMessage(c => $"A {Describe(c.Credential.Role)} credential is not bound to grids.").OverridePropertyName("gridCodes");
         }
+
+        /// <summary>A code is named or left out (null); empty or blank is neither, and must not silently widen the scope.</summary>
+        private static bool Given(string? code) => code is null || !string.IsNullOrWhiteSpace(code);
+
+        private const string Blank = "Name a code, or leave the field out; an empty or blank code is not a scope.";
 
         private void NotFor(System.Linq.Expressions.Expression<Func<Command, string?>> code, string field, params Role[] roles) =>
             RuleFor(code)

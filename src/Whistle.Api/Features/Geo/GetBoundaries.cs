@@ -29,8 +29,8 @@ public static class GetBoundaries
     /// <param name="Name">Its name.</param>
     /// <param name="Level">grid, community or street.</param>
     /// <param name="ParentCode">The community of a grid, the street of a community; null for a street.</param>
-    /// <param name="OpenOrders">With counts=true: its orders in the open backlog (whistled, acknowledged or returned), as the statistics count it.</param>
-    /// <param name="OverdueOrders">With counts=true: its orders past a running deadline now.</param>
+    /// <param name="OpenOrders">With counts=true: its orders in the open backlog (whistled, acknowledged or returned), as the statistics count it; null outside a street supervisor's street.</param>
+    /// <param name="OverdueOrders">With counts=true: its orders past a running deadline now; null outside a street supervisor's street.</param>
     public sealed record FeatureProperties(string Code, string Name, string Level, string? ParentCode, int? OpenOrders, int? OverdueOrders);
 
     public enum Level
@@ -40,20 +40,23 @@ public static class GetBoundaries
         Street,
     }
 
-    public sealed record Query(Level Level, bool Counts) : IQuery<FeatureCollection>;
+    /// <param name="Street">A street supervisor's street: only its areas carry counts, and only of its orders (the statistics' own scope).</param>
+    public sealed record Query(Level Level, bool Counts, string? Street = null) : IQuery<FeatureCollection>;
 
     // The open backlog as the statistics define it (Flag.Open).
     private static readonly OrderState[] OpenBacklog = [OrderState.Whistled, OrderState.Acknowledged, OrderState.Returned];
 
     private static string Sql(Level level) => level switch
     {
+        // The fifth column is the street the area lies in, which confines a street supervisor's counts.
         Level.Grid =>
-            "SELECT b.grid_code, g.name, g.community_code, b.boundary FROM grid_boundaries b JOIN grids g ON g.code = b.grid_code ORDER BY 1",
+            "SELECT b.grid_code, g.name, g.community_code, b.boundary, c.street_code FROM grid_boundaries b JOIN grids g ON g.code = b.grid_code " +
+            "JOIN communities c ON c.code = g.community_code ORDER BY 1",
         Level.Community =>
-            "SELECT c.code, c.name, c.street_code, ST_Multi(ST_Union(b.boundary)) FROM grid_boundaries b " +
+            "SELECT c.code, c.name, c.street_code, ST_Multi(ST_Union(b.boundary)), c.street_code FROM grid_boundaries b " +
             "JOIN grids g ON g.code = b.grid_code JOIN communities c ON c.code = g.community_code GROUP BY c.code, c.name, c.street_code ORDER BY 1",
         _ =>
-            "SELECT s.code, s.name, NULL, ST_Multi(ST_Union(b.boundary)) FROM grid_boundaries b JOIN grids g ON g.code = b.grid_code " +
+            "SELECT s.code, s.name, NULL, ST_Multi(ST_Union(b.boundary)), s.code FROM grid_boundaries b JOIN grids g ON g.code = b.grid_code " +
             "JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code GROUP BY s.code, s.name ORDER BY 1",
     };
 
@@ -66,6 +69,10 @@ public static class GetBoundaries
             {
                 var now = clock.GetUtcNow().ToUniversalTime();
                 var orders = db.Orders.AsNoTracking();
+                if (query.Street is { } street)
+                {
+                    orders = orders.Where(o => o.StreetCode == street);
+                }
                 open = await Count(orders.Where(o => OpenBacklog.Contains(o.State)), query.Level, cancellationToken);
                 overdue = await Count(orders.Where(Overdue.At(now)), query.Level, cancellationToken);
             }
@@ -80,9 +87,11 @@ public static class GetBoundaries
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     var code = reader.GetString(0);
+                    // Another street's area carries no counts for a street supervisor (not zeros, which would be untrue).
+                    var counted = open is not null && (query.Street is null || reader.GetString(4) == query.Street);
                     features.Add(new Feature("Feature", code, Geometry(reader.GetFieldValue<MultiPolygon>(3)), new FeatureProperties(
                         code, reader.GetString(1), level, reader.IsDBNull(2) ? null : reader.GetString(2),
-                        open is null ? null : open.GetValueOrDefault(code), overdue is null ? null : overdue.GetValueOrDefault(code))));
+                        counted ? open!.GetValueOrDefault(code) : null, counted ? overdue!.GetValueOrDefault(code) : null)));
                 }
                 return new FeatureCollection("FeatureCollection", features);
             }
@@ -136,7 +145,9 @@ public static class GetBoundaries
                 {
                     throw new ValidationException(failures);
                 }
-                var collection = await mediator.Send(new Query(parsed, withCounts), cancellationToken);
+                // The statistics' scope (StatsEndpoints.ConfineToArea): a street's supervisor counts its street only.
+                var street = caller is { Role: Role.Supervisor, StreetCode: { } own } ? own : null;
+                var collection = await mediator.Send(new Query(parsed, withCounts, street), cancellationToken);
                 return TypedResults.Json(collection, ApiJson.Options, "application/geo+json");
             })
             .WithName("GetBoundaries")

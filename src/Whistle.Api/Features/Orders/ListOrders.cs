@@ -36,7 +36,7 @@ public static class ListOrders
         {
             RuleFor(q => q.State)
                 .Must(states => States(states) is not null)
-                .WithMessage($"'state' takes one or more of {string.Join(", ", WireName.All<OrderState>())}, separated by commas.")
+                .WithMessage($"'state' takes one or more (at most {MaxStates}) of {string.Join(", ", WireName.All<OrderState>())}, separated by commas.")
                 .OverridePropertyName("state");
             RuleFor(q => q.Limit)
                 .Must(limit => limit is null || ParseLimit(limit) is not null)
@@ -254,6 +254,9 @@ public static class ListOrders
     private static int? ParseLimit(string text) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) && limit is >= 1 and <= MaxLimit ? limit : null;
 
+    /// <summary>The most codes one state filter may list: each state at most twice over.</summary>
+    internal static readonly int MaxStates = 2 * Enum.GetValues<OrderState>().Length;
+
     internal static List<OrderState>? States(string? text)
     {
         if (string.IsNullOrWhiteSpace(text))
@@ -261,7 +264,12 @@ public static class ListOrders
             return [];
         }
         var states = new List<OrderState>();
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length > MaxStates)
+        {
+            return null;
+        }
+        foreach (var part in parts)
         {
             if (!WireName.TryParse<OrderState>(part, out var state))
             {

@@ -17,7 +17,8 @@ public static class WhistleOrder
         {
             RuleFor(c => c.DepartmentCode).MaximumLength(50).OverridePropertyName("departmentCode");
             RuleFor(c => c.CoDepartmentCodes)
-                .Must(codes => codes is null || codes.Count <= 20).WithMessage("At most 20 co-handling departments.")
+                .Must(codes => codes is null || codes.Count <= Reference.ReferenceRules.MaxCoDepartments)
+                .WithMessage($"At most {Reference.ReferenceRules.MaxCoDepartments} co-handling departments.")
                 .Must(codes => codes is null || codes.Distinct().Count() == codes.Count).WithMessage("Each co-handling department once.")
                 .OverridePropertyName("coDepartmentCodes");
             RuleForEach(c => c.CoDepartmentCodes).NotEmpty().MaximumLength(50).OverridePropertyName("coDepartmentCodes");

@@ -83,6 +83,7 @@ public static class FileOrderWithPhotos
         {
             using var reader = new StreamReader(part.OpenReadStream());
             text = reader.ReadToEnd();
+            NulCharacters.RefuseInPart("order", text);
         }
         if (text.Length == 0)
         {

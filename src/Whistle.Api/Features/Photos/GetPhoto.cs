@@ -49,18 +49,53 @@ public static class GetPhoto
         var hash = thumbnail ? photo.ThumbnailHash : photo.Hash;
         var etag = new EntityTagHeaderValue($"\"{hash}\"");
         var headers = http.Response.Headers;
-        headers.CacheControl = "private, max-age=31536000, immutable";
         headers.XContentTypeOptions = "nosniff";
         // Only ever the types processing wrote (image/jpeg or image/png): never HTML or SVG, whatever was uploaded.
         var contentType = photo.ContentType is "image/png" ? "image/png" : "image/jpeg";
         if (http.Request.GetTypedHeaders().IfNoneMatch is { Count: > 0 } match && match.Any(m => m.Compare(etag, useStrongComparison: false) || m.Equals(EntityTagHeaderValue.Any)))
         {
             headers.ETag = etag.ToString();
+            headers.CacheControl = Immutable;
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
         var stored = await store.GetAsync(db, hash, cancellationToken)
             ?? throw new InvalidOperationException($"Photo {photo.Id} refers to {hash}, which the {store.Name} store does not hold.");
+        if (OutsideTheImage(http.Request, etag, stored.Bytes.Length))
+        {
+            // A refusal, not the image: a problem, and nothing a cache should keep for a year.
+            headers.ContentRange = $"bytes */{stored.Bytes.Length}";
+            return TypedResults.Problem(statusCode: StatusCodes.Status416RangeNotSatisfiable, title: "Range not satisfiable",
+                detail: $"The image is {stored.Bytes.Length} bytes: ask for bytes within 0-{stored.Bytes.Length - 1}.");
+        }
+        headers.CacheControl = Immutable;
         return TypedResults.File(stored.Bytes, contentType, entityTag: etag, enableRangeProcessing: true);
+    }
+
+    private const string Immutable = "private, max-age=31536000, immutable";
+
+    /// <summary>
+    /// Whether the request's one byte range lies wholly outside the image (bytes=-0 asks for none of it).
+    /// A Range in another unit is not one this server serves, so it is dropped and the whole image sent
+    /// (RFC 9110 §14.2); so are a malformed Range, several ranges, and a Range whose If-Range no longer holds.
+    /// </summary>
+    private static bool OutsideTheImage(HttpRequest request, EntityTagHeaderValue etag, long length)
+    {
+        var typed = request.GetTypedHeaders();
+        if (typed.Range is not { } range)
+        {
+            return false;
+        }
+        if (!range.Unit.Equals("bytes", StringComparison.OrdinalIgnoreCase))
+        {
+            request.Headers.Remove(HeaderNames.Range);
+            return false;
+        }
+        if (typed.IfRange is { } ifRange && ifRange.EntityTag?.Compare(etag, useStrongComparison: true) != true)
+        {
+            return false;
+        }
+        return range.Ranges.Count == 1 && range.Ranges.Single() is var only
+            && (only.From is { } from ? from >= length : only.To is not > 0);
     }
 
     internal static void Map(RouteGroupBuilder photos)
@@ -82,6 +117,7 @@ public static class GetPhoto
             .WithMetadata(new PhotoBytes())
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status410Gone)
+            .ProducesProblem(StatusCodes.Status416RangeNotSatisfiable)
             .WithResponseHeader(StatusCodes.Status200OK, "ETag", "The SHA-256 of the bytes, quoted: send it in If-None-Match.")
             .WithResponseHeader(StatusCodes.Status200OK, "Cache-Control", "private, max-age=31536000, immutable: the bytes under an id never change.")
             .WithResponseHeader(StatusCodes.Status200OK, "X-Content-Type-Options", "nosniff.")
@@ -94,10 +130,9 @@ public static class GetPhoto
             .WithResponseHeader(StatusCodes.Status304NotModified, "ETag", "As for 200.")
             .WithResponseHeader(StatusCodes.Status304NotModified, "Cache-Control", "As for 200.")
             .WithResponseHeader(StatusCodes.Status416RangeNotSatisfiable, "Content-Range", "bytes */ and the length.", required: false)
-            .WithResponseHeader(StatusCodes.Status416RangeNotSatisfiable, "Cache-Control", "As for 200.", required: false)
             .WithResponseHeader(StatusCodes.Status416RangeNotSatisfiable, "X-Content-Type-Options", "nosniff.", required: false)
             .WithRequestHeader("If-None-Match", "The ETag held: 304 when it is still the photo's.")
-            .WithRequestHeader("Range", "bytes=first-last: 206 with that part.")
+            .WithRequestHeader("Range", "bytes=first-last: 206 with that part; 416 (a problem) when it lies outside the image. Another unit is ignored (200).")
             // Any authenticated caller reaches it; the order's scope decides (404 otherwise).
             .WithRequestHeader("If-Range", "The ETag held: the Range is honoured only while it still matches.");
 }

@@ -52,7 +52,10 @@ public static class PhotoDocument
                 };
             }
             operation.Responses["304"] = new OpenApiResponse { Description = "If-None-Match holds the photo's ETag: the copy held is current." };
-            operation.Responses["416"] = new OpenApiResponse { Description = "The Range lies outside the image." };
+            if (operation.Responses.TryGetValue("416", out var outside) && outside is OpenApiResponse refused)
+            {
+                refused.Description = "The Range lies outside the image: a problem, with Content-Range bytes */ and the length.";
+            }
         }
     }
 

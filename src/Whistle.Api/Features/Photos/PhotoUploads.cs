@@ -13,6 +13,9 @@ public static class PhotoUploads
 {
     public const string FilePart = "file";
 
+    /// <summary>The most parts an upload may have: the order, the stage and the most files an order takes, with room to spare.</summary>
+    public const int MaxParts = 16;
+
     /// <summary>
     /// Before anything reads the body (the idempotency fingerprint included): a declared length over the
     /// limit is 413 at once, and a body that turns out longer is 413 as soon as it passes the limit.
@@ -48,14 +51,23 @@ public static class PhotoUploads
         {
             throw new BadHttpRequestException("Photos are sent as multipart/form-data: one or more 'file' parts.", StatusCodes.Status415UnsupportedMediaType);
         }
+        IFormCollection form;
         try
         {
-            return await request.ReadFormAsync(cancellationToken);
+            form = await request.ReadFormAsync(new FormOptions { ValueCountLimit = MaxParts }, cancellationToken);
+        }
+        catch (InvalidDataException exception) when (exception.Message.Contains("count limit", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ValidationException([new ValidationFailure(FilePart,
+                $"An upload has at most {MaxParts} parts (the order, the stage and up to {Photo.MaxPerOrder} files); nothing was stored.")]);
         }
         catch (Exception exception) when (exception is InvalidDataException or InvalidOperationException or IOException && exception is not BadHttpRequestException)
         {
             throw new BadHttpRequestException("The multipart/form-data body is malformed: " + exception.Message, StatusCodes.Status400BadRequest);
         }
+        // The form's text goes where a JSON body's does: the same rule against NUL (see NulCharacters).
+        NulCharacters.RefuseIn(form);
+        return form;
     }
 
     /// <summary>The 'file' parts, each processed (at most <see cref="Photo.MaxPerOrder"/> in one request).</summary>

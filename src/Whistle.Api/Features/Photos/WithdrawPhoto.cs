@@ -28,10 +28,16 @@ public static class WithdrawPhoto
                 throw GetPhoto.NotFound(command.PhotoId);
             }
             var before = store.Now;
-            var withdrawn = false;
-            var order = await OrderStore.ActAsync(db, found.Id.ToString(), new OrderActionContext(null, command.Caller, Operation.WithdrawPhoto),
-                order => withdrawn = order.WithdrawPhoto(photoId, command.Reason!.Trim(), command.Caller.Actor, clock.Now()), cancellationToken);
-            if (withdrawn && store.Transactional)
+            var key = found.Id.ToString();
+            var locked = await OrderStore.LockAsync(db, key, cancellationToken);
+            AccessPolicy.Ensure(command.Caller, Operation.WithdrawPhoto, locked, key);
+            if (!locked.WithdrawPhoto(photoId, command.Reason!.Trim(), command.Caller.Actor, clock.Now()))
+            {
+                // Withdrawn already (a retry, or another admin first): nothing changes, nothing is written.
+                return OrderResponse.From(locked, clock.Now());
+            }
+            var order = await OrderStore.SaveAsync(db, locked, cancellationToken);
+            if (store.Transactional)
             {
                 // In the same transaction as the withdrawal: both commit, or neither.
                 await PhotoSweep.EraseUnreferencedAsync(db, store, [photo.Hash, photo.ThumbnailHash], before, cancellationToken);

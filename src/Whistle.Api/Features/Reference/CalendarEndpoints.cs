@@ -35,9 +35,10 @@ public static class CalendarEndpoints
         {
             RuleFor(c => c.Year).InclusiveBetween(2000, 2100).OverridePropertyName("year");
             RuleFor(c => c.Body.Days).NotNull().OverridePropertyName("days");
+            // A null day is a field error of its own: the child rules below never see it.
+            RuleForEach(c => c.Body.Days).NotNull().WithMessage("A day is an object with its date and kind, not null.").OverridePropertyName("days");
             RuleForEach(c => c.Body.Days).ChildRules(day =>
             {
-                day.RuleFor(d => d).NotNull();
                 day.RuleFor(d => d!.Date).NotNull().When(d => d is not null).OverridePropertyName("date");
                 day.RuleFor(d => d!.Kind).NotNull().IsInEnum().When(d => d is not null).OverridePropertyName("kind");
                 day.RuleFor(d => d!.Name).MaximumLength(200).When(d => d is not null).OverridePropertyName("name");

@@ -123,6 +123,10 @@ public static class Redivide
             {
                 failures.Add(new("gridCodes", "Name at least one grid to move to the new community."));
             }
+            else if (codes.Count > ReferenceRules.MaxGridsMoved)
+            {
+                throw new ValidationException([new ValidationFailure("gridCodes", $"At most {ReferenceRules.MaxGridsMoved} grids move in one split; {codes.Count} were named.")]);
+            }
             for (var i = 0; i < codes.Count; i++)
             {
                 var gridCode = codes[i]?.Trim() ?? "";

@@ -18,6 +18,10 @@ public static partial class ReferenceRules
     public const int MaxNameLength = 200;
     /// <summary>A limit beyond a year is a typing error (and would push deadlines past any calendar).</summary>
     public const int MaxHours = 8760;
+    /// <summary>Co-handling departments on one route, as on one whistle: a list the service holds and checks, so bounded.</summary>
+    public const int MaxCoDepartments = 20;
+    /// <summary>Grids one split moves at once (the largest community of Hohhot has a few dozen).</summary>
+    public const int MaxGridsMoved = 1000;
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex CodePattern();
@@ -133,10 +137,8 @@ public static partial class ReferenceRules
     {
         const ReferenceList list = ReferenceList.Categories;
         Named(list, category, failures);
-        if (category.RetiredAt is null)
-        {
-            Department(list, category.Code, "departmentCode", category.DepartmentCode, set, failures);
-        }
+        // A retired category may keep a department retired since, but it still names one that exists: the store's key says so.
+        Department(list, category.Code, "departmentCode", category.DepartmentCode, set, failures, inUse: category.RetiredAt is null);
         Hours(list, category.Code, "acknowledgeWithinHours", category.AcknowledgeWithinHours, failures);
         Hours(list, category.Code, "resolveWithinHours", category.ResolveWithinHours, failures);
         Hours(list, category.Code, "urgentAcknowledgeWithinHours", category.UrgentAcknowledgeWithinHours, failures);
@@ -177,6 +179,11 @@ public static partial class ReferenceRules
             Area(list, key, "communityCode", entry.CommunityCode!, set.Communities.GetValueOrDefault(entry.CommunityCode!), "community", failures);
         }
         Department(list, key, "departmentCode", entry.DepartmentCode, set, failures);
+        if (entry.CoDepartmentCodes.Count > MaxCoDepartments)
+        {
+            failures.Add(new(list, key, "coDepartmentCodes", $"At most {MaxCoDepartments} co-handling departments; {entry.CoDepartmentCodes.Count} were named."));
+            return;
+        }
         for (var i = 0; i < entry.CoDepartmentCodes.Count; i++)
         {
             var code = entry.CoDepartmentCodes[i];
@@ -232,7 +239,8 @@ public static partial class ReferenceRules
         }
     }
 
-    private static void Department(ReferenceList list, string key, string field, string? code, ReferenceSet set, List<ReferenceFailure> failures)
+    private static void Department(ReferenceList list, string key, string field, string? code, ReferenceSet set, List<ReferenceFailure> failures,
+        bool inUse = true)
     {
         if (string.IsNullOrEmpty(code))
         {
@@ -242,7 +250,7 @@ public static partial class ReferenceRules
         {
             failures.Add(new(list, key, field, $"No department has the code '{code}'."));
         }
-        else if (department.RetiredAt is not null)
+        else if (inUse && department.RetiredAt is not null)
         {
             failures.Add(new(list, key, field, $"The department '{code}' is retired: nothing can be routed to it."));
         }

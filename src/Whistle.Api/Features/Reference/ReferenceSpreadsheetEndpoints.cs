@@ -36,7 +36,9 @@ public static class ReferenceSpreadsheetEndpoints
 
     /// <summary>The refusal of a file with errors: a problem document carrying the whole plan.</summary>
     /// <param name="Plan">What the file would do, and every error in it.</param>
-    public sealed record ImportRefused(string? Type = null, string? Title = null, int? Status = null, string? Detail = null, ImportReference.Plan? Plan = null);
+    /// <param name="TraceId">The request's trace, as every problem carries it (to find it in the logs).</param>
+    public sealed record ImportRefused(
+        string? Type = null, string? Title = null, int? Status = null, string? Detail = null, ImportReference.Plan? Plan = null, string? TraceId = null);
 
     /// <summary>Marks the import's multipart body, for the OpenAPI document.</summary>
     public sealed record MultipartReferenceFile;
@@ -92,7 +94,7 @@ public static class ReferenceSpreadsheetEndpoints
             {
                 if (dryRun is not (null or "true" or "false"))
                 {
-                    return Refused("'dryRun' must be true or false.", new ImportReference.Plan(false, false, [],
+                    return Refused(http, "'dryRun' must be true or false.", new ImportReference.Plan(false, false, [],
                         [new ImportError("", null, "dryRun", "'dryRun' must be true or false.")]));
                 }
                 var (name, bytes) = await ReadUploadAsync(http, ct);
@@ -100,7 +102,7 @@ public static class ReferenceSpreadsheetEndpoints
                 var sheets = await SheetReader.ReadFileAsync(name, bytes, errors, ct);
                 var plan = await mediator.Send(new ImportReference.Command(sheets, errors, dryRun == "true", http.GetCaller().Actor), ct);
                 return plan.Errors.Count > 0
-                    ? Refused($"The file has {plan.Errors.Count} errors; nothing was changed. Each is in plan.errors with its sheet, row and column.", plan)
+                    ? Refused(http, $"The file has {plan.Errors.Count} errors; nothing was changed. Each is in plan.errors with its sheet, row and column.", plan)
                     : Results.Json(plan, ApiJson.Options);
             })
             .WithName("ImportReference").WithSummary("Import the reference lists from a workbook or CSV files")
@@ -121,8 +123,9 @@ public static class ReferenceSpreadsheetEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
     }
 
-    private static IResult Refused(string detail, ImportReference.Plan plan) => Results.Json(
-        new ImportRefused("https://tools.ietf.org/html/rfc9110#section-15.5.1", "The file cannot be imported", StatusCodes.Status400BadRequest, detail, plan),
+    private static IResult Refused(HttpContext http, string detail, ImportReference.Plan plan) => Results.Json(
+        new ImportRefused("https://tools.ietf.org/html/rfc9110#section-15.5.1", "The file cannot be imported", StatusCodes.Status400BadRequest, detail, plan,
+            System.Diagnostics.Activity.Current?.Id ?? http.TraceIdentifier),
         ApiJson.Options, "application/problem+json", StatusCodes.Status400BadRequest);
 
     /// <summary>The 'file' part, its body bounded (413 past the bound), 415 for anything but multipart/form-data.</summary>

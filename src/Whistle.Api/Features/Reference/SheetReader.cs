@@ -37,6 +37,9 @@ public static class SheetReader
     /// <summary>Rows with data in one sheet: over 20 times the Hohhot set's largest list (4,693 grids).</summary>
     public const int MaxRows = 100_000;
 
+    /// <summary>The last row a worksheet can have (the XLSX format's own bound).</summary>
+    public const int MaxRowNumber = 1_048_576;
+
     /// <summary>Files in a zip, or parts in a workbook.</summary>
     public const int MaxEntries = 200;
 
@@ -168,8 +171,10 @@ public static class SheetReader
             }
         }
         catch (Exception e) when (e is OpenXmlPackageException or InvalidDataException or IOException or FormatException
-            or InvalidOperationException or ArgumentException or System.Xml.XmlException or KeyNotFoundException)
+            or InvalidOperationException or ArgumentException or System.Xml.XmlException or KeyNotFoundException
+            or OverflowException or NotSupportedException)
         {
+            // Whatever the SDK throws on a structure out of its range (a value past its type, a part missing) is the file's fault.
             errors.Add(new(name, null, null, $"The file is not an XLSX workbook that can be read ({e.Message})."));
             return [];
         }
@@ -213,7 +218,20 @@ public static class SheetReader
                 continue;
             }
             var row = (Row)reader.LoadCurrentElement()!;
-            number = row.RowIndex?.Value is { } index ? (int)Math.Min(index, int.MaxValue) : number + 1;
+            // The attribute's text, not RowIndex.Value: a number past 2^32 (or not a number) is the file's fault, not an exception.
+            if (row.RowIndex is not { } index)
+            {
+                number++;
+            }
+            else if (uint.TryParse(index.InnerText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed is >= 1 and <= MaxRowNumber)
+            {
+                number = (int)parsed;
+            }
+            else
+            {
+                errors.Add(new(name, null, null, $"A row is numbered '{Shorten(index.InnerText ?? "")}'; a sheet's rows are numbered 1 to {MaxRowNumber:N0}."));
+                break;
+            }
             var cells = new List<RawCell?>();
             var position = 0;
             foreach (var cell in row.Elements<Cell>())
@@ -273,6 +291,8 @@ public static class SheetReader
         }
         return new(text, formula);
     }
+
+    private static string Shorten(string text) => text.Length <= 20 ? text : text[..20] + "…";
 
     /// <summary>"C7" → 2.</summary>
     private static int ColumnIndex(string reference)

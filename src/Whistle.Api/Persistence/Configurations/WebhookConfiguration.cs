@@ -14,8 +14,8 @@ internal sealed class WebhookSubscriptionConfiguration : IEntityTypeConfiguratio
         subscription.Property(s => s.Secret).HasMaxLength(100);
         subscription.Property(s => s.OwnerId).HasMaxLength(200);
         subscription.Property(s => s.OwnerRole).HasConversion<WireNameConverter<Role>>().HasMaxLength(32);
-        subscription.Property(s => s.OwnerDepartmentCode).HasMaxLength(32);
-        subscription.Property(s => s.OwnerCommunityCode).HasMaxLength(32);
+        subscription.Property(s => s.OwnerDepartmentCode).HasMaxLength(50);
+        subscription.Property(s => s.OwnerCommunityCode).HasMaxLength(50);
         subscription.HasIndex(s => s.OwnerId);
     }
 }

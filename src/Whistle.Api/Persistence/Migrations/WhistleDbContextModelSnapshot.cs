@@ -371,13 +371,13 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasColumnName("events");
 
                     b.Property<string>("OwnerCommunityCode")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("owner_community_code");
 
                     b.Property<string>("OwnerDepartmentCode")
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
                         .HasColumnName("owner_department_code");
 
                     b.Property<string>("OwnerId")
