@@ -107,6 +107,162 @@ namespace Whistle.Api.Persistence.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
+                {
+                    b.Property<string>("GridCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("grid_code");
+
+                    b.Property<MultiPolygon>("Boundary")
+                        .IsRequired()
+                        .HasColumnType("geometry(MultiPolygon,4326)")
+                        .HasColumnName("boundary");
+
+                    b.HasKey("GridCode")
+                        .HasName("pk_grid_boundaries");
+
+                    b.HasIndex("Boundary")
+                        .HasDatabaseName("ix_grid_boundaries_boundary");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Boundary"), "gist");
+
+                    b.ToTable("grid_boundaries", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Open311.OrderReporter", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("AccountId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("device_id");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("email");
+
+                    b.Property<string>("FiledVia")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("filed_via");
+
+                    b.Property<string>("FirstName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("first_name");
+
+                    b.Property<string>("LastName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("last_name");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("phone");
+
+                    b.HasKey("OrderId")
+                        .HasName("pk_order_reporters");
+
+                    b.HasIndex("FiledVia")
+                        .HasDatabaseName("ix_order_reporters_filed_via");
+
+                    b.ToTable("order_reporters", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
+                {
+                    b.Property<string>("Hash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("hash");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("StoredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stored_at");
+
+                    b.HasKey("Hash")
+                        .HasName("pk_photo_blobs");
+
+                    b.HasIndex("StoredAt")
+                        .HasDatabaseName("ix_photo_blobs_stored_at");
+
+                    b.ToTable("photo_blobs", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PrivateCategory", b =>
+                {
+                    b.Property<string>("CategoryCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("category_code");
+
+                    b.Property<DateTimeOffset>("MarkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("marked_at");
+
+                    b.Property<string>("MarkedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("marked_by");
+
+                    b.HasKey("CategoryCode")
+                        .HasName("pk_private_categories");
+
+                    b.ToTable("private_categories", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PublicationHold", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<DateTimeOffset>("HeldAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("held_at");
+
+                    b.Property<string>("HeldBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("held_by");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("OrderId")
+                        .HasName("pk_publication_holds");
+
+                    b.ToTable("publication_holds", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Api.Features.Reference.ReferenceChange", b =>
                 {
                     b.Property<long>("Id")
@@ -164,60 +320,6 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasDatabaseName("ix_reference_changes_entity_code_id");
 
                     b.ToTable("reference_changes", (string)null);
-                });
-
-            modelBuilder.Entity("Whistle.Api.Features.Geo.GridBoundary", b =>
-                {
-                    b.Property<string>("GridCode")
-                        .HasMaxLength(50)
-                        .HasColumnType("character varying(50)")
-                        .HasColumnName("grid_code");
-
-                    b.Property<MultiPolygon>("Boundary")
-                        .IsRequired()
-                        .HasColumnType("geometry(MultiPolygon,4326)")
-                        .HasColumnName("boundary");
-
-                    b.HasKey("GridCode")
-                        .HasName("pk_grid_boundaries");
-
-                    b.HasIndex("Boundary")
-                        .HasDatabaseName("ix_grid_boundaries_boundary");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Boundary"), "gist");
-
-                    b.ToTable("grid_boundaries", (string)null);
-                });
-
-            modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
-                {
-                    b.Property<string>("Hash")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("hash");
-
-                    b.Property<byte[]>("Content")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("content");
-
-                    b.Property<string>("ContentType")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)")
-                        .HasColumnName("content_type");
-
-                    b.Property<DateTimeOffset>("StoredAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("stored_at");
-
-                    b.HasKey("Hash")
-                        .HasName("pk_photo_blobs");
-
-                    b.HasIndex("StoredAt")
-                        .HasDatabaseName("ix_photo_blobs_stored_at");
-
-                    b.ToTable("photo_blobs", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
@@ -1235,6 +1337,36 @@ namespace Whistle.Api.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_grid_boundaries_grids_grid_code");
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Open311.OrderReporter", b =>
+                {
+                    b.HasOne("Whistle.Domain.Orders.Order", null)
+                        .WithOne()
+                        .HasForeignKey("Whistle.Api.Features.Open311.OrderReporter", "OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_order_reporters_orders_order_id");
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PrivateCategory", b =>
+                {
+                    b.HasOne("Whistle.Domain.Reference.Category", null)
+                        .WithMany()
+                        .HasForeignKey("CategoryCode")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_private_categories_categories_category_code");
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PublicationHold", b =>
+                {
+                    b.HasOne("Whistle.Domain.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_publication_holds_orders_order_id");
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
