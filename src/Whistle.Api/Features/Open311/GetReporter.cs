@@ -9,7 +9,7 @@ public static class GetReporter
     public sealed record Response(string OrderCode, string App, string? Email, string? FirstName, string? LastName, string? Phone, string? DeviceId, string? AccountId);
 
     internal static void Map(IEndpointRouteBuilder app) =>
-        app.MapGet("/api/v1/orders/{id}/reporter", async Task<Ok<Response>> (string id, HttpContext http, WhistleDbContext db, CancellationToken cancellationToken) =>
+        app.MapGroup("/api/v1/orders").MapGet("/{id}/reporter", async Task<Ok<Response>> (string id, HttpContext http, WhistleDbContext db, CancellationToken cancellationToken) =>
             {
                 var caller = http.GetCaller();
                 var order = await db.Orders.AsNoTracking().WhereKey(id).SingleOrDefaultAsync(cancellationToken);

@@ -94,7 +94,7 @@ public static class ManagePublication
 
     internal static void Map(IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/v1/orders/{id}/publication", async Task<Ok<OrderPublication>> (
+        app.MapGroup("/api/v1/orders").MapPut("/{id}/publication", async Task<Ok<OrderPublication>> (
                 string id, OrderRequest request, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(new HoldCommand(id, request, http.GetCaller()), cancellationToken)))
             .WithTags("Published results")
@@ -104,7 +104,7 @@ public static class ManagePublication
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireOperation(Operation.ManagePublication);
-        app.MapPut("/api/v1/categories/{code}/publication", async Task<Ok<CategoryPublication>> (
+        app.MapGroup("/api/v1/categories").MapPut("/{code}/publication", async Task<Ok<CategoryPublication>> (
                 string code, CategoryRequest request, IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
                 TypedResults.Ok(await mediator.Send(new CategoryCommand(code, request, http.GetCaller()), cancellationToken)))
             .WithTags("Published results")
