@@ -10,7 +10,7 @@ public static class ManagePublication
 {
     /// <param name="Withheld">true holds the order back from the results list; false publishes it again (when finished).</param>
     /// <param name="Reason">Why, for the desk (required to hold back; up to 2,000 characters).</param>
-    public sealed record OrderRequest(bool? Withheld, string? Reason);
+    public sealed record OrderRequest(bool? Withheld, string? Reason = null);
 
     /// <param name="Withheld">Whether the order is held back from the results list.</param>
     /// <param name="Reason">The desk's reason.</param>
