@@ -6,8 +6,10 @@ using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Geo;
+using Whistle.Api.Features.Open311;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Photos;
+using Whistle.Api.Features.Published;
 using Whistle.Api.Features.Reference;
 using Whistle.Api.Features.Seeding;
 using Whistle.Api.Features.Stats;
@@ -79,6 +81,7 @@ builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
 builder.Services.AddSingleton<WebhookDispatcher>();
 builder.Services.AddHostedService(services => services.GetRequiredService<WebhookDispatcher>());
 builder.Services.AddWhistlePhotos(builder.Configuration);
+MediaFetch.AddOpen311(builder.Services, builder.Configuration);
 
 var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try
@@ -152,6 +155,8 @@ try
     app.MapApp();
     app.MapWebhooks();
     app.MapCredentials();
+    app.MapOpen311();
+    app.MapPublishedResults();
 
     await app.RunAsync();
     return 0;

@@ -34,6 +34,7 @@ public static class OpenApiSetup
             };
             DescribeServiceEndpoints(document);
             Features.Webhooks.WebhookDocument.Describe(document);
+            Features.Open311.Open311Document.Describe(document);
             RequireWhatRequestsRequire(document);
             // An enum's schema is shared by every property of its type; where one may be null, the property says
             // so (oneOf with null). Listing null in the enum as well made a null match both branches of that oneOf.
@@ -435,6 +436,10 @@ public static class OpenApiSetup
         document.Paths["/dashboard"] = Get("Service", "Dashboard", "The command-centre dashboard page",
             "An HTML page for a browser (its script and style under /dashboard/ are assets, not API); it reads the statistics " +
             "with the credential given as ?key=. Public: the page holds no data.",
+            new() { ["200"] = Text("The page.", "text/html") }, anonymous: true);
+        document.Paths["/results"] = Get("Service", "ResultsPage", "The published results page (实效清单)",
+            "An HTML page for residents (its script and style under /results/ are assets, not API), drawn from GET /api/v1/public/results. " +
+            "Public: no credential.",
             new() { ["200"] = Text("The page.", "text/html") }, anonymous: true);
     }
 

@@ -32,6 +32,12 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
                 Title = "Not found",
                 Detail = notFound.Message,
             },
+            Features.Open311.Open311Exception open311 => new ProblemDetails
+            {
+                Status = open311.Status,
+                Title = "Refused",
+                Detail = open311.Message,
+            },
             Features.Access.ForbiddenException forbidden => new ProblemDetails
             {
                 Status = StatusCodes.Status403Forbidden,

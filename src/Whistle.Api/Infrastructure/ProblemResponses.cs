@@ -7,7 +7,8 @@ namespace Whistle.Api.Infrastructure;
 /// traceId), whatever the client's Accept says: a client that asked for XML still needs to read why
 /// its request failed, and the framework's service would otherwise write nothing (or a bare JSON body).
 /// </summary>
-/// <remarks>Writers are tried as the framework does; when none accepts the client's Accept, the first (the JSON one) writes anyway.</remarks>
+/// <remarks>Except under <c>/open311/</c>, where clients read Open311's error list (<see cref="Features.Open311.Open311Errors"/>).
+/// Writers are tried as the framework does; when none accepts the client's Accept, the first (the JSON one) writes anyway.</remarks>
 public sealed class ProblemResponses(IEnumerable<IProblemDetailsWriter> writers) : IProblemDetailsService
 {
     private readonly IProblemDetailsWriter[] _writers = [.. writers];
@@ -22,6 +23,12 @@ public sealed class ProblemResponses(IEnumerable<IProblemDetailsWriter> writers)
 
     public async ValueTask<bool> TryWriteAsync(ProblemDetailsContext context)
     {
+        // Open311's paths answer every failure in Open311's own error form, whatever it was.
+        if (Features.Open311.Open311Errors.Applies(context.HttpContext))
+        {
+            await Features.Open311.Open311Errors.WriteAsync(context);
+            return true;
+        }
         var writer = _writers.FirstOrDefault(w => w.CanWrite(context)) ?? _writers.FirstOrDefault();
         if (writer is null)
         {

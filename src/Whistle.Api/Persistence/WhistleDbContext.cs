@@ -20,6 +20,9 @@ public sealed class WhistleDbContext(DbContextOptions<WhistleDbContext> options)
     public DbSet<Features.Webhooks.WebhookDelivery> WebhookDeliveries => Set<Features.Webhooks.WebhookDelivery>();
     public DbSet<Features.Webhooks.WebhookAttempt> WebhookAttempts => Set<Features.Webhooks.WebhookAttempt>();
     public DbSet<Features.Geo.GridBoundary> GridBoundaries => Set<Features.Geo.GridBoundary>();
+    public DbSet<Features.Open311.OrderReporter> OrderReporters => Set<Features.Open311.OrderReporter>();
+    public DbSet<Features.Published.PrivateCategory> PrivateCategories => Set<Features.Published.PrivateCategory>();
+    public DbSet<Features.Published.PublicationHold> PublicationHolds => Set<Features.Published.PublicationHold>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

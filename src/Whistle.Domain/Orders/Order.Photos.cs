@@ -7,6 +7,8 @@ public sealed partial class Order
 {
     public const string AddPhotosAction = "add-photos";
     public const string WithdrawPhotoAction = "withdraw-photo";
+    /// <summary>A resident's word on their own report, sent by the app they reported with (Open311's POST servicerequestupdates).</summary>
+    public const string ReporterUpdateAction = "reporter-update";
 
     /// <summary>Every photo ever attached, withdrawn ones included, in the order they were added.</summary>
     public IReadOnlyList<Photo> Photos { get; private set; } = [];
@@ -100,6 +102,13 @@ public sealed partial class Order
         Photos = [];
         return moved;
     }
+
+    /// <summary>
+    /// The reporter adds a comment to their report (with photos, added after it): a change of its own that moves no state,
+    /// so whoever handles the order reads it in the history.
+    /// </summary>
+    public void AddReporterUpdate(string description, Actor actor, DateTimeOffset at) =>
+        Record(ReporterUpdateAction, State, actor, at, new() { ["description"] = description });
 
     /// <summary>A category that asks for proof is resolved only with a resolution photo on the order.</summary>
     public void EnsureResolutionPhoto(bool required)

@@ -34,7 +34,7 @@ public sealed class Contract
     private static readonly EvaluationOptions Explained = new() { OutputFormat = OutputFormat.Hierarchical, RequireFormatValidation = true };
 
     // What the service serves besides the API, and the document leaves out on purpose (the README says why).
-    private static readonly string[] OutsideTheApi = ["/swagger/", "/openapi/", "/dashboard/"];
+    private static readonly string[] OutsideTheApi = ["/swagger/", "/openapi/", "/dashboard/", "/results/"];
 
     public Contract(string document)
     {
@@ -282,6 +282,13 @@ public sealed class Contract
                 if (template[i].StartsWith('{') && template[i].EndsWith('}'))
                 {
                     values[template[i][1..^1]] = segments[i];
+                }
+                // A parameter with a literal suffix, as Open311's {id}.xml.
+                else if (template[i].StartsWith('{') && template[i].IndexOf('}') is var close and > 0
+                    && template[i][(close + 1)..] is { Length: > 0 } suffix && segments[i].EndsWith(suffix, StringComparison.Ordinal)
+                    && segments[i].Length > suffix.Length)
+                {
+                    values[template[i][1..close]] = segments[i][..^suffix.Length];
                 }
                 else
                 {

@@ -36,6 +36,9 @@ public enum Operation
     ImportBoundaries,
     AddPhotos,
     WithdrawPhoto,
+    ReportOverOpen311,
+    ReadReporter,
+    ManagePublication,
 }
 
 /// <summary>
@@ -86,6 +89,12 @@ public static class AccessPolicy
         // Which stage each of these roles may add is the photo rules' (PhotoRules.MayAdd).
         [Operation.AddPhotos] = [.. Filers, Role.Department, Role.Admin],
         [Operation.WithdrawPhoto] = [Role.Admin],
+        // Open311: an outside app files residents' reports and follows its own (Open311Access says which are its own).
+        [Operation.ReportOverOpen311] = [Role.ReportingApp],
+        // The resident's name, phone and e-mail an app filed with a report: for the desk, and the community that follows it up.
+        [Operation.ReadReporter] = [Role.Community, Role.Admin],
+        // What the published results list (实效清单) leaves out: a private category, one order held back.
+        [Operation.ManagePublication] = [Role.Admin],
     }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet());
 
     public static bool Permits(Role role, Operation operation) => Table[operation].Contains(role);
@@ -184,6 +193,9 @@ public static class AccessPolicy
         Role.GridWorker => caller.Grids.Contains(gridCode) || caller.CommunityCode == communityCode,
         Role.Community => caller.CommunityCode == communityCode,
         Role.Admin => true,
+        // Bound to grids and/or a community, or to neither: the whole district.
+        Role.ReportingApp => (caller.Grids.Count == 0 && caller.CommunityCode is null)
+            || caller.Grids.Contains(gridCode) || caller.CommunityCode == communityCode,
         _ => false,
     };
 
@@ -289,6 +301,9 @@ public static class AccessPolicy
         Operation.ImportBoundaries => "import grid boundaries",
         Operation.AddPhotos => "add photos to orders",
         Operation.WithdrawPhoto => "withdraw photos",
+        Operation.ReportOverOpen311 => "report over Open311",
+        Operation.ReadReporter => "read a report's reporter",
+        Operation.ManagePublication => "decide what the results list publishes",
         // The rest are the order actions, named as their endpoints are (…/orders/{id}/resolve).
         _ => $"take the order action '{WireName.Of(operation)}'",
     };

@@ -22,6 +22,13 @@ public enum Role
 
     /// <summary>Reads statistics and nothing else.</summary>
     Dashboard,
+
+    /// <summary>
+    /// An outside civic reporting app (FixMyStreet, a city's 311 app) speaking Open311 under <c>/open311/v2/</c>: it files
+    /// residents' reports in its grids, its community or (bound to neither) the whole district, and follows the reports it
+    /// filed itself; nothing of the native API beyond that.
+    /// </summary>
+    ReportingApp,
 }
 
 /// <summary>

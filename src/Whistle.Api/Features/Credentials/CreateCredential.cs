@@ -9,12 +9,12 @@ namespace Whistle.Api.Features.Credentials;
 /// </summary>
 public static class CreateCredential
 {
-    /// <param name="Role">grid-worker, community, department, supervisor, admin or dashboard.</param>
+    /// <param name="Role">grid-worker, community, department, supervisor, admin, dashboard or reporting-app (an outside Open311 app).</param>
     /// <param name="Name">Who or what the key is for, up to 100 characters (orders keep it as who filed them); history records it as the actor. By default the role, scope and key prefix.</param>
     /// <param name="DepartmentCode">Required for a department key, and only for it.</param>
-    /// <param name="CommunityCode">Required for a community key; for a grid worker, the whole community instead of (or besides) grids.</param>
+    /// <param name="CommunityCode">Required for a community key; for a grid worker or a reporting app, the whole community instead of (or besides) grids.</param>
     /// <param name="StreetCode">A supervisor's street; a supervisor without one oversees the whole district.</param>
-    /// <param name="GridCodes">A grid worker's grids.</param>
+    /// <param name="GridCodes">A grid worker's grids; a reporting app's, if it reports in some grids only (bound to no grid nor community, it reports in the whole district).</param>
     public sealed record Request(
         Role? Role, string? Name = null, string? DepartmentCode = null, string? CommunityCode = null, string? StreetCode = null,
         IReadOnlyList<string>? GridCodes = null);
@@ -53,10 +53,10 @@ public static class CreateCredential
 
             // A code the role does not use would look like a scope but bind nothing: refuse it.
             NotFor(c => c.Credential.DepartmentCode, "departmentCode", Role.Department);
-            NotFor(c => c.Credential.CommunityCode, "communityCode", Role.Community, Role.GridWorker);
+            NotFor(c => c.Credential.CommunityCode, "communityCode", Role.Community, Role.GridWorker, Role.ReportingApp);
             NotFor(c => c.Credential.StreetCode, "streetCode", Role.Supervisor);
             RuleFor(c => c.Credential.GridCodes)
-                .Must((c, grids) => grids is not { Count: > 0 } || c.Credential.Role == Role.GridWorker)
+                .Must((c, grids) => grids is not { Count: > 0 } || c.Credential.Role is Role.GridWorker or Role.ReportingApp)
                 .WithMessage(c => $"A {Describe(c.Credential.Role)} credential is not bound to grids.").OverridePropertyName("gridCodes");
         }
 
@@ -134,7 +134,8 @@ public static class CreateCredential
             .WithSummary("Create an API key")
             .WithDescription("Admins only. The answer carries the key, shown only this once (only its hash is kept): store it then. " +
                 "The scope must fit the role: a department key names a department, a community key a community, a grid worker's grids " +
-                "and/or community, a supervisor's a street or none (the whole district); admin and dashboard keys have none. " +
+                "and/or community, a supervisor's a street or none (the whole district), a reporting app's grids and/or a community or none (the whole district); " +
+                "admin and dashboard keys have none. " +
                 "With an Idempotency-Key, a replay answers the same credential with key null: the key is never stored, so a " +
                 "client that lost the first answer revokes this credential and creates another.")
             .WithMetadata(new SecretInResponseAttribute("key"))

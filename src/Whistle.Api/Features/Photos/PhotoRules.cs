@@ -6,7 +6,8 @@ public static class PhotoRules
     /// <summary>Grid workers and communities document the problem and its return; departments their work; an admin anything.</summary>
     public static IReadOnlyList<Role> Adders(PhotoStage stage) => stage switch
     {
-        PhotoStage.Discovery or PhotoStage.Evaluation => [Role.GridWorker, Role.Community, Role.Admin],
+        // A reporting app adds its resident's photos of the problem (Open311), on the reports it filed.
+        PhotoStage.Discovery or PhotoStage.Evaluation => [Role.GridWorker, Role.Community, Role.Admin, Role.ReportingApp],
         PhotoStage.Handling or PhotoStage.Resolution => [Role.Department, Role.Admin],
         _ => [],
     };

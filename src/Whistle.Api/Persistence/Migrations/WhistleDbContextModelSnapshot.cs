@@ -130,6 +130,57 @@ namespace Whistle.Api.Persistence.Migrations
                     b.ToTable("grid_boundaries", (string)null);
                 });
 
+            modelBuilder.Entity("Whistle.Api.Features.Open311.OrderReporter", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<string>("AccountId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("DeviceId")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("device_id");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(254)
+                        .HasColumnType("character varying(254)")
+                        .HasColumnName("email");
+
+                    b.Property<string>("FiledVia")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("filed_via");
+
+                    b.Property<string>("FirstName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("first_name");
+
+                    b.Property<string>("LastName")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("last_name");
+
+                    b.Property<string>("Phone")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("phone");
+
+                    b.HasKey("OrderId")
+                        .HasName("pk_order_reporters");
+
+                    b.HasIndex("FiledVia")
+                        .HasDatabaseName("ix_order_reporters_filed_via");
+
+                    b.ToTable("order_reporters", (string)null);
+                });
+
             modelBuilder.Entity("Whistle.Api.Features.Photos.PhotoBlob", b =>
                 {
                     b.Property<string>("Hash")
@@ -159,6 +210,57 @@ namespace Whistle.Api.Persistence.Migrations
                         .HasDatabaseName("ix_photo_blobs_stored_at");
 
                     b.ToTable("photo_blobs", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PrivateCategory", b =>
+                {
+                    b.Property<string>("CategoryCode")
+                        .HasMaxLength(50)
+                        .HasColumnType("character varying(50)")
+                        .HasColumnName("category_code");
+
+                    b.Property<DateTimeOffset>("MarkedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("marked_at");
+
+                    b.Property<string>("MarkedBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("marked_by");
+
+                    b.HasKey("CategoryCode")
+                        .HasName("pk_private_categories");
+
+                    b.ToTable("private_categories", (string)null);
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PublicationHold", b =>
+                {
+                    b.Property<Guid>("OrderId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("order_id");
+
+                    b.Property<DateTimeOffset>("HeldAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("held_at");
+
+                    b.Property<string>("HeldBy")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("held_by");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("reason");
+
+                    b.HasKey("OrderId")
+                        .HasName("pk_publication_holds");
+
+                    b.ToTable("publication_holds", (string)null);
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Reference.ReferenceChange", b =>
@@ -1247,6 +1349,36 @@ namespace Whistle.Api.Persistence.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_grid_boundaries_grids_grid_code");
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Open311.OrderReporter", b =>
+                {
+                    b.HasOne("Whistle.Domain.Orders.Order", null)
+                        .WithOne()
+                        .HasForeignKey("Whistle.Api.Features.Open311.OrderReporter", "OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_order_reporters_orders_order_id");
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PrivateCategory", b =>
+                {
+                    b.HasOne("Whistle.Domain.Reference.Category", null)
+                        .WithMany()
+                        .HasForeignKey("CategoryCode")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_private_categories_categories_category_code");
+                });
+
+            modelBuilder.Entity("Whistle.Api.Features.Published.PublicationHold", b =>
+                {
+                    b.HasOne("Whistle.Domain.Orders.Order", null)
+                        .WithMany()
+                        .HasForeignKey("OrderId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_publication_holds_orders_order_id");
                 });
 
             modelBuilder.Entity("Whistle.Api.Features.Webhooks.WebhookAttempt", b =>
