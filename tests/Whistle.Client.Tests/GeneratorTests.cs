@@ -135,7 +135,7 @@ public class GeneratorTests(RecordingApp app, ITestOutputHelper output) : IClass
         Assert.Equal(OrderState.Whistled, whistled.State);
         steps++;
 
-        var read = await department.GetOrderAsync(id, null);
+        var read = await department.GetOrderAsync(id, null, null);
         Assert.Equal(whistled.Version, read.Version);
         var etag = $"\"{read.Version}\"";
         steps++;
