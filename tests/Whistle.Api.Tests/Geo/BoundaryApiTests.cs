@@ -41,6 +41,28 @@ public class BoundaryApiTests(WhistleApp app) : IClassFixture<WhistleApp>
     }
 
     [Fact]
+    public async Task A_phone_asks_for_its_own_communitys_grids_only_and_a_desk_for_a_streets_communities()
+    {
+        using var all = await Boundaries();
+        using var own = await Boundaries("?communityCode=ST01-C01");
+        var expected = all.RootElement.GetProperty("features").EnumerateArray()
+            .Where(f => f.GetProperty("properties").GetProperty("parentCode").GetString() == "ST01-C01")
+            .Select(f => f.GetProperty("id").GetString()).ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, own.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetString()).ToList());
+
+        using var street = await Boundaries("?level=community&streetCode=ST05");
+        var codes = street.RootElement.GetProperty("features").EnumerateArray().Select(f => f.GetProperty("id").GetString()!).ToList();
+        Assert.NotEmpty(codes);
+        Assert.All(codes, code => Assert.StartsWith("ST05-", code, StringComparison.Ordinal));
+
+        using var none = await Boundaries("?communityCode=NO-SUCH");
+        Assert.Equal(0, none.RootElement.GetProperty("features").GetArrayLength());
+        var tooLong = await _client.GetAsync("/api/v1/grids/boundaries?streetCode=" + new string('S', 51));
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+    }
+
+    [Fact]
     public async Task Grids_communities_and_streets_come_as_GeoJSON_the_larger_ones_the_union_of_their_grids()
     {
         using var grids = await Boundaries();

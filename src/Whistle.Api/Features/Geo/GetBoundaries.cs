@@ -41,23 +41,30 @@ public static class GetBoundaries
     }
 
     /// <param name="Street">A street supervisor's street: only its areas carry counts, and only of its orders (the statistics' own scope).</param>
-    public sealed record Query(Level Level, bool Counts, string? Street = null) : IQuery<FeatureCollection>;
+    /// <param name="CommunityCode">Only this community's grids (or the community itself, or its street).</param>
+    /// <param name="StreetCode">Only this street's grids (or communities, or the street itself).</param>
+    public sealed record Query(Level Level, bool Counts, string? Street = null, string? CommunityCode = null, string? StreetCode = null)
+        : IQuery<FeatureCollection>;
 
     // The open backlog as the statistics define it (Flag.Open).
     private static readonly OrderState[] OpenBacklog = [OrderState.Whistled, OrderState.Acknowledged, OrderState.Returned];
+
+    // A phone draws its own community's grids: a few kilobytes, not the district's two megabytes.
+    private const string Within = "WHERE (@community::text IS NULL OR g.community_code = @community) AND (@street::text IS NULL OR c.street_code = @street) ";
 
     private static string Sql(Level level) => level switch
     {
         // The fifth column is the street the area lies in, which confines a street supervisor's counts.
         Level.Grid =>
             "SELECT b.grid_code, g.name, g.community_code, b.boundary, c.street_code FROM grid_boundaries b JOIN grids g ON g.code = b.grid_code " +
-            "JOIN communities c ON c.code = g.community_code ORDER BY 1",
+            "JOIN communities c ON c.code = g.community_code " + Within + "ORDER BY 1",
         Level.Community =>
             "SELECT c.code, c.name, c.street_code, ST_Multi(ST_Union(b.boundary)), c.street_code FROM grid_boundaries b " +
-            "JOIN grids g ON g.code = b.grid_code JOIN communities c ON c.code = g.community_code GROUP BY c.code, c.name, c.street_code ORDER BY 1",
+            "JOIN grids g ON g.code = b.grid_code JOIN communities c ON c.code = g.community_code " + Within +
+            "GROUP BY c.code, c.name, c.street_code ORDER BY 1",
         _ =>
             "SELECT s.code, s.name, NULL, ST_Multi(ST_Union(b.boundary)), s.code FROM grid_boundaries b JOIN grids g ON g.code = b.grid_code " +
-            "JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code GROUP BY s.code, s.name ORDER BY 1",
+            "JOIN communities c ON c.code = g.community_code JOIN streets s ON s.code = c.street_code " + Within + "GROUP BY s.code, s.name ORDER BY 1",
     };
 
     public sealed class Handler(WhistleDbContext db, TimeProvider clock) : IQueryHandler<Query, FeatureCollection>
@@ -81,6 +88,8 @@ public static class GetBoundaries
             try
             {
                 await using var command = new NpgsqlCommand(Sql(query.Level), connection);
+                command.Parameters.Add(new NpgsqlParameter<string?>("community", query.CommunityCode) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+                command.Parameters.Add(new NpgsqlParameter<string?>("street", query.StreetCode) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 var features = new List<Feature>();
                 var level = WireName.Of(query.Level);
@@ -122,6 +131,8 @@ public static class GetBoundaries
                  DocumentedAs(JsonSchemaType.String, OneOf = typeof(Level))] string? level,
                 [Description("true: each feature carries its open and overdue orders (needs a role that reads the statistics)."),
                  DocumentedAs(JsonSchemaType.Boolean)] string? counts,
+                [Description("Only this community's grids (or, with level=community or street, that community or its street).")] string? communityCode,
+                [Description("Only this street's grids, communities or itself.")] string? streetCode,
                 IMediator mediator, HttpContext http, CancellationToken cancellationToken) =>
             {
                 var caller = http.GetCaller();
@@ -141,13 +152,20 @@ public static class GetBoundaries
                 {
                     failures.Add(new("counts", "'counts' must be true or false."));
                 }
+                foreach (var (name, value) in new[] { ("communityCode", communityCode), ("streetCode", streetCode) })
+                {
+                    if (value is not null && (value.Length is 0 or > 50))
+                    {
+                        failures.Add(new(name, $"'{name}' is a code of 1 to 50 characters."));
+                    }
+                }
                 if (failures.Count > 0)
                 {
                     throw new ValidationException(failures);
                 }
                 // The statistics' scope (StatsEndpoints.ConfineToArea): a street's supervisor counts its street only.
                 var street = caller is { Role: Role.Supervisor, StreetCode: { } own } ? own : null;
-                var collection = await mediator.Send(new Query(parsed, withCounts, street), cancellationToken);
+                var collection = await mediator.Send(new Query(parsed, withCounts, street, communityCode, streetCode), cancellationToken);
                 return TypedResults.Json(collection, ApiJson.Options, "application/geo+json");
             })
             .WithName("GetBoundaries")

@@ -17,7 +17,7 @@ let me;
 let departments = [];
 let categories = [];
 let grids = [];
-let boundaries = [];
+const boundaries = new Map(); // community -> its grids' boundaries, fetched when an order of it is opened
 let seen = new Map(); // code -> version, for "what is new"
 let cursor = null;
 let current = null; // { order, etag }
@@ -29,17 +29,18 @@ signInFlow(start);
 async function start(who) {
   me = who;
   document.getElementById('to-field').hidden = !may(me, 'file-order');
-  const [departmentList, categoryList, gridList, geo] = await Promise.all([
+  // The grid filter lists a community's or a street's grids; a department's or an admin's desk filters by text.
+  const [departmentList, categoryList, gridList] = await Promise.all([
     api('/departments').then(r => r.body).catch(() => []),
     api('/categories').then(r => r.body).catch(() => []),
-    api(me.communityCode ? `/grids?communityCode=${encodeURIComponent(me.communityCode)}`
-      : me.streetCode ? `/grids?streetCode=${encodeURIComponent(me.streetCode)}` : '/grids').then(r => r.body).catch(() => []),
-    api('/grids/boundaries').then(r => r.body).catch(() => ({ features: [] })),
+    me.communityCode || me.streetCode
+      ? api(me.communityCode ? `/grids?communityCode=${encodeURIComponent(me.communityCode)}` : `/grids?streetCode=${encodeURIComponent(me.streetCode)}`)
+        .then(r => r.body).catch(() => [])
+      : Promise.resolve([]),
   ]);
   departments = departmentList.filter(d => !d.retiredAt);
   categories = categoryList;
   grids = gridList;
-  boundaries = geo.features ?? [];
   fillFilters();
   document.getElementById('filters').addEventListener('input', debounce(() => loadQueue({ reset: true }), 300));
   document.getElementById('more').addEventListener('click', () => loadQueue({ more: true }));
@@ -262,9 +263,15 @@ async function renderOrder(order, etag, notice) {
     element('p', { class: 'description' }, order.description),
     facts, photos, mapBox, parts, actions,
     element('h3', {}, t('history')), element('ol', { class: 'history', id: 'history' }));
-  const grid = boundaries.filter(f => f.properties.code === order.gridCode);
-  const drawn = drawMap(mapBox, grid.length ? grid : boundaries.slice(0, 1), { label: `${t('map')} ${order.gridCode}` });
-  drawn.setPin(order.location.latitude, order.location.longitude);
+  if (!boundaries.has(order.communityCode)) {
+    boundaries.set(order.communityCode, api(`/grids/boundaries?communityCode=${encodeURIComponent(order.communityCode)}`)
+      .then(r => r.body.features ?? []).catch(() => []));
+  }
+  boundaries.get(order.communityCode).then(features => {
+    const grid = features.filter(f => f.properties.code === order.gridCode);
+    const drawn = drawMap(mapBox, grid.length ? grid : features, { label: `${t('map')} ${order.gridCode}` });
+    drawn.setPin(order.location.latitude, order.location.longitude);
+  });
   translate(panel);
   restoreTyped();
   loadHistory(order);

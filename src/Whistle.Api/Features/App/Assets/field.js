@@ -84,28 +84,36 @@ async function fresh(name, path) {
 }
 
 async function loadReference() {
-  const gridPath = me.communityCode ? `/grids?communityCode=${encodeURIComponent(me.communityCode)}`
-    : me.streetCode ? `/grids?streetCode=${encodeURIComponent(me.streetCode)}` : '/grids';
-  // The boundaries are the largest answer: the form is usable before they arrive (the kept copy, if any, first).
-  const geo = fresh('boundaries', '/grids/boundaries');
-  const [categoryList, gridList] = await Promise.all([fresh('categories', '/categories'), fresh(`grids:${me.id}`, gridPath)]);
+  // The worker's own grids: the community's, or each grid bound to the key (a rider's few).
+  const gridList = me.communityCode ? fresh(`grids:${me.id}`, `/grids?communityCode=${encodeURIComponent(me.communityCode)}`)
+    : me.streetCode ? fresh(`grids:${me.id}`, `/grids?streetCode=${encodeURIComponent(me.streetCode)}`)
+      : (me.gridCodes ?? []).length ? Promise.all(me.gridCodes.map(code => fresh(`grid:${code}`, `/grids/${encodeURIComponent(code)}`)))
+        : fresh(`grids:${me.id}`, '/grids');
+  const [categoryList, gridsInScope] = await Promise.all([fresh('categories', '/categories'), gridList]);
   categories = categoryList.filter(c => !c.retiredAt);
-  // A grid worker bound to grids files in those; one bound to a community, in its grids.
-  const own = new Set(me.gridCodes ?? []);
-  grids = gridList.filter(g => !g.retiredAt && (own.size === 0 || own.has(g.code) || g.communityCode === me.communityCode));
+  grids = [gridsInScope].flat().filter(g => g?.code && !g.retiredAt);
   renderCategories();
   renderGrids();
+  // The boundaries of those grids' communities only, after the lists (on a slow network they come last):
+  // the form is usable before the map is, and the kept copy is drawn first.
   const inScope = new Set(grids.map(g => g.code));
+  const communities = [...new Set(grids.map(g => g.communityCode))];
   const drawn = features => {
     boundaries = (features ?? []).filter(f => inScope.has(f.properties.code));
     map = drawMap(document.getElementById('map'), boundaries, { onPick: pick });
     renderFix();
   };
-  const kept = await outbox.cached('boundaries');
-  if (kept?.features) {
-    drawn(kept.features);
+  const name = `boundaries:${communities.join(',')}`;
+  const kept = await outbox.cached(name);
+  if (kept) {
+    drawn(kept.flatMap(c => c.features ?? []));
   }
-  geo.then(fresh => drawn(fresh.features));
+  const collections = await Promise.all((communities.length && communities.length <= 20 ? communities : [null]).map(code =>
+    api(code ? `/grids/boundaries?communityCode=${encodeURIComponent(code)}` : '/grids/boundaries').then(r => r.body).catch(() => null)));
+  if (collections.every(Boolean)) {
+    await outbox.cache(name, collections);
+    drawn(collections.flatMap(c => c.features ?? []));
+  }
 }
 
 function recentCategories() {
