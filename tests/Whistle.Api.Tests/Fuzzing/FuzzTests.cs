@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Whistle.Api.Features.Access;
@@ -98,8 +98,13 @@ internal sealed class Fuzz
         {
             await Created(admin, "/api/v1/categories", new
             {
-                code, name = "模糊类别", departmentCode = "fuzz-dept", acknowledgeWithinHours = 24, resolveWithinHours = 72,
-                urgentAcknowledgeWithinHours = 12, urgentResolveWithinHours = 36,
+                code,
+                name = "模糊类别",
+                departmentCode = "fuzz-dept",
+                acknowledgeWithinHours = 24,
+                resolveWithinHours = 72,
+                urgentAcknowledgeWithinHours = 12,
+                urgentResolveWithinHours = 36,
             });
         }
         await admin.Post("/api/v1/categories/fuzz-retired/retire");

@@ -237,7 +237,7 @@ public class OutsideFindingsTests(WhistleApp app) : IClassFixture<WhistleApp>
         var states = await _admin.GetAsync("/api/v1/orders?state=" + string.Join(",", Enumerable.Repeat("whistled", 5_000)));
         var events = await _admin.Post("/api/v1/webhooks", new { url = "https://example.org/hook", events = Enumerable.Repeat("order.whistled", 5_000).ToArray() });
 
-        Assert.Contains(( await states.Errors())["state"], m => m.Contains("at most", StringComparison.Ordinal));
+        Assert.Contains((await states.Errors())["state"], m => m.Contains("at most", StringComparison.Ordinal));
         Assert.Contains((await events.Errors())["events"], m => m.Contains("at most 50", StringComparison.Ordinal));
     }
 }
