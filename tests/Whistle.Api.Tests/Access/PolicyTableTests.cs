@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Tests.Infrastructure;
 
@@ -16,48 +17,55 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
     // garbage category routes it to sanitation.
     private const string Grid = "ST01-C01-G01";
 
-    //                                        grid-worker community department supervisor admin dashboard
+    //                                        grid-worker community department supervisor admin dashboard reporting-app
     private static readonly Dictionary<string, string> Expected = new()
     {
-        ["read"] = /*                      */ "200 200 200 200 200 404",
-        ["history"] = /*                   */ "200 200 200 200 200 404",
-        ["whistle"] = /*                   */ "200 200 404 403 200 404",
-        ["handle-locally"] = /*            */ "200 200 404 403 200 404",
-        ["cancel"] = /*                    */ "200 200 404 403 200 404",
-        ["acknowledge"] = /*               */ "403 403 200 403 200 404",
-        ["return"] = /*                    */ "403 403 200 403 200 404",
-        ["resolve"] = /*                   */ "403 403 200 403 200 404",
-        ["evaluate"] = /*                  */ "200 200 403 403 200 404",
-        ["escalate"] = /*                  */ "403 403 403 200 200 404",
-        ["reassign"] = /*                  */ "403 403 403 200 200 404",
-        ["request-extension"] = /*         */ "403 403 200 403 200 404",
-        ["approve-extension"] = /*         */ "403 403 403 200 200 404",
-        ["refuse-extension"] = /*          */ "403 403 403 200 200 404",
-        ["summon"] = /*                    */ "200 200 403 200 200 404",
+        ["read"] = /*                      */ "200 200 200 200 200 404 404",
+        ["history"] = /*                   */ "200 200 200 200 200 404 404",
+        ["whistle"] = /*                   */ "200 200 404 403 200 404 404",
+        ["handle-locally"] = /*            */ "200 200 404 403 200 404 404",
+        ["cancel"] = /*                    */ "200 200 404 403 200 404 404",
+        ["acknowledge"] = /*               */ "403 403 200 403 200 404 404",
+        ["return"] = /*                    */ "403 403 200 403 200 404 404",
+        ["resolve"] = /*                   */ "403 403 200 403 200 404 404",
+        ["evaluate"] = /*                  */ "200 200 403 403 200 404 404",
+        ["escalate"] = /*                  */ "403 403 403 200 200 404 404",
+        ["reassign"] = /*                  */ "403 403 403 200 200 404 404",
+        ["request-extension"] = /*         */ "403 403 200 403 200 404 404",
+        ["approve-extension"] = /*         */ "403 403 403 200 200 404 404",
+        ["refuse-extension"] = /*          */ "403 403 403 200 200 404 404",
+        ["summon"] = /*                    */ "200 200 403 200 200 404 404",
         // Part actions on sanitation's part, co-handling an order municipal leads: the department acts on its own part.
-        ["parts/sanitation/report"] = /*   */ "403 403 200 403 200 404",
-        ["parts/sanitation/complete"] = /* */ "403 403 200 403 200 404",
-        ["parts/sanitation/decline"] = /*  */ "403 403 200 403 200 404",
-        ["parts/sanitation/waive"] = /*    */ "403 403 403 200 200 404",
+        ["parts/sanitation/report"] = /*   */ "403 403 200 403 200 404 404",
+        ["parts/sanitation/complete"] = /* */ "403 403 200 403 200 404 404",
+        ["parts/sanitation/decline"] = /*  */ "403 403 200 403 200 404 404",
+        ["parts/sanitation/waive"] = /*    */ "403 403 403 200 200 404 404",
+        // The resident an app reported for: the desk and the order's community (this order was filed by the desk: none).
+        ["reporter"] = /*                  */ "403 404 403 403 404 404 404",
     };
 
     // Calls that are not about one order: the status for a credential of each role.
     private static readonly Dictionary<string, string> ExpectedElsewhere = new()
     {
-        ["file in own grid"] = /*          */ "201 201 403 403 201 403",
-        ["list orders"] = /*               */ "200 200 200 200 200 403",
+        ["file in own grid"] = /*          */ "201 201 403 403 201 403 403",
+        ["list orders"] = /*               */ "200 200 200 200 200 403 403",
         // A command centre's screen lists the overdue orders with its own dashboard key (issue 9).
-        ["list overdue orders"] = /*       */ "200 200 200 200 200 200",
-        ["count orders"] = /*              */ "200 200 200 200 200 403",
-        ["statistics"] = /*                */ "403 403 403 200 200 200",
-        ["reference data"] = /*            */ "200 200 200 200 200 200",
-        ["workflow"] = /*                  */ "200 200 200 200 200 200",
-        ["metrics"] = /*                   */ "403 403 403 403 200 200",
+        ["list overdue orders"] = /*       */ "200 200 200 200 200 200 403",
+        ["count orders"] = /*              */ "200 200 200 200 200 403 403",
+        ["statistics"] = /*                */ "403 403 403 200 200 200 403",
+        ["reference data"] = /*            */ "200 200 200 200 200 200 200",
+        ["workflow"] = /*                  */ "200 200 200 200 200 200 200",
+        ["metrics"] = /*                   */ "403 403 403 403 200 200 403",
         // Who the caller is, and what its role may do (the app's sign-in).
-        ["me"] = /*                        */ "200 200 200 200 200 200",
+        ["me"] = /*                        */ "200 200 200 200 200 200 200",
+        // The public face: the results list for anyone; Open311's requests for a reporting app only (Open311's 403 otherwise).
+        ["published results"] = /*         */ "200 200 200 200 200 200 200",
+        ["open311 services"] = /*          */ "200 200 200 200 200 200 200",
+        ["open311 requests"] = /*          */ "403 403 403 403 403 403 200",
+        ["publication settings"] = /*      */ "403 403 403 403 200 403 403",
     };
 
-    private static readonly Role[] Roles = [Role.GridWorker, Role.Community, Role.Department, Role.Supervisor, Role.Admin, Role.Dashboard];
+    private static readonly Role[] Roles = [Role.GridWorker, Role.Community, Role.Department, Role.Supervisor, Role.Admin, Role.Dashboard, Role.ReportingApp];
 
     public static TheoryData<string, Role> OrderCells()
     {
@@ -125,7 +133,9 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         Assert.True(expected == response.StatusCode, $"{operation} as {role}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
         if (response.StatusCode == HttpStatusCode.Forbidden)
         {
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            // Open311's paths answer in Open311's form, everything else as a problem.
+            Assert.Equal(operation.StartsWith("open311", StringComparison.Ordinal) ? "text/xml" : "application/problem+json",
+                response.Content.Headers.ContentType?.MediaType);
         }
     }
 
@@ -144,6 +154,30 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
         Assert.NotEmpty(anonymous.Headers.WwwAuthenticate);
         Assert.Equal(order.Version, (await app.Admin.Get(order.Id)).Version);
+    }
+
+    [Fact]
+    public async Task Without_a_credential_only_the_public_face_answers()
+    {
+        var order = await app.Prepare("read");
+        var anonymous = app.AnonymousClient();
+
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/api/v1/public/results")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/results")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync("/open311/v2/services.xml")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync("/open311/v2/requests.xml")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync($"/open311/v2/requests/{order.Code}.xml")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await anonymous.GetAsync("/open311/v2/servicerequestupdates.xml")).StatusCode);
+        foreach (var path in new[] { $"/api/v1/orders/{order.Id}", $"/api/v1/orders/{order.Id}/reporter", "/api/v1/orders", "/api/v1/stats/summary", "/api/v1/departments" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync(path)).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.PutAsJsonAsync($"/api/v1/orders/{order.Id}/publication", new { withheld = false })).StatusCode);
+        // A photo is public only as a published result's (this order is not finished).
+        var photo = await Photos.PhotoForms.Upload(app.Admin, $"/api/v1/orders/{order.Id}/photos", Photos.PhotoForms.Form(stage: "discovery", files: Photos.Images.Png()));
+        var photoId = System.Text.Json.Nodes.JsonNode.Parse(await photo.Content.ReadAsStringAsync())!["photos"]![0]!["id"]!.GetValue<string>();
+        Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync($"/api/v1/public/photos/{photoId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync($"/api/v1/photos/{photoId}")).StatusCode);
     }
 
     [Fact]
@@ -209,7 +243,7 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
     private async Task AssertOutcome(HttpResponseMessage response, Order before, string operation)
     {
         var after = await app.Admin.Get(before.Id);
-        if (response.StatusCode == HttpStatusCode.OK && operation is not ("read" or "history"))
+        if (response.StatusCode == HttpStatusCode.OK && operation is not ("read" or "history" or "reporter"))
         {
             Assert.Equal(before.Version + 1, after.Version);
             return;
@@ -229,6 +263,7 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
     {
         "read" => client.GetAsync($"/api/v1/orders/{order.Id}"),
         "history" => client.GetAsync($"/api/v1/orders/{order.Id}/history"),
+        "reporter" => client.GetAsync($"/api/v1/orders/{order.Id}/reporter"),
         _ => client.Post($"/api/v1/orders/{order.Id}/{operation}", Body(operation)),
     };
 
@@ -261,6 +296,10 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
         "workflow" => client.GetAsync("/api/v1/workflow"),
         "metrics" => client.GetAsync("/metrics"),
         "me" => client.GetAsync("/api/v1/me"),
+        "published results" => client.GetAsync("/api/v1/public/results"),
+        "open311 services" => client.GetAsync("/open311/v2/services.xml"),
+        "open311 requests" => client.GetAsync("/open311/v2/requests.xml"),
+        "publication settings" => client.PutAsJsonAsync("/api/v1/categories/noise/publication", new { @private = false }),
         _ => throw new ArgumentOutOfRangeException(nameof(operation)),
     };
 
@@ -287,6 +326,8 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
             _outOfScope[Role.Supervisor] = ClientAs(Role.Supervisor, street: "ST02", name: "supervisor ST02");
             _outOfScope[Role.Admin] = null;
             _outOfScope[Role.Dashboard] = null;
+            _inScope[Role.ReportingApp] = ClientAs(Role.ReportingApp, grids: [Grid], name: "civic app G01");
+            _outOfScope[Role.ReportingApp] = ClientAs(Role.ReportingApp, grids: ["ST01-C01-G02"], name: "civic app G02");
         }
 
         public HttpClient InScope(Role role) => _inScope[role];
@@ -301,7 +342,7 @@ public class PolicyTableTests(PolicyTableTests.App app) : IClassFixture<PolicyTa
             {
                 case "whistle" or "handle-locally" or "cancel":
                     return order;
-                case "read" or "history" or "acknowledge" or "return" or "escalate" or "reassign" or "summon":
+                case "read" or "history" or "reporter" or "acknowledge" or "return" or "escalate" or "reassign" or "summon":
                     return await Admin.Whistle(order.Id);
                 case "parts/sanitation/report" or "parts/sanitation/decline" or "parts/sanitation/waive":
                     return await Admin.Act(order.Id, "whistle", new { departmentCode = "municipal", coDepartmentCodes = new[] { "sanitation" } });

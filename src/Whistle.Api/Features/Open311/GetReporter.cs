@@ -17,11 +17,12 @@ public static class GetReporter
                 {
                     throw OrderStore.NotFound(id);
                 }
+                AccessPolicy.Ensure(caller, Operation.ReadReporter);
                 var found = await db.OrderReporters.AsNoTracking()
                     .Where(r => r.OrderId == order.Id)
                     .Select(r => new { Reporter = r, App = db.Credentials.Where(c => "key:" + c.Id.ToString() == r.FiledVia).Select(c => c.Name).FirstOrDefault() })
                     .SingleOrDefaultAsync(cancellationToken)
-                    ?? throw new NotFoundException($"Order {OrderCode.Format(order.Number)} was not reported through an app: it has no reporter.");
+                    ?? throw new NotFoundException("The order was not reported through an app: it has no reporter.");
                 var r = found.Reporter;
                 http.Response.Headers.CacheControl = "no-store";
                 return TypedResults.Ok(new Response(OrderCode.Format(order.Number), found.App ?? r.FiledVia, r.Email, r.FirstName, r.LastName, r.Phone, r.DeviceId, r.AccountId));
@@ -34,6 +35,6 @@ public static class GetReporter
                 "order's community to follow it up. Shown nowhere else: not in the order, its history, webhooks, Open311 answers or the results list. " +
                 "404 when the order was not reported through an app.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithResponseHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: personal data.")
-            .RequireOperation(Operation.ReadReporter);
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .WithResponseHeader(StatusCodes.Status200OK, "Cache-Control", "no-store: personal data.");
 }
