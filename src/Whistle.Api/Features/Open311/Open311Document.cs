@@ -58,7 +58,7 @@ public static class Open311Document
                 "multipart/form-data file parts (any name), or media_url, fetched only from the hosts in Whistle:Open311:MediaHosts and only " +
                 "at public addresses (else 400). email, first_name, last_name, phone, device_id (or deviceid) and account_id are kept for the " +
                 "desk (GET /api/v1/orders/{id}/reporter) and never published or echoed. Answers the new request's id (the order's code).",
-                "Open311RequestCreated", isArray: true, anonymous: false, [Key(), Jurisdiction()], document);
+                "Open311RequestCreated", isArray: true, anonymous: false, [Jurisdiction()], document);
             post.RequestBody = FormBody("Open311RequestForm", document);
             requests.Operations[HttpMethod.Post] = post;
             document.Paths[$"{root}/requests.{format}"] = requests;
@@ -76,7 +76,7 @@ public static class Open311Document
             var postUpdate = Operation(format, "CreateUpdate", "A reporter's update (mySociety)",
                 "The reporter's comment on their report, with photos as on a filing; recorded in the order's history for whoever handles it. " +
                 "It moves no state (a status sent is ignored). 404 for a report this app did not file.",
-                "Open311UpdateCreated", isArray: true, anonymous: false, [Key(), Jurisdiction()], document);
+                "Open311UpdateCreated", isArray: true, anonymous: false, [Jurisdiction()], document);
             postUpdate.RequestBody = FormBody("Open311UpdateForm", document);
             updates.Operations[HttpMethod.Post] = postUpdate;
             document.Paths[$"{root}/servicerequestupdates.{format}"] = updates;
@@ -156,6 +156,8 @@ public static class Open311Document
     private static OpenApiParameter Query(string name, string description) =>
         new() { Name = name, In = ParameterLocation.Query, Description = description, Schema = Text() };
 
+    // Not on a POST: there api_key is the form's field (as the spec sends it); the same name as a query parameter too
+    // makes generators (NSwag) write one method with two parameters of one name.
     private static OpenApiParameter Key() =>
         Query(Open311Access.KeyField, "A reporting-app API key (also accepted as a form field, or as X-Api-Key).");
 
