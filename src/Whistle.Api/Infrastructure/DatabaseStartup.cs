@@ -50,7 +50,12 @@ public static class DatabaseStartup
     public static async Task<bool> PrepareAsync(WhistleDbContext db, bool loadReferenceData, CancellationToken cancellationToken)
     {
         await PostGis.EnsureAvailableAsync(db, cancellationToken);
+        var migrating = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any();
         await db.Database.MigrateAsync(cancellationToken);
+        if (migrating)
+        {
+            await ReloadTypesAsync(db, cancellationToken);
+        }
         if (!loadReferenceData)
         {
             return false;
@@ -59,5 +64,33 @@ public static class DatabaseStartup
         // Also for a store that had the set before boundaries existed: locating works out of the box.
         await Features.Geo.BuiltInBoundaries.LoadIfNoneAsync(db, cancellationToken);
         return loaded;
+    }
+
+    /// <summary>
+    /// Npgsql learns the database's types when a data source first connects, which on a new database is
+    /// before the migration has created PostGIS: without a reload, the first geometry read or written
+    /// fails with "the data type name 'geometry' could not be found". The pool's idle connections loaded
+    /// the old set too, so they are closed (all pools': the connection no longer shows its password to find its own).
+    /// </summary>
+    private static async Task ReloadTypesAsync(WhistleDbContext db, CancellationToken cancellationToken)
+    {
+        var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        try
+        {
+            await connection.ReloadTypesAsync(cancellationToken);
+        }
+        finally
+        {
+            if (opened)
+            {
+                await connection.CloseAsync();
+            }
+        }
+        WhistleDataSources.ClearAll();
     }
 }
