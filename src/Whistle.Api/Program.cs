@@ -14,6 +14,12 @@ using Whistle.Api.Features.Webhooks;
 using Whistle.Api.Features.Workflow;
 using Whistle.Api.Infrastructure.Idempotency;
 
+if (CommandLine.AsksForHelp(args))
+{
+    Console.Out.WriteLine(CommandLine.Usage);
+    return 0;
+}
+
 var builder = WebApplication.CreateBuilder(args);
 
 // A verb instead of the service: load demo data and exit.
@@ -106,6 +112,12 @@ try
     builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 
     var app = builder.Build();
+    // Kestrel only (the tests' in-memory server listens on nothing): a busy address is one line, not the host's stack traces.
+    if (ListenAddress.FirstInUse(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(), builder.Configuration) is { } busy)
+    {
+        await Console.Error.WriteLineAsync(ListenAddress.InUseMessage(busy));
+        return 1;
+    }
     if (embedded is not null)
     {
         // Stop what we started once the last request is served (the finally below covers a failed start).
@@ -151,7 +163,16 @@ try
     app.MapWebhooks();
     app.MapCredentials();
 
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+    {
+        // Taken between the check above and the start.
+        await Console.Error.WriteLineAsync(ListenAddress.InUseMessage(string.Join(";", app.Urls)));
+        return 1;
+    }
     return 0;
 }
 finally
