@@ -5,6 +5,7 @@ using Whistle.Api.Features.Credentials;
 using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Geo;
+using Whistle.Api.Features.Home;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Photos;
 using Whistle.Api.Features.Reference;
@@ -71,6 +72,8 @@ builder.Services.AddOptions<WebhookOptions>()
     .Validate(o => o.IsValid(), "Whistle:Webhooks: BatchSize 1 to 1000, Concurrency 1 to 256, Timeout and PollInterval positive, RetryWindow at least 24 hours, RetainFor at least a day.")
     .ValidateOnStart();
 builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+    // The dispatcher logs each failed attempt in one line with its reason; the factory's own logging would add a stack trace.
+    .RemoveAllLoggers()
     // Each attempt has its own deadline (Whistle:Webhooks:Timeout); a redirect is the receiver's answer, not followed.
     .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
     .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
@@ -162,6 +165,7 @@ try
     app.MapDashboard();
     app.MapWebhooks();
     app.MapCredentials();
+    app.MapHome();
 
     try
     {

@@ -16,7 +16,10 @@ public static class DatabaseStartup
     /// </param>
     public static async Task<(string ConnectionString, EmbeddedPostgres? Embedded)> ResolveAsync(IConfiguration configuration, bool command = false)
     {
-        using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
+        // A verb's standard output is its answer (keys, a plan, ids a script reads): what it says about the database goes to standard error.
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = command ? LogLevel.Trace : LogLevel.None));
         var logger = loggerFactory.CreateLogger("Whistle.Database");
         var configured = configuration.GetConnectionString(ConnectionName);
         if (!string.IsNullOrWhiteSpace(configured))
