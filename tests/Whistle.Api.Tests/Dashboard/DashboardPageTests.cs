@@ -126,6 +126,9 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
         await Shown(page, $"?period=year&{Year}");
 
         var all = await AssertShowsApi(page, $"?{Year}", "month");
+        // The overdue tile agrees with the list beside it: it names the any-period count the list is drawn from.
+        var anyPeriod = await Api("/api/v1/orders?overdue=true&limit=200");
+        Assert.Equal(anyPeriod["items"]!.AsArray().Count.ToString(CultureInfo.InvariantCulture), await page.Locator("#overdue-any").TextContentAsync());
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
