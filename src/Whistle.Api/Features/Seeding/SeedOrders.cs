@@ -18,7 +18,7 @@ public static class SeedOrders
     public const string Usage = """
         usage: seed --orders N [--year YYYY] [--seed S]
         Loads the reference set if absent and N orders with lifelike histories over the year (default: this
-        year, up to now; S makes the same orders again). The dashboard opens on the most recent data.
+        year, up to now; S makes the same orders again). For a past year, open the dashboard with ?period=custom&from=YYYY-01-01&to=YYYY-12-31.
         """;
 
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
