@@ -7,6 +7,7 @@ using Whistle.Api.Features.Dashboard;
 using Whistle.Api.Features.Deadlines;
 using Whistle.Api.Features.Geo;
 using Whistle.Api.Features.Open311;
+using Whistle.Api.Features.Home;
 using Whistle.Api.Features.Orders;
 using Whistle.Api.Features.Photos;
 using Whistle.Api.Features.Published;
@@ -16,6 +17,12 @@ using Whistle.Api.Features.Stats;
 using Whistle.Api.Features.Webhooks;
 using Whistle.Api.Features.Workflow;
 using Whistle.Api.Infrastructure.Idempotency;
+
+if (CommandLine.AsksForHelp(args))
+{
+    Console.Out.WriteLine(CommandLine.Usage);
+    return 0;
+}
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -68,6 +75,8 @@ builder.Services.AddOptions<WebhookOptions>()
     .Validate(o => o.IsValid(), "Whistle:Webhooks: BatchSize 1 to 1000, Concurrency 1 to 256, Timeout and PollInterval positive, RetryWindow at least 24 hours, RetainFor at least a day.")
     .ValidateOnStart();
 builder.Services.AddHttpClient(WebhookDispatcher.HttpClientName)
+    // The dispatcher logs each failed attempt in one line with its reason; the factory's own logging would add a stack trace.
+    .RemoveAllLoggers()
     // Each attempt has its own deadline (Whistle:Webhooks:Timeout); a redirect is the receiver's answer, not followed.
     .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan)
     .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
@@ -110,6 +119,12 @@ try
     builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
 
     var app = builder.Build();
+    // Kestrel only (the tests' in-memory server listens on nothing): a busy address is one line, not the host's stack traces.
+    if (ListenAddress.FirstInUse(app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>(), builder.Configuration) is { } busy)
+    {
+        await Console.Error.WriteLineAsync(ListenAddress.InUseMessage(busy));
+        return 1;
+    }
     if (embedded is not null)
     {
         // Stop what we started once the last request is served (the finally below covers a failed start).
@@ -157,8 +172,18 @@ try
     app.MapCredentials();
     app.MapOpen311();
     app.MapPublishedResults();
+    app.MapHome();
 
-    await app.RunAsync();
+    try
+    {
+        await app.RunAsync();
+    }
+    catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+    {
+        // Taken between the check above and the start.
+        await Console.Error.WriteLineAsync(ListenAddress.InUseMessage(string.Join(";", app.Urls)));
+        return 1;
+    }
     return 0;
 }
 finally

@@ -31,4 +31,37 @@ public class ContentTypeTests(WhistleApp app) : IClassFixture<WhistleApp>
         Assert.Contains("no-such-charset", problem["detail"].ToString());
         Assert.Equal(before, await db.Orders.CountAsync());
     }
+
+    [Fact]
+    public async Task A_json_body_without_a_content_type_is_a_415_problem_that_says_what_to_send()
+    {
+        await using var db = app.Db();
+        var before = await db.Credentials.CountAsync();
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("{\"role\":\"admin\",\"name\":\"no content type\"}"));
+
+        using var client = app.Server.CreateClient();
+        client.DefaultRequestHeaders.Add(ApiKeys.Header, app.AdminKey);
+        var response = await client.PostAsync("/api/v1/credentials", content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<Dictionary<string, object>>();
+        Assert.Equal(("415", "Unsupported media type"), (problem!["status"].ToString(), problem["title"].ToString()));
+        Assert.True(problem.ContainsKey("traceId"));
+        Assert.Equal(before, await db.Credentials.CountAsync());
+    }
+
+    [Fact]
+    public async Task The_services_address_points_to_the_api_documentation_the_dashboard_and_the_app_without_a_credential()
+    {
+        using var anonymous = app.Server.CreateClient();
+
+        var response = await anonymous.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.Contains("\"/swagger\"", text);
+        Assert.Contains("\"/dashboard\"", text);
+        Assert.Contains("\"/app/\"", text);
+    }
 }

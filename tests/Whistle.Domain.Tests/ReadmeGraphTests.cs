@@ -3,7 +3,7 @@ using Whistle.Domain.Orders;
 namespace Whistle.Domain.Tests;
 
 /// <summary>
-/// The README's lifecycle graph is the one <see cref="Lifecycle.Describe"/> gives, so it cannot
+/// The lifecycle graph in docs/lifecycle.md is the one <see cref="Lifecycle.Describe"/> gives, so it cannot
 /// fall behind the definition. After changing the lifecycle, regenerate it with
 /// <c>WHISTLE_UPDATE_README=1 dotnet test --filter FullyQualifiedName~ReadmeGraphTests</c>.
 /// </summary>
@@ -26,7 +26,7 @@ public class ReadmeGraphTests
             text = File.ReadAllText(path);
         }
 
-        Assert.True(from >= Opening.Length && to > from, "The README has no mermaid block under '## The lifecycle'.");
+        Assert.True(from >= Opening.Length && to > from, "docs/lifecycle.md has no mermaid block under '## The lifecycle'.");
         Assert.Equal(graph, text[from..to]);
     }
 
@@ -36,7 +36,7 @@ public class ReadmeGraphTests
         {
             if (File.Exists(Path.Combine(directory.FullName, "Whistle.sln")))
             {
-                return Path.Combine(directory.FullName, "README.md");
+                return Path.Combine(directory.FullName, "docs", "lifecycle.md");
             }
         }
         throw new FileNotFoundException("No Whistle.sln above the test's directory.");

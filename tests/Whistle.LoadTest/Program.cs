@@ -2,7 +2,7 @@ using System.Globalization;
 using Whistle.LoadTest;
 
 // Whistle's load benchmark: the real service over loopback HTTP on its own PostgreSQL, then
-// pgbench on the same cluster for the raw write limit. See README.md for what each figure means.
+// pgbench on the same cluster for the raw write limit. See docs/benchmarks.md for what each figure means.
 // The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs),
 // "photos" the photo upload, processing and serving one (PhotoBench.cs), "flows" what a joint order, a filing by
 // position and a whistle routed by a catalogue override cost against the default order (FlowBench.cs), "nearby"

@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Whistle.LoadTest;
 
-/// <summary>The benchmark's findings as Markdown, ready to paste into the README.</summary>
+/// <summary>The benchmark's findings as Markdown, ready to paste into docs/benchmarks.md.</summary>
 internal static class Report
 {
     /// <summary>The half-load latency the service is expected to keep.</summary>

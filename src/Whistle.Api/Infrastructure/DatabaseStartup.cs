@@ -10,20 +10,77 @@ public static class DatabaseStartup
     public const string ConnectionName = "Whistle";
 
     /// <summary>The configured connection string, or the embedded default's (started or reused here).</summary>
-    public static async Task<(string ConnectionString, EmbeddedPostgres? Embedded)> ResolveAsync(IConfiguration configuration)
+    /// <param name="command">
+    /// For a command-line verb: also say which database it uses, and warn when no running service uses that
+    /// one (a verb run by another user, or with another data folder, changes a database the service never reads).
+    /// </param>
+    public static async Task<(string ConnectionString, EmbeddedPostgres? Embedded)> ResolveAsync(IConfiguration configuration, bool command = false)
     {
+        // A verb's standard output is its answer (keys, a plan, ids a script reads): what it says about the database goes to standard error.
+        using var loggerFactory = LoggerFactory.Create(logging => logging
+            .AddSimpleConsole(o => o.SingleLine = true)
+            .AddConsole(o => o.LogToStandardErrorThreshold = command ? LogLevel.Trace : LogLevel.None));
+        var logger = loggerFactory.CreateLogger("Whistle.Database");
         var configured = configuration.GetConnectionString(ConnectionName);
         if (!string.IsNullOrWhiteSpace(configured))
         {
+            if (command)
+            {
+                var named = new Npgsql.NpgsqlConnectionStringBuilder(configured);
+                logger.LogInformation("Using database {Database} on {Host}:{Port} as {User} (ConnectionStrings:Whistle)", named.Database, named.Host, named.Port, named.Username);
+                await WarnUnlessServedAsync(configured, logger, "Start the service with the same ConnectionStrings__Whistle");
+            }
             return (configured, null);
         }
         var directory = configuration[$"{WhistleOptions.Section}:{nameof(WhistleOptions.DataDirectory)}"]
             ?? EmbeddedPostgres.DefaultDataDirectory();
-        using var loggerFactory = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true));
-        var logger = loggerFactory.CreateLogger("Whistle.EmbeddedPostgres");
         var server = await EmbeddedPostgres.StartAsync(directory, "whistle", log: message => Console.WriteLine($"info: Whistle.EmbeddedPostgres {message}"));
         logger.LogInformation("Embedded PostgreSQL ready; psql -h {Socket} -U postgres whistle reaches it", server.SocketDirectory);
+        if (command)
+        {
+            logger.LogInformation("Using database whistle in the data folder {Directory} (the embedded default)", Path.GetFullPath(directory));
+            var hint = $"Start the service with the same data folder (WHISTLE_DATA_DIR={Path.GetFullPath(directory)}, as the same user)";
+            if (server.StartedHere)
+            {
+                // It was not running, so no service is using it.
+                logger.LogWarning("No running service uses this data folder: its PostgreSQL was not running. {Hint} to see what this command does.", hint);
+            }
+            else
+            {
+                await WarnUnlessServedAsync(server.ConnectionStringFor("whistle"), logger, hint);
+            }
+        }
         return (server.ConnectionStringFor("whistle"), server);
+    }
+
+    /// <summary>Warns when nothing else is connected to the database: no service is running on it.</summary>
+    private static async Task WarnUnlessServedAsync(string connectionString, ILogger logger, string hint)
+    {
+        if (await OtherConnectionsAsync(connectionString) == 0)
+        {
+            logger.LogWarning("No running service uses this database (nothing else is connected to it). {Hint} to see what this command does.", hint);
+        }
+    }
+
+    /// <summary>
+    /// How many other clients are connected to the database (a running service holds its pool's
+    /// connections); null when it cannot be asked, e.g. it does not exist yet (the command says so itself).
+    /// </summary>
+    internal static async Task<long?> OtherConnectionsAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync();
+            await using var count = new Npgsql.NpgsqlCommand(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+                connection);
+            return (long)(await count.ExecuteScalarAsync())!;
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Applies pending migrations; on the embedded default, loads the reference set into an empty store.</summary>
@@ -50,7 +107,12 @@ public static class DatabaseStartup
     public static async Task<bool> PrepareAsync(WhistleDbContext db, bool loadReferenceData, CancellationToken cancellationToken)
     {
         await PostGis.EnsureAvailableAsync(db, cancellationToken);
+        var migrating = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Any();
         await db.Database.MigrateAsync(cancellationToken);
+        if (migrating)
+        {
+            await ReloadTypesAsync(db, cancellationToken);
+        }
         if (!loadReferenceData)
         {
             return false;
@@ -59,5 +121,33 @@ public static class DatabaseStartup
         // Also for a store that had the set before boundaries existed: locating works out of the box.
         await Features.Geo.BuiltInBoundaries.LoadIfNoneAsync(db, cancellationToken);
         return loaded;
+    }
+
+    /// <summary>
+    /// Npgsql learns the database's types when a data source first connects, which on a new database is
+    /// before the migration has created PostGIS: without a reload, the first geometry read or written
+    /// fails with "the data type name 'geometry' could not be found". The pool's idle connections loaded
+    /// the old set too, so they are closed (all pools': the connection no longer shows its password to find its own).
+    /// </summary>
+    private static async Task ReloadTypesAsync(WhistleDbContext db, CancellationToken cancellationToken)
+    {
+        var connection = (Npgsql.NpgsqlConnection)db.Database.GetDbConnection();
+        var opened = connection.State != System.Data.ConnectionState.Open;
+        if (opened)
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        try
+        {
+            await connection.ReloadTypesAsync(cancellationToken);
+        }
+        finally
+        {
+            if (opened)
+            {
+                await connection.CloseAsync();
+            }
+        }
+        WhistleDataSources.ClearAll();
     }
 }

@@ -158,7 +158,13 @@ public sealed class ProblemDetailsExceptionHandler(IProblemDetailsService proble
         return new ProblemDetails
         {
             Status = exception.StatusCode,
-            Title = "Bad request",
+            // The status's own name: a 413 is "Content too large", a 415 "Unsupported media type", not "Bad request".
+            Title = exception.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "Content too large",
+                StatusCodes.Status415UnsupportedMediaType => "Unsupported media type",
+                _ => "Bad request",
+            },
             Detail = exception.Message,
         };
     }

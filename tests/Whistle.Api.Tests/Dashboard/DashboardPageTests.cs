@@ -126,6 +126,9 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
         await Shown(page, $"?period=year&{Year}");
 
         var all = await AssertShowsApi(page, $"?{Year}", "month");
+        // The overdue tile agrees with the list beside it: it names the any-period count the list is drawn from.
+        var anyPeriod = await Api("/api/v1/orders?overdue=true&limit=200");
+        Assert.Equal(anyPeriod["items"]!.AsArray().Count.ToString(CultureInfo.InvariantCulture), await page.Locator("#overdue-any").TextContentAsync());
 
         var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", "dashboard.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
@@ -226,6 +229,66 @@ public class DashboardPageTests(DashboardApp app, ITestOutputHelper output) : IC
 
         await page.ClickAsync("#map-clear");
         await Shown(page, $"?period=year&{Year}");
+    }
+
+    /// <summary>
+    /// In the page: every problem with the tables' layout. A column has width, its header's text stays inside
+    /// it (so no header runs over the next), headers do not overlap, and none is past its panel's edge
+    /// (hidden behind a scrollbar); the first row's cells have width too.
+    /// </summary>
+    private const string LayoutProblems = """
+        () => {
+          const problems = [];
+          const visible = e => getComputedStyle(e).display !== 'none';
+          for (const table of document.querySelectorAll('table')) {
+            const panel = table.closest('.panel');
+            const edge = panel.getBoundingClientRect().right;
+            const headers = [...table.querySelectorAll('thead th')].filter(visible).map(th => {
+              const box = th.getBoundingClientRect();
+              const range = document.createRange();
+              range.selectNodeContents(th);
+              const text = range.getBoundingClientRect();
+              return { name: th.textContent.trim(), left: box.left, right: box.right, width: box.width, textLeft: text.left, textRight: text.right };
+            });
+            headers.forEach((h, i) => {
+              if (h.width < 1) problems.push(`${panel.id}: "${h.name}" has no width`);
+              if (h.textRight > h.right + 0.5 || h.textLeft < h.left - 0.5) problems.push(`${panel.id}: "${h.name}" runs out of its column`);
+              if (h.right > edge + 0.5) problems.push(`${panel.id}: "${h.name}" is past the panel's edge`);
+              if (i > 0 && headers[i - 1].right > h.left + 0.5) problems.push(`${panel.id}: "${headers[i - 1].name}" overlaps "${h.name}"`);
+            });
+            const row = table.querySelector('tbody tr[data-code]');
+            if (row) {
+              [...row.cells].filter(visible).forEach((cell, i) => {
+                if (cell.getBoundingClientRect().width < 1) problems.push(`${panel.id}: the first row's cell ${i + 1} has no width`);
+              });
+            }
+          }
+          return problems;
+        }
+        """;
+
+    [ChromiumFact]
+    public async Task The_tables_are_laid_out_at_phone_laptop_and_wall_sizes_with_no_header_overlapping_and_every_column_wide()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchAsync(playwright);
+        var key = app.CreateKey(new NewCredential(Role.Supervisor, "layout"));
+        var problems = new List<string>();
+        foreach (var (width, height) in new[] { (360, 640), (1400, 1000), (1920, 1080), (2560, 1440) })
+        {
+            var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+            await page.GotoAsync(app.BaseAddress + "/dashboard?key=" + key);
+            await Shown(page, $"?period=year&{Year}");
+            await page.WaitForSelectorAsync("#overdue-rows tr[data-code]", new() { State = WaitForSelectorState.Attached });
+            var screenshot = Path.Combine(AppContext.BaseDirectory, "TestResults", $"dashboard-{width}x{height}.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+            await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+            output.WriteLine($"Dashboard at {width}×{height}: {screenshot}");
+            problems.AddRange((await page.EvaluateAsync<string[]>(LayoutProblems)).Select(p => $"{width}×{height} {p}"));
+            await page.CloseAsync();
+        }
+
+        Assert.Empty(problems);
     }
 
     /// <summary>Waits until the page has drawn the figures for these filters.</summary>

@@ -41,6 +41,20 @@ public static class TestDatabase
         return new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = name }.ConnectionString;
     }
 
+    /// <summary>A new database with nothing in it, not even PostGIS: what an operator points ConnectionStrings__Whistle at.</summary>
+    public static async Task<string> CreateEmptyAsync()
+    {
+        var server = await Shared.Value;
+        var name = $"whistle_empty_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}";
+        await using (var connection = new NpgsqlConnection(server.AdminConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name} TEMPLATE template0", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(server.AdminConnectionString) { Database = name }.ConnectionString;
+    }
+
     /// <summary>A context on a test database, for looking under the API.</summary>
     public static WhistleDbContext Context(string connectionString)
     {

@@ -132,6 +132,7 @@ public abstract class PhotoStoryTests<TApp>(TApp app) where TApp : WhistleApp
 
         var oversized = await worker.Upload(path, PhotoForms.Form(null, "discovery", new byte[26 * 1024 * 1024]));
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, oversized.StatusCode);
+        Assert.Contains("\"title\":\"Content too large\"", await oversized.Content.ReadAsStringAsync());
 
         var ten = Enumerable.Range(0, 10).Select(i => Images.Png(40 + i, 40)).ToArray();
         Assert.Equal(HttpStatusCode.Created, (await worker.Upload(path, PhotoForms.Form(null, "discovery", ten))).StatusCode);

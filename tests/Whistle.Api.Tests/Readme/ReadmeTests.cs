@@ -9,16 +9,16 @@ using Xunit.Abstractions;
 namespace Whistle.Api.Tests.Readme;
 
 /// <summary>
-/// The README is the first client: every <c>```sh</c> and <c>```bash</c> block in it runs as written, in
-/// order, in one bash (<c>set -euo pipefail</c>: a failed <c>curl -f</c> or an unset variable fails it),
+/// The README and the guides in <c>docs/</c> are the first client: every <c>```sh</c> and <c>```bash</c> block in
+/// them runs as written, in the order a reader follows (<see cref="Guides"/>), in one bash (<c>set -euo pipefail</c>: a failed <c>curl -f</c> or an unset variable fails it),
 /// against the service started as its own process on a fresh database, as a reader would run them.
 /// The blocks read <c>WHISTLE_URL</c> and <c>WHISTLE_COMMAND</c> with the reader's defaults
 /// (http://localhost:5080, <c>dotnet run --no-build --project src/Whistle.Api --</c>); this test points
 /// them at its own instance and at the build under test.
 /// <para>
 /// A block is left out only when the line before its fence is <c>&lt;!-- not run by ReadmeTests: why --&gt;</c>,
-/// and only if it does nothing but start something this test cannot (<c>dotnet run</c>, <c>dotnet test</c>:
-/// the service itself, the suite, seeding 25,500 orders, the benchmarks).
+/// and only if it does nothing but start something this test cannot (<c>cd</c> into the clone, <c>dotnet run</c>,
+/// <c>dotnet test</c>: the service itself, the suite, seeding 25,500 orders, the benchmarks). No link leaves the repository.
 /// </para>
 /// </summary>
 public partial class ReadmeTests(ITestOutputHelper output)
@@ -27,7 +27,57 @@ public partial class ReadmeTests(ITestOutputHelper output)
     // Generous: the blocks start the command line several times, and a shared CI machine under load is slow (3–8 min seen).
     private static readonly TimeSpan RunWithin = TimeSpan.FromMinutes(15);
 
-    public sealed record Block(int Line, string Language, string Text, string? SkipReason);
+    /// <summary>The README, then the guides in the order a reader follows them (each continues the one before).</summary>
+    public static readonly string[] Guides =
+        ["README.md", "docs/lifecycle.md", "docs/integrating.md", "docs/field-app.md", "docs/operating.md", "docs/limits.md", "docs/domain.md",
+            "docs/benchmarks.md", "docs/development.md"];
+
+    public sealed record Block(string File, int Line, string Language, string Text, string? SkipReason);
+
+    [Fact]
+    public void Every_guide_in_docs_is_run_in_its_place()
+    {
+        var inDocs = Directory.GetFiles(Path.Combine(Repository.Root, "docs"), "*.md").Select(f => "docs/" + Path.GetFileName(f));
+
+        Assert.Empty(inDocs.Except(Guides));
+    }
+
+    [Fact]
+    public void No_link_leaves_the_repository_and_each_names_a_file_and_heading_that_exist()
+    {
+        foreach (var guide in Guides)
+        {
+            var text = File.ReadAllText(Path.Combine(Repository.Root, guide));
+            foreach (Match link in Link().Matches(WithoutCode(text)))
+            {
+                var target = link.Groups[1].Value;
+                Assert.False(target.Contains("://", StringComparison.Ordinal) || target.StartsWith("//", StringComparison.Ordinal) || target.StartsWith("mailto:", StringComparison.Ordinal),
+                    $"{guide}: the link {target} leaves the repository");
+                var (path, anchor) = target.IndexOf('#') is var hash and >= 0 ? (target[..hash], target[(hash + 1)..]) : (target, "");
+                var file = path.Length == 0 ? guide : Path.GetRelativePath(Repository.Root, Path.GetFullPath(Path.Combine(Repository.Root, Path.GetDirectoryName(guide)!, path)));
+                var full = Path.Combine(Repository.Root, file);
+                Assert.True(File.Exists(full) || Directory.Exists(full), $"{guide}: the link {target} names no file in the repository");
+                if (anchor.Length > 0)
+                {
+                    Assert.Contains(anchor, Headings(File.ReadAllText(full)));
+                }
+            }
+        }
+    }
+
+    /// <summary>The anchors a Markdown file's headings get (GitHub's rule: lower case, punctuation dropped, spaces as hyphens).</summary>
+    private static HashSet<string> Headings(string markdown) =>
+        WithoutCode(markdown).Split('\n').Where(l => Heading().IsMatch(l))
+            .Select(l => Regex.Replace(Heading().Replace(l, "").Trim().ToLowerInvariant(), @"[^\p{L}\p{N}\- _]", "").Replace(' ', '-'))
+            .ToHashSet();
+
+    private static string WithoutCode(string markdown) => Regex.Replace(markdown, "^```.*?^```", "", RegexOptions.Singleline | RegexOptions.Multiline);
+
+    [GeneratedRegex(@"\]\(([^)\s]+)\)")]
+    private static partial Regex Link();
+
+    [GeneratedRegex(@"^#{1,6} ")]
+    private static partial Regex Heading();
 
     [Fact]
     public void Only_blocks_that_start_the_service_the_suite_seeding_or_a_benchmark_are_left_out_and_each_says_why()
@@ -38,9 +88,9 @@ public partial class ReadmeTests(ITestOutputHelper output)
         Assert.True(blocks.Count(b => b.SkipReason is null) >= 7, "too few README blocks run");
         foreach (var block in blocks.Where(b => b.SkipReason is not null))
         {
-            Assert.False(string.IsNullOrWhiteSpace(block.SkipReason), $"README.md:{block.Line}: the marker gives no reason");
+            Assert.False(string.IsNullOrWhiteSpace(block.SkipReason), $"{block.File}:{block.Line}: the marker gives no reason");
             var commands = block.Text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'));
-            Assert.All(commands, command => Assert.Matches(@"^(dotnet (run|test)\b|bash tests/Whistle\.LoadTest/)", command));
+            Assert.All(commands, command => Assert.Matches(@"^(cd\b|dotnet (run|test)\b|bash tests/Whistle\.LoadTest/)", command));
         }
     }
 
@@ -55,7 +105,7 @@ public partial class ReadmeTests(ITestOutputHelper output)
         foreach (var block in blocks)
         {
             // Which block ran last, so a failure names it.
-            script.Append(FormattableString.Invariant($"echo '>>> README.md:{block.Line}' >&2\n"));
+            script.Append(FormattableString.Invariant($"echo '>>> {block.File}:{block.Line}' >&2\n"));
             script.Append(block.Text).Append('\n');
         }
         var path = Path.Combine(Path.GetTempPath(), $"whistle-readme-{Guid.NewGuid():N}.sh");
@@ -72,7 +122,7 @@ public partial class ReadmeTests(ITestOutputHelper output)
             output.WriteLine(stdout);
             output.WriteLine(stderr);
             var last = stderr.Split('\n').LastOrDefault(l => l.StartsWith(">>> ", StringComparison.Ordinal)) ?? "(before the first block)";
-            Assert.True(exit == 0, $"the README's shell blocks failed (exit {exit}) in the block at {last[4..]}:\n{Tail(stderr)}\n{Tail(stdout)}");
+            Assert.True(exit == 0, $"the guides' shell blocks failed (exit {exit}) in the block at {last[4..]}:\n{Tail(stderr)}\n{Tail(stdout)}");
             Assert.Equal(blocks.Count, stderr.Split('\n').Count(l => l.StartsWith(">>> ", StringComparison.Ordinal)));
             // Calls shown for their refusal (no -f) still never meet a server error.
             Assert.DoesNotMatch("\"status\":5[0-9][0-9]", stdout);
@@ -83,10 +133,12 @@ public partial class ReadmeTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>The README's sh/bash blocks in order, each with the line of its fence and its skip reason, if any.</summary>
-    public static IReadOnlyList<Block> Blocks()
+    /// <summary>The guides' sh/bash blocks in a reader's order, each with its file, the line of its fence and its skip reason, if any.</summary>
+    public static IReadOnlyList<Block> Blocks() => Guides.SelectMany(Blocks).ToList();
+
+    private static IEnumerable<Block> Blocks(string guide)
     {
-        var lines = File.ReadAllLines(Path.Combine(Repository.Root, "README.md"));
+        var lines = File.ReadAllLines(Path.Combine(Repository.Root, guide));
         var blocks = new List<Block>();
         for (var i = 0; i < lines.Length; i++)
         {
@@ -104,7 +156,7 @@ public partial class ReadmeTests(ITestOutputHelper output)
             var reason = before.StartsWith(SkipMarker, StringComparison.Ordinal) && before.EndsWith("-->", StringComparison.Ordinal)
                 ? before[SkipMarker.Length..^3].Trim()
                 : null;
-            blocks.Add(new Block(start + 1, fence.Groups[1].Value, text.ToString(), reason));
+            blocks.Add(new Block(guide, start + 1, fence.Groups[1].Value, text.ToString(), reason));
         }
         return blocks;
     }

@@ -33,6 +33,11 @@ public static class CredentialsCommand
     /// <summary>Exit codes: 0 done, 1 not found, 2 a bad argument (the errors on <paramref name="errors"/>).</summary>
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter errors)
     {
+        if (CommandLine.VerbAsksForHelp(args))
+        {
+            await output.WriteLineAsync(Usage);
+            return 0;
+        }
         // What the verb prints is held back until the embedded cluster has stopped (which it logs), so the keys stay the last lines.
         var said = new StringWriter();
         var parsed = args switch
@@ -50,7 +55,7 @@ public static class CredentialsCommand
             await errors.WriteLineAsync(parsed.Problem);
             return 2;
         }
-        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration);
+        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
         int exit;
         try
         {

@@ -24,6 +24,11 @@ public static class ReferenceCommand
     /// <summary>Exit codes: 0 done, 2 a bad argument or a file with errors (the plan and its errors printed).</summary>
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration, TextWriter output, TextWriter errors)
     {
+        if (CommandLine.VerbAsksForHelp(args))
+        {
+            await output.WriteLineAsync(Usage);
+            return 0;
+        }
         if (ImportBoundariesCommand.Recognises(args))
         {
             return await ImportBoundariesCommand.RunAsync(args, configuration, output, errors);
@@ -103,7 +108,7 @@ public static class ReferenceCommand
     /// <summary>Runs a verb on the configured database or the embedded default (started and stopped around it), prepared as the service prepares it.</summary>
     internal static async Task<int> WithStoreAsync(IConfiguration configuration, Func<WhistleDbContext, Task<int>> verb)
     {
-        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration);
+        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
         try
         {
             var options = new DbContextOptionsBuilder<WhistleDbContext>();

@@ -15,15 +15,26 @@ public static class SeedOrders
 
     private const int BatchSize = 20_000;
 
+    public const string Usage = """
+        usage: seed --orders N [--year YYYY] [--seed S]
+        Loads the reference set if absent and N orders with lifelike histories over the year (default: this
+        year, up to now; S makes the same orders again). For a past year, open the dashboard with ?period=custom&from=YYYY-01-01&to=YYYY-12-31.
+        """;
+
     public static async Task<int> RunAsync(string[] args, IConfiguration configuration)
     {
+        if (CommandLine.VerbAsksForHelp(args))
+        {
+            await Console.Out.WriteLineAsync(Usage);
+            return 0;
+        }
         if (!TryParse(args, out var options, out var error))
         {
             await Console.Error.WriteLineAsync(error);
-            await Console.Error.WriteLineAsync("usage: seed --orders N [--year YYYY] [--seed S]");
+            await Console.Error.WriteLineAsync(Usage);
             return 2;
         }
-        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration);
+        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
         try
         {
             var clock = Stopwatch.StartNew();

@@ -450,6 +450,8 @@
       renderOverdue(overdue, reference.departments, reference.communities);
       reference.communityOfGrid = new Map(boundaries.features.map(f => [f.properties.code, f.properties.parentCode]));
       renderMap(boundaries, points.items, filters.grid, filters.street);
+      // The tile counts this period's orders; the list beside it any period's: the tile says both.
+      document.getElementById('overdue-any').textContent = points.items.length + (points.nextCursor ? '+' : '');
       document.getElementById('map-clear').hidden = !filters.grid;
       // Keep only what the next poll will ask for: other periods and streets are not asked again.
       for (const url of [...cache.keys()]) {
@@ -458,7 +460,8 @@
         }
       }
       status.textContent = `${formatTime(asOf)} 更新 updated · ${range.from} – ${range.to}` +
-        ` · ${tally.unchanged}/${tally.requests} unchanged`;
+        ` · ${tally.unchanged}/${tally.requests} unchanged` +
+        (summary.figures.validOrders === 0 ? ' · 本时段无工单 No orders in this period: choose another (自定义 Custom)' : '');
       status.className = 'ok';
       // What is on screen, for tests and the curious: the filters the figures belong to, and how
       // many answers were 304s.
