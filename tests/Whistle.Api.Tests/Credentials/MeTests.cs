@@ -52,9 +52,9 @@ public class MeTests(JwtTests.JwtApp app) : IClassFixture<JwtTests.JwtApp>
         // The operations are the table's, written out here independently (see PolicyTableTests).
         Assert.Equal(
             ["file-order", "read-orders", "list-overdue-orders", "whistle", "handle-locally", "evaluate", "cancel", "read-reference",
-                "manage-webhooks", "summon", "merge", "add-photos"],
+                "manage-webhooks", "summon", "merge", "add-photos", "read-reporter"],
             community.Operations);
-        Assert.Equal(community.Operations.Where(o => o is not ("merge" or "manage-webhooks")), grid.Operations);
+        Assert.Equal(community.Operations.Where(o => o is not ("merge" or "manage-webhooks" or "read-reporter")), grid.Operations);
         Assert.Equal(
             ["read-orders", "list-overdue-orders", "acknowledge", "return", "resolve", "request-extension", "read-reference", "manage-webhooks",
                 "report-part", "complete-part", "decline-part", "add-photos"],

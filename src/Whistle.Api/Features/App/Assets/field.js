@@ -37,10 +37,11 @@ async function start(who) {
   outbox.start(me.id);
   wireTabs();
   wireForm();
-  await loadReference();
+  // The draft first: the form takes typing at once, before the district's lists arrive.
   await restoreDraft();
   renderOutbox();
   watchPosition();
+  await loadReference();
   document.addEventListener('whistle:language', () => {
     renderCategories();
     renderOutbox();
@@ -108,12 +109,14 @@ async function loadReference() {
   if (kept) {
     drawn(kept.flatMap(c => c.features ?? []));
   }
-  const collections = await Promise.all((communities.length && communities.length <= 20 ? communities : [null]).map(code =>
-    api(code ? `/grids/boundaries?communityCode=${encodeURIComponent(code)}` : '/grids/boundaries').then(r => r.body).catch(() => null)));
-  if (collections.every(Boolean)) {
-    await outbox.cache(name, collections);
-    drawn(collections.flatMap(c => c.features ?? []));
-  }
+  Promise.all((communities.length && communities.length <= 20 ? communities : [null]).map(code =>
+    api(code ? `/grids/boundaries?communityCode=${encodeURIComponent(code)}` : '/grids/boundaries').then(r => r.body).catch(() => null)))
+    .then(async collections => {
+      if (collections.every(Boolean)) {
+        await outbox.cache(name, collections);
+        drawn(collections.flatMap(c => c.features ?? []));
+      }
+    });
 }
 
 function recentCategories() {
@@ -177,6 +180,9 @@ function fillForm() {
 
 let saving;
 function readForm() {
+  if (!filing) {
+    return;
+  }
   const form = document.getElementById('filing');
   const order = filing.order;
   order.title = form.elements.title.value;
