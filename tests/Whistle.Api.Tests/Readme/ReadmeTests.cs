@@ -29,7 +29,7 @@ public partial class ReadmeTests(ITestOutputHelper output)
 
     /// <summary>The README, then the guides in the order a reader follows them (each continues the one before).</summary>
     public static readonly string[] Guides =
-        ["README.md", "docs/lifecycle.md", "docs/integrating.md", "docs/field-app.md", "docs/operating.md", "docs/limits.md", "docs/domain.md",
+        ["README.md", "docs/lifecycle.md", "docs/integrating.md", "docs/field-app.md", "docs/open311.md", "docs/operating.md", "docs/limits.md", "docs/domain.md",
             "docs/benchmarks.md", "docs/development.md"];
 
     public sealed record Block(string File, int Line, string Language, string Text, string? SkipReason);
