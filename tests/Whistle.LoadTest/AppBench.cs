@@ -15,7 +15,7 @@ namespace Whistle.LoadTest;
 /// </summary>
 internal static class AppBench
 {
-    private static readonly string[] Shell = ["app.css", "common.js", "outbox.js", "photos.js", "map.js", "field.js", "manifest.webmanifest", "icon.svg"];
+    private static readonly string[] Shell = ["app.css", "common.js", "outbox.js", "photos.js", "map.js", "field.js", "mine.js", "nearby.js", "manifest.webmanifest", "icon.svg"];
 
     // DevTools' presets: throughput in bytes/s, latency in ms.
     private static readonly (string Name, double Down, double Up, double Latency)[] Networks =

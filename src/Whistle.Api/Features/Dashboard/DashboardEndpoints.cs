@@ -69,6 +69,7 @@ public static class DashboardEndpoints
         new Dictionary<string, string>
         {
             ["dashboard.js"] = "text/javascript; charset=utf-8",
+            ["dashboard-format.js"] = "text/javascript; charset=utf-8",
             ["dashboard.css"] = "text/css; charset=utf-8",
         }.ToFrozenDictionary(p => p.Key, p =>
         {

@@ -7,6 +7,7 @@ import {
 } from './common.js?v={{version}}';
 import { shrink } from './photos.js?v={{version}}';
 import { drawMap } from './map.js?v={{version}}';
+import { wireCredentials } from './keys.js?v={{version}}';
 
 const POLL_MS = 15_000;
 const PAGE = 50;
@@ -484,32 +485,4 @@ function restoreTyped() {
       }
     }
   }
-}
-
-// ---- An admin issues a key: the link carries it in its fragment (never sent to a server) ----------------
-function wireCredentials() {
-  const section = document.getElementById('issue-key');
-  section.hidden = false;
-  const form = document.getElementById('credential-form');
-  form.addEventListener('submit', async event => {
-    event.preventDefault();
-    const error = form.querySelector('.error');
-    const body = { role: form.elements.role.value };
-    for (const name of ['name', 'departmentCode', 'communityCode', 'streetCode']) {
-      if (form.elements[name].value.trim()) body[name] = form.elements[name].value.trim();
-    }
-    const gridCodes = form.elements.gridCodes.value.split(/[\s,]+/).filter(Boolean);
-    if (gridCodes.length) body.gridCodes = gridCodes;
-    try {
-      const { body: created } = await api('/credentials', { method: 'POST', body, headers: { 'Idempotency-Key': newId() }, conditional: false });
-      const page = body.role === 'grid-worker' ? '/app/' : '/app/desk';
-      document.getElementById('issued').hidden = false;
-      const link = document.getElementById('issued-link');
-      link.value = `${location.origin}${base}${page}#key=${encodeURIComponent(created.key)}`;
-      link.select();
-      error.textContent = '';
-    } catch (failure) {
-      error.textContent = failure instanceof ApiError ? describeProblem(failure.problem) : failure.message;
-    }
-  });
 }

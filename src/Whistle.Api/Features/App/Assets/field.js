@@ -8,12 +8,12 @@ import {
 import * as outbox from './outbox.js?v={{version}}';
 import { shrink } from './photos.js?v={{version}}';
 import { drawMap, featureAt } from './map.js?v={{version}}';
+import { renderMine, followMine } from './mine.js?v={{version}}';
+import { loadNearby } from './nearby.js?v={{version}}';
 
 const MAX_PHOTOS = 10; // the API's limit per order
 const GOOD_FIX_METRES = 50; // a fix this good is used without a word
 const POOR_FIX_METRES = 200; // worse than this: warn (never block) and offer the map and the grid list
-const NEARBY_METRES = 250;
-const OPEN_STATES = 'discovered,whistled,acknowledged,returned,return-under-review';
 const RECENT_STORAGE = 'whistle.app.recentCategories';
 
 let me;
@@ -42,6 +42,7 @@ async function start(who) {
   renderOutbox();
   watchPosition();
   await loadReference();
+  followMine(me);
   document.addEventListener('whistle:language', () => {
     renderCategories();
     renderOutbox();
@@ -63,7 +64,7 @@ function wireTabs() {
       }
     }
     if (wanted === 'mine') {
-      renderMine();
+      renderMine(me);
     }
   };
   addEventListener('hashchange', show);
@@ -175,7 +176,7 @@ function fillForm() {
   const refusal = document.getElementById('refusal');
   refusal.hidden = filing.state !== 'refused';
   refusal.textContent = filing.state === 'refused' ? `${t('refused')}\n${filing.lastError ?? ''}` : '';
-  loadNearby();
+  loadNearby(filing, me);
 }
 
 let saving;
@@ -201,7 +202,7 @@ function wireForm() {
   form.addEventListener('change', event => {
     readForm();
     if (event.target.name === 'categoryCode') {
-      loadNearby();
+      loadNearby(filing, me);
     }
     if (event.target.name === 'gridCode') {
       showGrid();
@@ -231,7 +232,7 @@ function wireForm() {
     await submit();
   });
   document.getElementById('send-now').addEventListener('click', () => outbox.flush({ owner: me.id, force: true }));
-  document.getElementById('refresh-mine').addEventListener('click', renderMine);
+  document.getElementById('refresh-mine').addEventListener('click', () => renderMine(me));
 }
 
 async function addPhotos(input) {
@@ -314,7 +315,7 @@ function place(latitude, longitude, accuracy) {
   filing.order.accuracy = accuracy;
   outbox.save(filing);
   renderFix();
-  loadNearby();
+  loadNearby(filing, me);
 }
 
 const round = value => Math.round(value * 1e7) / 1e7;
@@ -376,53 +377,6 @@ function pointIn(code) {
   const lon = ring.reduce((s, p) => s + p[0], 0) / ring.length;
   const lat = ring.reduce((s, p) => s + p[1], 0) / ring.length;
   return featureAt([feature], lat, lon) ? { latitude: round(lat), longitude: round(lon) } : { latitude: ring[0][1], longitude: ring[0][0] };
-}
-
-// ---- Possible duplicates nearby, shown before sending ------------------------------------------------
-let nearbyRun = 0;
-async function loadNearby() {
-  const section = document.getElementById('nearby');
-  const location = filing.order.location;
-  const category = filing.order.categoryCode;
-  const run = ++nearbyRun;
-  if (!category || location?.latitude === undefined || !navigator.onLine || !may(me, 'read-orders')) {
-    section.hidden = !filing.order.sameProblemAs;
-    renderNearby([]);
-    return;
-  }
-  try {
-    const query = new URLSearchParams({
-      latitude: location.latitude, longitude: location.longitude, radius: NEARBY_METRES, categoryCode: category, state: OPEN_STATES, limit: 5,
-    });
-    const { body } = await api(`/orders/nearby?${query}`, { conditional: false });
-    if (run === nearbyRun) {
-      renderNearby(body.items ?? body.orders ?? []);
-    }
-  } catch {
-    if (run === nearbyRun) {
-      renderNearby([]);
-    }
-  }
-}
-
-function renderNearby(items) {
-  const section = document.getElementById('nearby');
-  const same = filing.order.sameProblemAs;
-  section.hidden = items.length === 0 && !same;
-  fill(document.getElementById('nearby-list'), 
-    same && !items.some(i => i.order.id === same) ? element('li', { class: 'same' }, `${t('markedSame')}${filing.order.sameProblemCode ?? same}`) : null,
-    ...items.map(({ order, distanceMeters }) => element('li', { class: order.id === same ? 'same' : '' },
-      element('strong', {}, order.code), ` ${order.title} · ${Math.round(distanceMeters)} m · ${nameOf(order.state)} · ${when(order.milestones.filedAt)}`,
-      element('button', {
-        type: 'button', 'aria-pressed': String(order.id === same), 'data-same-as': order.code,
-        onclick: async () => {
-          const marking = filing.order.sameProblemAs !== order.id;
-          filing.order.sameProblemAs = marking ? order.id : undefined;
-          filing.order.sameProblemCode = marking ? order.code : undefined;
-          await outbox.save(filing);
-          renderNearby(items);
-        },
-      }, order.id === same ? t('notSame') : t('sameProblem')))));
 }
 
 // ---- Sending ------------------------------------------------------------------------------------------
@@ -520,110 +474,3 @@ async function edit(saved) {
   location.hash = '#file';
   fillForm();
 }
-
-// ---- My orders: what became of each report ----------------------------------------------------------
-const followed = new Map(); // id -> the order as last read
-async function renderMine() {
-  const list = document.getElementById('mine-list');
-  const sent = (await outbox.list()).filter(f => f.owner === me.id && f.state === 'sent');
-  if (sent.length === 0) {
-    fill(list, element('li', { class: 'empty' }, t('nothing')));
-    return;
-  }
-  const cards = await Promise.all(sent.map(async f => {
-    try {
-      // If-None-Match with the ETag held: 304 while the order is unchanged. Only a deadline passing changes
-      // what the API says without a new version, so once one held has passed, the order is read in full.
-      const held = followed.get(f.sentOrder.id);
-      const now = Date.now();
-      const passed = held && !held.deadlines.overdue
-        && [held.deadlines.acknowledgeBy, held.deadlines.resolveBy].some(d => d && Date.parse(d) < now);
-      const { body: order, etag } = await api(`/orders/${f.sentOrder.id}`, { conditional: !passed });
-      followed.set(order.id, order);
-      return orderCard(order, etag);
-    } catch (error) {
-      return element('li', { class: 'order' }, element('strong', {}, f.sentOrder.code), ` · ${error instanceof NetworkError ? t('offline') : error.message}`);
-    }
-  }));
-  fill(list, ...cards);
-}
-
-function orderCard(order, etag) {
-  const department = order.departmentCode ?? '—';
-  const card = element('li', { class: `order state-${order.state}`, dataset: { order: order.code, state: order.state } },
-    element('h3', {}, `${order.code} ${order.title}`),
-    element('dl', {},
-      element('dt', {}, t('state')), element('dd', { class: 'state' }, nameOf(order.state)),
-      element('dt', {}, t('department')), element('dd', {}, department),
-      element('dt', {}, t('filedAt')), element('dd', {}, when(order.milestones.filedAt)),
-      order.deadlines.acknowledgeBy ? [element('dt', {}, t('acknowledgeBy')), element('dd', {}, when(order.deadlines.acknowledgeBy))] : null,
-      order.deadlines.resolveBy ? [element('dt', {}, t('resolveBy')), element('dd', {}, when(order.deadlines.resolveBy))] : null,
-      order.deadlines.overdue ? [element('dt', {}, t('overdue')), element('dd', { class: 'error' }, when(order.deadlines.overdueSince))] : null,
-      order.result ? [element('dt', {}, t('result')), element('dd', {}, order.result)] : null,
-      order.rating ? [element('dt', {}, t('evaluate')), element('dd', {}, nameOf(order.rating))] : null));
-  const after = order.photos.filter(p => !p.withdrawn && (p.stage === 'resolution' || p.stage === 'handling') && p.thumbnailUrl);
-  if (after.length) {
-    const strip = element('div', { class: 'thumbs', 'aria-label': t('after') });
-    card.append(strip);
-    for (const photo of after) {
-      photoUrl(photo.thumbnailUrl).then(src => strip.append(element('img', { src, alt: `${t('after')} ${order.code}`, width: 96, height: 96 }))).catch(() => {});
-    }
-  }
-  if (order.allowedActions.includes('evaluate')) {
-    card.append(evaluationForm(order, etag));
-  }
-  return card;
-}
-
-function evaluationForm(order, etag) {
-  const id = `eval-${order.code}`;
-  const form = element('form', { class: 'evaluate', 'aria-labelledby': `${id}-h` },
-    element('h4', { id: `${id}-h` }, t('evaluate')),
-    element('fieldset', {}, element('legend', {}, t('evaluate')),
-      ...['satisfied', 'basically-satisfied', 'unsatisfied'].map(rating => element('label', { class: 'check' },
-        element('input', { type: 'radio', name: 'rating', value: rating, required: true }), ` ${nameOf(rating)}`))),
-    element('label', { for: `${id}-comment` }, t('comment')),
-    element('textarea', { id: `${id}-comment`, name: 'comment', maxlength: 2000, rows: 2 }),
-    element('label', { for: `${id}-photos` }, t('photos')),
-    element('input', { id: `${id}-photos`, name: 'evaluationPhotos', type: 'file', accept: 'image/*', multiple: true }),
-    element('p', { class: 'error', role: 'alert' }),
-    element('button', { type: 'submit', class: 'primary' }, t('evaluate')));
-  form.addEventListener('submit', async event => {
-    event.preventDefault();
-    const error = form.querySelector('.error');
-    const rating = form.elements.rating.value;
-    if (!rating) {
-      error.textContent = `${t('required')}: ${t('evaluate')}`;
-      return;
-    }
-    try {
-      const files = [...form.elements.evaluationPhotos.files];
-      if (files.length) {
-        const body = new FormData();
-        body.append('stage', 'evaluation');
-        for (const file of files) {
-          const shrunk = await shrink(file);
-          body.append('file', shrunk.blob, shrunk.name);
-        }
-        await api(`/orders/${order.id}/photos`, { method: 'POST', body, headers: { 'Idempotency-Key': newId() }, conditional: false });
-      }
-      await api(`/orders/${order.id}/evaluate`, {
-        method: 'POST', body: { rating, comment: form.elements.comment.value || undefined },
-        headers: { 'Idempotency-Key': newId(), ...(files.length ? {} : { 'If-Match': etag }) }, conditional: false,
-      });
-      say(`${order.code} ${t('evaluate')} ✓`, 'ok');
-      renderMine();
-    } catch (failure) {
-      error.textContent = failure instanceof ApiError ? describeProblem(failure.problem) : failure.message;
-    }
-  });
-  translate(form);
-  return form;
-}
-
-// Refreshed while shown; the API answers 304 for each unchanged order.
-setInterval(() => {
-  if (me && document.visibilityState === 'visible' && location.hash === '#mine' && navigator.onLine) {
-    renderMine();
-  }
-}, 60_000);

@@ -6,7 +6,7 @@ const VERSION = '{{version}}';
 const CACHE = `whistle-app-${VERSION}`;
 const SCOPE = new URL('./', self.location).pathname; // /app/ (under any path base)
 const PAGES = [SCOPE, `${SCOPE}desk`];
-const ASSETS = ['app.css', 'common.js', 'outbox.js', 'photos.js', 'map.js', 'field.js', 'desk.js', 'icon.svg', 'icon-192.png', 'manifest.webmanifest']
+const ASSETS = ['app.css', 'common.js', 'outbox.js', 'photos.js', 'map.js', 'field.js', 'mine.js', 'nearby.js', 'desk.js', 'keys.js', 'icon.svg', 'icon-192.png', 'manifest.webmanifest']
   .map(name => `${SCOPE}${name}${name.endsWith('.webmanifest') ? '' : `?v=${VERSION}`}`);
 
 self.addEventListener('install', event => {
