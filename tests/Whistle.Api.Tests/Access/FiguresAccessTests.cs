@@ -125,10 +125,10 @@ public class FiguresAccessTests(FiguresAccessTests.App app) : IClassFixture<Figu
         "export csv" => "/api/v1/orders/export?format=csv",
         "export xlsx" => "/api/v1/orders/export?format=xlsx",
         "stats summary" => "/api/v1/stats/summary?from=2026-01-01",
-        "stats summary csv" => "/api/v1/stats/summary?format=csv&from=2026-01-01",
-        "stats breakdown xlsx" => "/api/v1/stats/breakdown?groupBy=community&format=xlsx&from=2026-01-01",
-        "stats breakdown by street csv" => "/api/v1/stats/breakdown?groupBy=street&format=csv&from=2026-01-01",
-        "stats timeseries csv" => "/api/v1/stats/timeseries?interval=month&format=csv&from=2026-01-01&to=2027-01-01",
+        "stats summary csv" => "/api/v1/stats/summary.csv?from=2026-01-01",
+        "stats breakdown xlsx" => "/api/v1/stats/breakdown.xlsx?groupBy=community&from=2026-01-01",
+        "stats breakdown by street csv" => "/api/v1/stats/breakdown.csv?groupBy=street&from=2026-01-01",
+        "stats timeseries csv" => "/api/v1/stats/timeseries.csv?interval=month&from=2026-01-01&to=2027-01-01",
         _ => throw new ArgumentOutOfRangeException(nameof(call)),
     };
 

@@ -287,6 +287,13 @@ internal sealed class Fuzz
     private static async Task<string?> ProblemDefectAsync(HttpResponseMessage response, int status)
     {
         var text = await response.Content.ReadAsStringAsync();
+        // Open311's paths answer with Open311's error list, never a problem (docs/open311.md).
+        if (response.RequestMessage?.RequestUri?.AbsolutePath.StartsWith("/open311/", StringComparison.Ordinal) == true)
+        {
+            var open311 = response.Content.Headers.ContentType?.MediaType is "text/xml" or "application/json"
+                && (text.Contains($"<code>{status}</code>", StringComparison.Ordinal) || text.Contains($"\"code\":{status}", StringComparison.Ordinal));
+            return open311 ? null : $"{status} not in Open311's error form: {Excerpt(text)}";
+        }
         if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
         {
             return $"{status} as {response.Content.Headers.ContentType?.ToString() ?? "no content type"}: {Excerpt(text)}";

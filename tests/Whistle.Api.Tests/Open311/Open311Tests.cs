@@ -264,6 +264,13 @@ public class Open311Tests(Open311Tests.App app) : IClassFixture<Open311Tests.App
         await StrictOpen311.Errors(await client.GetAsync($"/open311/v2/requests.xml?api_key={AppKey}&start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z"), 400);
         await StrictOpen311.Errors(await client.GetAsync($"/open311/v2/requests.xml?api_key={AppKey}&start_date=yesterday"), 400);
         await StrictOpen311.Errors(await client.GetAsync($"/open311/v2/requests.xml?api_key={AppKey}&status=pending"), 400);
+        // One date at the calendar's edge: the default 90 days stop at the edge (a 500 once, found by the fuzz).
+        foreach (var edge in new[] { "servicerequestupdates.json?end_date=0001-01-01", "requests.json?end_date=0001-01-01", "requests.json?start_date=9999-12-31",
+            "servicerequestupdates.json?start_date=9999-12-31T23:59:59Z" })
+        {
+            var answer = await client.GetAsync($"/open311/v2/{edge}&api_key={AppKey}");
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, $"{edge}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+        }
         await StrictOpen311.Errors(await client.PostAsync("/open311/v2/servicerequestupdates.xml", new FormUrlEncodedContent(new Dictionary<string, string>
         { ["api_key"] = AppKey, ["service_request_id"] = "WS-9999999", ["description"] = "?" })), 404);
     }

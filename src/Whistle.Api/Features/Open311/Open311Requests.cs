@@ -14,6 +14,27 @@ public static class Open311Requests
 {
     /// <summary>The window <c>GET requests</c> covers at most (and by default, ending now), as the spec suggests.</summary>
     public static readonly TimeSpan MaxWindow = TimeSpan.FromDays(90);
+
+    /// <summary>
+    /// The span a list covers (requests and updates alike): start_date to end_date, at most 90 days apart; by default the
+    /// last 90 days, or 90 days from the one date given. At the calendar's edges the default stops there, never past it.
+    /// </summary>
+    internal static (DateTimeOffset From, DateTimeOffset To) Window(DateTimeOffset? start, DateTimeOffset? end, DateTimeOffset now)
+    {
+        var from = start ?? Before(end ?? now);
+        var to = end ?? (start is { } given ? After(given) : now);
+        if (to < from || to - from > MaxWindow)
+        {
+            throw new Open311Exception(StatusCodes.Status400BadRequest, "start_date must come before end_date, at most 90 days apart.");
+        }
+        return (from, to);
+    }
+
+    private static DateTimeOffset Before(DateTimeOffset at) =>
+        at.UtcTicks - DateTimeOffset.MinValue.UtcTicks > MaxWindow.Ticks ? at - MaxWindow : DateTimeOffset.MinValue;
+
+    private static DateTimeOffset After(DateTimeOffset at) =>
+        DateTimeOffset.MaxValue.UtcTicks - at.UtcTicks > MaxWindow.Ticks ? at + MaxWindow : DateTimeOffset.MaxValue;
     public const int MaxRequests = 1000;
 
     public sealed record Command(FileOrder.Command Filing, IReadOnlyList<ProcessedPhoto> Photos, IFormCollection Form) : ICommand<OrderResponse>;
@@ -128,11 +149,7 @@ public static class Open311Requests
         {
             var end = Date(query["end_date"], "end_date");
             var start = Date(query["start_date"], "start_date");
-            var (from, to) = (start ?? (end ?? clock.GetUtcNow()) - MaxWindow, end ?? (start is { } s ? s + MaxWindow : clock.GetUtcNow()));
-            if (to < from || to - from > MaxWindow)
-            {
-                throw new Open311Exception(StatusCodes.Status400BadRequest, "start_date must come before end_date, at most 90 days apart.");
-            }
+            var (from, to) = Window(start, end, clock.GetUtcNow());
             orders = orders.Where(o => o.FiledAt >= from && o.FiledAt <= to);
             if (List(query["service_code"]) is { Count: > 0 } codes)
             {

@@ -43,11 +43,7 @@ public static class Open311Updates
         var app = await Open311Access.CallerAsync(http, query[Open311Access.KeyField]);
         var end = Open311Requests.Date(query["end_date"], "end_date");
         var start = Open311Requests.Date(query["start_date"], "start_date");
-        var (from, to) = (start ?? (end ?? clock.GetUtcNow()) - Open311Requests.MaxWindow, end ?? (start is { } s ? s + Open311Requests.MaxWindow : clock.GetUtcNow()));
-        if (to < from || to - from > Open311Requests.MaxWindow)
-        {
-            throw new Open311Exception(StatusCodes.Status400BadRequest, "start_date must come before end_date, at most 90 days apart.");
-        }
+        var (from, to) = Open311Requests.Window(start, end, clock.GetUtcNow());
         var own = db.OwnOrders(app);
         var steps = await db.OrderHistory.AsNoTracking()
             .Where(e => e.At >= from && e.At <= to && own.Any(o => o.Id == e.OrderId))
