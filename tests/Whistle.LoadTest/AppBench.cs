@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.IO.Compression;
+using System.Net;
 using System.Text.Json;
 using ImageMagick;
 using Microsoft.Playwright;
@@ -113,7 +113,10 @@ internal static class AppBench
         await cdp.SendAsync("Network.enable");
         await cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
         {
-            ["offline"] = false, ["latency"] = network.Latency, ["downloadThroughput"] = network.Down, ["uploadThroughput"] = network.Up,
+            ["offline"] = false,
+            ["latency"] = network.Latency,
+            ["downloadThroughput"] = network.Down,
+            ["uploadThroughput"] = network.Up,
         });
         var watch = Stopwatch.StartNew();
         await page.GotoAsync(url, new() { Timeout = 180_000 });

@@ -70,7 +70,9 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
                 case 1:
                     await route.FulfillAsync(new()
                     {
-                        Status = 503, ContentType = "application/problem+json", Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
+                        Status = 503,
+                        ContentType = "application/problem+json",
+                        Headers = new Dictionary<string, string> { ["Retry-After"] = "1" },
                         Body = """{"title":"Service unavailable","status":503}""",
                     });
                     break;
@@ -165,7 +167,9 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
         // The first report, filed at the spot; the phone reports from 20 m north of it.
         var filed = await app.CreateClient().PostAsJsonAsync("/api/v1/orders", new
         {
-            title = "垃圾桶满溢 bins overflowing", description = "已满 full", categoryCode = "garbage",
+            title = "垃圾桶满溢 bins overflowing",
+            description = "已满 full",
+            categoryCode = "garbage",
             location = new { latitude = Spot.Latitude, longitude = Spot.Longitude },
         });
         Assert.Equal(HttpStatusCode.Created, filed.StatusCode);

@@ -1,5 +1,5 @@
-using Whistle.Api.Features.Geo;
 using Microsoft.Net.Http.Headers;
+using Whistle.Api.Features.Geo;
 using Whistle.Domain.Geo;
 
 namespace Whistle.Api.Features.Orders;
