@@ -29,6 +29,9 @@ public sealed class Contract
     private readonly JsonObject _document;
     private readonly List<(string[] Segments, JsonObject Item)> _paths;
     private readonly BuildOptions _build = new() { SchemaRegistry = new SchemaRegistry() };
+    // The registry is a plain dictionary: a build (which adds to it) excludes every other use, evaluations (which
+    // look $refs up in it) share it. Test classes run in parallel; a build beside another corrupted it.
+    private readonly ReaderWriterLockSlim _registry = new();
     private readonly ConcurrentDictionary<string, JsonSchema> _schemas = new();
     private static readonly EvaluationOptions Quick = new() { OutputFormat = OutputFormat.Flag, RequireFormatValidation = true };
     private static readonly EvaluationOptions Explained = new() { OutputFormat = OutputFormat.Hierarchical, RequireFormatValidation = true };
@@ -237,14 +240,33 @@ public sealed class Contract
     private IEnumerable<string> Validate(JsonNode schemaNode, JsonNode? instance)
     {
         var text = schemaNode.ToJsonString();
-        var schema = _schemas.GetOrAdd(text, _ => JsonSchema.Build(JsonSerializer.SerializeToElement(Rebase(JsonNode.Parse(text)!)), _build));
-        var element = JsonSerializer.SerializeToElement(instance);
-        if (schema.Evaluate(element, Quick).IsValid)
+        var schema = _schemas.GetOrAdd(text, _ =>
         {
-            return [];
+            _registry.EnterWriteLock();
+            try
+            {
+                return JsonSchema.Build(JsonSerializer.SerializeToElement(Rebase(JsonNode.Parse(text)!)), _build);
+            }
+            finally
+            {
+                _registry.ExitWriteLock();
+            }
+        });
+        var element = JsonSerializer.SerializeToElement(instance);
+        _registry.EnterReadLock();
+        try
+        {
+            if (schema.Evaluate(element, Quick).IsValid)
+            {
+                return [];
+            }
+            var failures = Failures(schema.Evaluate(element, Explained)).Distinct().Take(10).ToList();
+            return failures.Count > 0 ? failures : ["does not match its schema."];
         }
-        var failures = Failures(schema.Evaluate(element, Explained)).Distinct().Take(10).ToList();
-        return failures.Count > 0 ? failures : ["does not match its schema."];
+        finally
+        {
+            _registry.ExitReadLock();
+        }
     }
 
     // The errors of failing evaluations only: a oneOf branch that failed while the oneOf held is no failure.
