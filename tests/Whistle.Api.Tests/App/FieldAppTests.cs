@@ -192,7 +192,9 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
             Assert.Fail($"No possible duplicate shown: {await page.TextContentAsync("#nearby")}\n{string.Join("\n", browser.Calls)}");
         }
         await same.ClickAsync();
-        Assert.Equal("true", await same.GetAttributeAsync("aria-pressed"));
+        // The draft is saved, then the list drawn again with the button pressed.
+        await page.WaitForFunctionAsync("code => document.querySelector(`#nearby-list button[data-same-as='${code}']`)?.getAttribute('aria-pressed') === 'true'",
+            firstCode, new() { Timeout = 15_000 });
         await page.ClickAsync("#filing button[type=submit]");
         await Shows.EventuallyAsync(page, "#count-sent", "1", timeoutMs: 20_000);
 
@@ -222,7 +224,8 @@ public class FieldAppTests(AppHost app, ITestOutputHelper output) : IClassFixtur
 
         // Corrected (the grid this worker has) and sent again: it goes in.
         await page.ClickAsync("#list-queued li.refused button");
-        Assert.Equal(title, await page.InputValueAsync("input[name=title]"));
+        // The refused filing comes back into the form, as it was typed.
+        await page.WaitForFunctionAsync("title => document.querySelector('input[name=title]').value === title", title, new() { Timeout = 15_000 });
         await page.SelectOptionAsync("select[name=gridCode]", "ST01-C02-G01");
         await page.ClickAsync("#filing button[type=submit]");
         await Shows.EventuallyAsync(page, "#count-sent", "1", timeoutMs: 20_000);
