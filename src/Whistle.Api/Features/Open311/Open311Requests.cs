@@ -44,13 +44,8 @@ public static class Open311Requests
     {
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
-            var filing = new FileOrder.Handler(db, reference, clock, geo);
-            var order = await filing.FileAsync(command.Filing, cancellationToken);
-            var actor = command.Filing.Caller.Actor;
-            order.AddPhotos(
-                command.Photos.Select(p => PhotoRules.ToPhoto(p, PhotoStage.Discovery, order.Location, actor, order.FiledAt)).ToList(), actor, order.FiledAt);
-            await PhotoRules.StoreAsync(store, db, command.Photos, cancellationToken);
-            var filed = await OrderStore.SaveAsync(db, order, cancellationToken);
+            var (order, filed) = await FileOrderWithPhotos.SaveFiledAsync(
+                new FileOrder.Handler(db, reference, clock, geo), db, store, command.Filing, command.Photos, cancellationToken);
             db.OrderReporters.Add(Open311Fields.Reporter(command.Form, order.Id, command.Filing.Caller));
             await db.SaveChangesAsync(cancellationToken);
             return filed;

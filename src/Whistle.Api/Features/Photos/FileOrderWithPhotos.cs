@@ -22,14 +22,21 @@ public static class FileOrderWithPhotos
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var filing = new FileOrder.Handler(db, reference, clock, geo);
-            var order = await filing.FileAsync(command.Filing, cancellationToken);
-            var actor = command.Filing.Caller.Actor;
-            order.AddPhotos(
-                command.Photos.Select(p => PhotoRules.ToPhoto(p, PhotoStage.Discovery, order.Location, actor, order.FiledAt)).ToList(), actor, order.FiledAt);
-            await PhotoRules.StoreAsync(store, db, command.Photos, cancellationToken);
-            return await filing.WithPossibleDuplicatesAsync(
-                await OrderStore.SaveAsync(db, order, cancellationToken), order, command.Filing.Caller, cancellationToken);
+            var (order, filed) = await SaveFiledAsync(filing, db, store, command.Filing, command.Photos, cancellationToken);
+            return await filing.WithPossibleDuplicatesAsync(filed, order, command.Filing.Caller, cancellationToken);
         }
+    }
+
+    /// <summary>The order filed with its discovery photos and saved: the steps an Open311 filing takes too.</summary>
+    internal static async Task<(Order Order, OrderResponse Filed)> SaveFiledAsync(
+        FileOrder.Handler filing, WhistleDbContext db, IPhotoStore store, FileOrder.Command command, IReadOnlyList<ProcessedPhoto> photos,
+        CancellationToken cancellationToken)
+    {
+        var order = await filing.FileAsync(command, cancellationToken);
+        var actor = command.Caller.Actor;
+        order.AddPhotos(photos.Select(p => PhotoRules.ToPhoto(p, PhotoStage.Discovery, order.Location, actor, order.FiledAt)).ToList(), actor, order.FiledAt);
+        await PhotoRules.StoreAsync(store, db, photos, cancellationToken);
+        return (order, await OrderStore.SaveAsync(db, order, cancellationToken));
     }
 
     internal static void Map(RouteGroupBuilder orders)
