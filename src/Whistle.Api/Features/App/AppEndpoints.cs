@@ -49,7 +49,7 @@ public static class AppEndpoints
             ? Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(Load(p.Key)).Replace("{{version}}", Version, StringComparison.Ordinal))
             : Load(p.Key);
         return new Asset(content, p.Value.StartsWith("image/png", StringComparison.Ordinal) ? null : Gzip(content), p.Value,
-            new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\""));
+            EmbeddedAssets.TagOf(content));
     });
 
     private static byte[] Gzip(byte[] content)
@@ -126,19 +126,7 @@ public static class AppEndpoints
         return TypedResults.Content(page, "text/html; charset=utf-8");
     }
 
-    private static void Secure(HttpContext http)
-    {
-        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers["Referrer-Policy"] = "no-referrer";
-    }
+    private static void Secure(HttpContext http) => EmbeddedAssets.Secure(http, ContentSecurityPolicy);
 
-    private static byte[] Load(string name)
-    {
-        using var stream = typeof(AppEndpoints).Assembly.GetManifestResourceStream(Prefix + name)
-            ?? throw new InvalidOperationException($"The app's asset {name} is not embedded in the assembly.");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
-    }
+    private static byte[] Load(string name) => EmbeddedAssets.Load(Prefix + name);
 }

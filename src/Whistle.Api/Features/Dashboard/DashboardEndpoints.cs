@@ -58,12 +58,7 @@ public static class DashboardEndpoints
         });
     }
 
-    private static void Secure(HttpContext http)
-    {
-        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers["Referrer-Policy"] = "no-referrer";
-    }
+    private static void Secure(HttpContext http) => EmbeddedAssets.Secure(http, ContentSecurityPolicy);
 
     private static FrozenDictionary<string, Asset> LoadAssets() =>
         new Dictionary<string, string>
@@ -74,16 +69,8 @@ public static class DashboardEndpoints
         }.ToFrozenDictionary(p => p.Key, p =>
         {
             var content = Load(p.Key);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(content))[..16];
-            return new Asset(content, p.Value, new EntityTagHeaderValue($"\"{hash}\""));
+            return new Asset(content, p.Value, EmbeddedAssets.TagOf(content));
         });
 
-    private static byte[] Load(string name)
-    {
-        using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream(Prefix + name)
-            ?? throw new InvalidOperationException($"The dashboard asset {name} is not embedded in the assembly.");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
-    }
+    private static byte[] Load(string name) => EmbeddedAssets.Load(Prefix + name);
 }

@@ -121,7 +121,7 @@ public static class PublishedEndpoints
     }.ToFrozenDictionary(p => p.Key, p =>
     {
         var content = Load(p.Key);
-        return new Asset(content, p.Value, new EntityTagHeaderValue($"\"{Convert.ToHexStringLower(SHA256.HashData(content))[..16]}\""));
+        return new Asset(content, p.Value, EmbeddedAssets.TagOf(content));
     });
 
     private static readonly string PageTemplate = Encoding.UTF8.GetString(Load("results.html"));
@@ -130,19 +130,7 @@ public static class PublishedEndpoints
     private const string ContentSecurityPolicy =
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-    private static void Secure(HttpContext http)
-    {
-        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
-        http.Response.Headers.XContentTypeOptions = "nosniff";
-        http.Response.Headers["Referrer-Policy"] = "no-referrer";
-    }
+    private static void Secure(HttpContext http) => EmbeddedAssets.Secure(http, ContentSecurityPolicy);
 
-    private static byte[] Load(string name)
-    {
-        using var stream = typeof(PublishedEndpoints).Assembly.GetManifestResourceStream(Prefix + name)
-            ?? throw new InvalidOperationException($"The results page's {name} is not embedded in the assembly.");
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        return buffer.ToArray();
-    }
+    private static byte[] Load(string name) => EmbeddedAssets.Load(Prefix + name);
 }
