@@ -46,7 +46,8 @@ public static class Open311Updates
         var (from, to) = Open311Requests.Window(start, end, clock.GetUtcNow());
         var own = db.OwnOrders(app);
         var steps = await db.OrderHistory.AsNoTracking()
-            .Where(e => e.At >= from && e.At <= to && own.Any(o => o.Id == e.OrderId))
+            .Where(e => e.At >= from && e.At <= to)
+            // The join keeps this app's own orders' steps only.
             .Join(own, e => e.OrderId, o => o.Id, (e, o) => new { Entry = e, o.Number })
             .OrderBy(x => x.Entry.Id)
             .Take(Open311Requests.MaxRequests * 10)
