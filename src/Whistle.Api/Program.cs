@@ -58,6 +58,12 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<PeriodParser>();
 builder.Services.AddSingleton<ReferenceCache>();
 builder.Services.AddHostedService<ReferenceListener>();
+builder.Services.AddOptions<ReplicaOptions>()
+    .Bind(builder.Configuration.GetSection(ReplicaOptions.Section))
+    .Validate(o => o.IsValid(), "Whistle:Replicas: MaxLagSeconds above 0 and at most 3600, CheckInterval above 0 and at most a minute.")
+    .ValidateOnStart();
+builder.Services.AddSingleton<ReadReplica>();
+builder.Services.AddHostedService(services => services.GetRequiredService<ReadReplica>());
 builder.Services.AddSingleton<OrderFacts>();
 builder.Services.AddSingleton<StatsService>();
 builder.Services.AddHostedService<StatsWarmUp>();

@@ -19,6 +19,33 @@ public static class WhistleDataSources
         return builder.Build();
     });
 
+    /// <summary>
+    /// The service's defaults for a connection string naming several hosts (a primary and its
+    /// standbys, in any order): writes need the primary, so <c>Target Session Attributes</c> is
+    /// <c>read-write</c> unless it says otherwise, and hosts' roles are checked again every second
+    /// instead of Npgsql's ten, so that after a failover the new primary is found at once.
+    /// </summary>
+    public static string WithReplicaDefaults(string connectionString, string targetSession = "read-write")
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Host?.Contains(',', StringComparison.Ordinal) != true)
+        {
+            return connectionString;
+        }
+        if (!Names(connectionString, "Target Session Attributes", "TargetSessionAttributes"))
+        {
+            builder.TargetSessionAttributes = targetSession;
+        }
+        if (!Names(connectionString, "Host Recheck Seconds", "HostRecheckSeconds"))
+        {
+            builder.HostRecheckSeconds = 1;
+        }
+        return builder.ConnectionString;
+    }
+
+    private static bool Names(string connectionString, params string[] keys) =>
+        keys.Any(key => connectionString.Contains(key, StringComparison.OrdinalIgnoreCase));
+
     /// <summary>Closes the idle connections of every data source built here (busy ones close when returned).</summary>
     public static void ClearAll()
     {

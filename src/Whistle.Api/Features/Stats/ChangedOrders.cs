@@ -64,6 +64,12 @@ internal static class ChangedOrders
             + (xip.Length == 0 ? "" : $" OR {Column} = ANY('{{{xip}}}'::xid8[])") + ") o ON true" + Parts;
     }
 
+    /// <summary>The snapshot that saw more (a higher xmax) of two; the other when one is null.</summary>
+    public static string Later(string? a, string b) =>
+        a is null || Xmax(b) >= Xmax(a) ? b : a;
+
+    private static ulong Xmax(string snapshot) => ulong.Parse(snapshot.Split(':')[1], CultureInfo.InvariantCulture);
+
     /// <summary>
     /// Every order written since <paramref name="snapshot"/> (all of them when null), and the
     /// snapshot to pass next time.

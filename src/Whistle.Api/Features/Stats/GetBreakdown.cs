@@ -12,8 +12,9 @@ public static class GetBreakdown
     /// <param name="Sort">The figure the rows are sorted by (or code, name).</param>
     /// <param name="Order">asc or desc; rows without a value (a null rate) come last either way, ties by code.</param>
     /// <param name="Rows">One per group with at least one order counted (dispatched, or handled locally).</param>
+    /// <param name="ReadFrom">Where the figures were read: the primary, or a standby within Whistle:Replicas:MaxLagSeconds (asOf is then its last replayed commit when it is behind).</param>
     public sealed record Response(
-        DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, string GroupBy, string Sort, string Order, IReadOnlyList<Row> Rows) : IStatsAnswer
+        DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, string GroupBy, string Sort, string Order, IReadOnlyList<Row> Rows, ReadFrom ReadFrom) : IStatsAnswer
     {
         public bool SaysTheSameAs(IStatsAnswer other) =>
             other is Response o && this with { Rows = o.Rows } == o with { AsOf = AsOf } && Rows.SequenceEqual(o.Rows);
@@ -63,7 +64,7 @@ public static class GetBreakdown
                             rows.Add(new Row(table.CodeOf(g), table.NameOf(g), tally.ToFigures(now, ref nextChange)));
                         }
                     }
-                    return (new Response(from, to, Micros.ToTime(now), query.GroupBy!, sort, order, Sorted(rows, sort, order)), nextChange);
+                    return (new Response(from, to, stats.AsOf(now), query.GroupBy!, sort, order, Sorted(rows, sort, order), stats.Facts.ReadFrom), nextChange);
                 });
         }
 

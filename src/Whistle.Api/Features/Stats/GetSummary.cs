@@ -6,7 +6,8 @@ public static class GetSummary
     /// <param name="From">Start of the period (inclusive); null for the beginning of records.</param>
     /// <param name="To">End of the period (exclusive); null for now and on.</param>
     /// <param name="AsOf">When these figures were computed; they hold until an order changes or a counted order passes a deadline.</param>
-    public sealed record Response(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures) : IStatsAnswer
+    /// <param name="ReadFrom">Where the figures were read: the primary, or a standby within Whistle:Replicas:MaxLagSeconds (asOf is then its last replayed commit when it is behind).</param>
+    public sealed record Response(DateTimeOffset? From, DateTimeOffset? To, DateTimeOffset AsOf, Figures Figures, ReadFrom ReadFrom) : IStatsAnswer
     {
         public bool SaysTheSameAs(IStatsAnswer other) => other is Response o && this == o with { AsOf = AsOf };
 
@@ -29,7 +30,7 @@ public static class GetSummary
             {
                 var nextChange = long.MaxValue;
                 var figures = (tallies[0] ?? new Tally()).ToFigures(now, ref nextChange);
-                return (new Response(from, to, Micros.ToTime(now), figures), nextChange);
+                return (new Response(from, to, stats.AsOf(now), figures, stats.Facts.ReadFrom), nextChange);
             });
         }
     }

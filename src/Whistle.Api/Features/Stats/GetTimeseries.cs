@@ -16,8 +16,9 @@ public static class GetTimeseries
     /// <param name="Interval">day, week (Monday to Sunday) or month.</param>
     /// <param name="TimeZone">The time zone the periods are cut in.</param>
     /// <param name="Points">Every period from the first to the last, empty ones included.</param>
+    /// <param name="ReadFrom">Where the figures were read: the primary, or a standby within Whistle:Replicas:MaxLagSeconds (asOf is then its last replayed commit when it is behind).</param>
     public sealed record Response(
-        DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, string Interval, string TimeZone, IReadOnlyList<Point> Points) : IStatsAnswer
+        DateTimeOffset From, DateTimeOffset To, DateTimeOffset AsOf, string Interval, string TimeZone, IReadOnlyList<Point> Points, ReadFrom ReadFrom) : IStatsAnswer
     {
         public bool SaysTheSameAs(IStatsAnswer other) =>
             other is Response o && this with { Points = o.Points } == o with { AsOf = AsOf } && Points.SequenceEqual(o.Points);
@@ -72,7 +73,7 @@ public static class GetTimeseries
                     }
                     // An open end moves with the clock: the answer lasts until the current period ends.
                     var validUntil = to is null ? Math.Min(nextChange, micros[^1] - 1) : nextChange;
-                    return (new Response(bounds[0], bounds[^1], Micros.ToTime(now), interval, _zone.Id, points), validUntil);
+                    return (new Response(bounds[0], bounds[^1], stats.AsOf(now), interval, _zone.Id, points, stats.Facts.ReadFrom), validUntil);
                 });
         }
 

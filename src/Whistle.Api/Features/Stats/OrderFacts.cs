@@ -16,7 +16,7 @@ namespace Whistle.Api.Features.Stats;
 /// <see cref="ReferenceCodes"/> (codes as small numbers), <see cref="StandingQuestions"/> (answers
 /// kept up to date); this class holds them under one lock and applies each catch-up to all of them.
 /// </remarks>
-public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> logger)
+public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica, ILogger<OrderFacts> logger)
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
@@ -30,11 +30,20 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     private long _lastRefreshStarted;
     private long _referenceReloadedAt;
     private long _version;
+    private ReadFrom _readFrom;
+    // Microseconds; up to when the last catch-up's data held every commit (a lagging standby's last replayed one), or long.MaxValue: all, the primary's.
+    private long _dataAsOf = long.MaxValue;
 
     /// <summary>Bumped whenever a refresh changes any figure's input; cached answers of older versions are stale.</summary>
     public long Version => Interlocked.Read(ref _version);
 
     public int Count => _columns.Count;
+
+    /// <summary>Where the last catch-up read: a standby within its lag bound (<see cref="ReadReplica"/>), or the primary.</summary>
+    public ReadFrom ReadFrom => _readFrom;
+
+    /// <summary>The instant an answer computed at <paramref name="now"/> holds for: now, or a lagging standby's last replayed commit.</summary>
+    public long AsOf(long now) => Math.Min(now, Interlocked.Read(ref _dataAsOf));
 
     /// <summary>Reads every change committed before this call; concurrent callers share one read.</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
@@ -179,18 +188,47 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         }
     }
 
-    private Task RefreshAsync(CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        if (replica.Choose() is { } standby)
         {
-            var (snapshot, rows) = await ChangedOrders.ReadAsync(connection, _snapshot, cancellationToken);
-            // Reference rows are only ever added; read them again when an order names one not seen yet.
-            ReferenceCodes.Rows? reference = null;
-            if (!_codes.Loaded || rows.Exists(r => !_codes.Knows(r)))
+            try
             {
-                reference = await ReferenceCodes.ReadAsync(connection, cancellationToken);
+                await using var connection = await standby.OpenConnectionAsync(cancellationToken);
+                var asOf = await ReadReplica.DataAsOfAsync(connection, cancellationToken);
+                await RefreshAsync(connection, asOf is { } at ? ReadFrom.Standby : ReadFrom.Primary, asOf is { } t ? Micros.Of(t) : long.MaxValue, cancellationToken);
+                return;
             }
-            Apply(reference, rows);
-            _snapshot = snapshot;
-        }, cancellationToken);
+            catch (Exception e) when (DatabaseOutage.Is(e))
+            {
+                // A standby gone (or promoted, and restarting) costs its reads nothing: the primary answers them.
+                logger.LogWarning("Statistics could not read the standby ({Reason}); reading the primary", e.Message);
+                replica.Failed();
+            }
+        }
+        await WithConnectionAsync(connection => RefreshAsync(connection, ReadFrom.Primary, long.MaxValue, cancellationToken), cancellationToken);
+    }
+
+    private async Task RefreshAsync(NpgsqlConnection connection, ReadFrom source, long dataAsOf, CancellationToken cancellationToken)
+    {
+        var (snapshot, rows) = await ChangedOrders.ReadAsync(connection, _snapshot, cancellationToken);
+        // Reference rows are only ever added; read them again when an order names one not seen yet.
+        ReferenceCodes.Rows? reference = null;
+        if (!_codes.Loaded || rows.Exists(r => !_codes.Knows(r)))
+        {
+            reference = await ReferenceCodes.ReadAsync(connection, cancellationToken);
+        }
+        Apply(reference, rows);
+        // A standby behind the server last read (the primary, or a standby that was further on) saw nothing
+        // newer: the next read starts where the later of the two stopped.
+        _snapshot = ChangedOrders.Later(_snapshot, snapshot);
+        Interlocked.Exchange(ref _dataAsOf, dataAsOf);
+        if (_readFrom != source)
+        {
+            _readFrom = source;
+            Interlocked.Increment(ref _version); // answers say where they were read from
+        }
+    }
 
     /// <summary>
     /// A catch-up this large drops the standing questions instead of updating them one order at a

@@ -74,6 +74,9 @@ public sealed class StatsService(OrderFacts facts, PeriodParser periods, TimePro
 
     public long NowMicros() => Micros.Of(clock.Now());
 
+    /// <summary>The asOf of an answer computed at <paramref name="now"/> (earlier when read from a standby that is behind).</summary>
+    public DateTimeOffset AsOf(long now) => Micros.ToTime(facts.AsOf(now));
+
     /// <summary>
     /// The earlier answer when the new one says the same but for its asOf: the answer, its bytes
     /// and its ETag then stay the same until a figure really changes, so pollers keep getting 304s
