@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Whistle.Api.Features.Access;
 using Whistle.Api.Infrastructure.Idempotency;
+using Whistle.Api.Persistence;
 using Whistle.Api.Tests.Infrastructure;
 
 namespace Whistle.Api.Tests;
@@ -287,19 +288,10 @@ public class IdempotencyTests(WhistleApp app) : IClassFixture<WhistleApp>
     {
         var key = NewKey();
         var title = "Crashed " + key;
-        var fingerprint = IdempotencyMiddleware.Fingerprint("POST", "/api/v1/orders",
-            Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(Filing(title), WhistleApp.Json)));
-        // What a request killed mid-way leaves behind: its reservation, and no change (that rolled back).
-        await using (var db = app.Db())
-        {
-            var now = app.Clock.GetUtcNow();
-            // Keys are scoped to the credential that used them: this client's admin key.
-            var scope = "ApiKey:" + await db.Credentials.Where(c => c.Name == "test admin").Select(c => c.Id).SingleAsync();
-            await db.Database.ExecuteSqlAsync($"""
-                INSERT INTO idempotency_keys (scope, key, fingerprint, state, token, created_at, expires_at, locked_until)
-                VALUES ({scope}, {key}, {fingerprint}, 'in-progress', {Guid.NewGuid()}, {now}, {now.AddHours(24)}, {now + IdempotencyStore.Lease})
-                """);
-        }
+        // A request that crashed where its server session lives on (behind a pooler, the session is the pooler's): only the lease frees it.
+        await using var session = app.Db();
+        await session.Database.OpenConnectionAsync();
+        await Reserve(session, key, title);
         var meanwhile = await Send("/api/v1/orders", Filing(title), key);
         Assert.Equal(HttpStatusCode.Conflict, meanwhile.StatusCode);
 
@@ -308,6 +300,42 @@ public class IdempotencyTests(WhistleApp app) : IClassFixture<WhistleApp>
 
         Assert.Equal(HttpStatusCode.Created, later.StatusCode);
         Assert.Equal(1, await OrdersTitled(title));
+    }
+
+    [Fact]
+    public async Task A_reservation_whose_server_session_is_gone_is_taken_over_at_once()
+    {
+        var key = NewKey();
+        var title = "Failed over " + key;
+        // What an instance killed mid-request, or a failover, leaves: a reservation whose session no longer exists.
+        await using (var session = app.Db())
+        {
+            await session.Database.OpenConnectionAsync();
+            await Reserve(session, key, title);
+        }
+        // Its connection back in the pool would keep the session: close the pool's idle ones.
+        WhistleDataSources.Clear(app.ConnectionString);
+        await Task.Delay(200); // the server ends the session once its connection closes
+
+        var retry = await Send("/api/v1/orders", Filing(title), key);
+
+        Assert.Equal(HttpStatusCode.Created, retry.StatusCode);
+        Assert.Equal(1, await OrdersTitled(title));
+    }
+
+    /// <summary>Writes the reservation a request makes before acting, owned by the given context's server session.</summary>
+    private async Task Reserve(WhistleDbContext session, string key, string title)
+    {
+        var fingerprint = IdempotencyMiddleware.Fingerprint("POST", "/api/v1/orders",
+            Encoding.UTF8.GetBytes(System.Text.Json.JsonSerializer.Serialize(Filing(title), WhistleApp.Json)));
+        var now = app.Clock.GetUtcNow();
+        // Keys are scoped to the credential that used them: this client's admin key.
+        var scope = "ApiKey:" + await session.Credentials.Where(c => c.Name == "test admin").Select(c => c.Id).SingleAsync();
+        await session.Database.ExecuteSqlAsync($"""
+            INSERT INTO idempotency_keys (scope, key, fingerprint, state, token, created_at, expires_at, locked_until, owner_pid, owner_started)
+            SELECT {scope}, {key}, {fingerprint}, 'in-progress', {Guid.NewGuid()}, {now}, {now.AddHours(24)}, {now + IdempotencyStore.Lease}, a.pid, a.backend_start
+            FROM pg_stat_get_activity(pg_backend_pid()) a
+            """);
     }
 
     [Fact]

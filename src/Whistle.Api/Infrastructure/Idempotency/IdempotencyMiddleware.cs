@@ -40,21 +40,31 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, TimeProvider clo
         var db = http.RequestServices.GetRequiredService<WhistleDbContext>();
         var token = Guid.NewGuid();
 
-        var outcome = await IdempotencyStore.ReserveAsync(db, scope, key, fingerprint, token, clock.GetUtcNow(), http.RequestAborted);
-        switch (outcome)
+        // One connection from the reservation to the commit: the reservation names its server session,
+        // which then lives exactly as long as the request can still act (see IdempotencyStore.ReserveSql).
+        await db.Database.OpenConnectionAsync(http.RequestAborted);
+        try
         {
-            case IdempotencyStore.Mismatch:
-                throw new IdempotencyKeyException(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused with another request",
-                    "This Idempotency-Key was first used with a different request (method, path or body). Use a new key for a new request.");
-            case IdempotencyStore.InProgress:
-                throw new IdempotencyKeyException(StatusCodes.Status409Conflict, "A request with this idempotency key is still in progress",
-                    "The first request with this Idempotency-Key has not finished yet. Retry shortly to receive its response.");
-            case IdempotencyStore.Completed completed:
-                await ReplayAsync(http, completed);
-                return;
-        }
+            var outcome = await IdempotencyStore.ReserveAsync(db, scope, key, fingerprint, token, clock.GetUtcNow(), http.RequestAborted);
+            switch (outcome)
+            {
+                case IdempotencyStore.Mismatch:
+                    throw new IdempotencyKeyException(StatusCodes.Status422UnprocessableEntity, "Idempotency key reused with another request",
+                        "This Idempotency-Key was first used with a different request (method, path or body). Use a new key for a new request.");
+                case IdempotencyStore.InProgress:
+                    throw new IdempotencyKeyException(StatusCodes.Status409Conflict, "A request with this idempotency key is still in progress",
+                        "The first request with this Idempotency-Key has not finished yet. Retry shortly to receive its response.");
+                case IdempotencyStore.Completed completed:
+                    await ReplayAsync(http, completed);
+                    return;
+            }
 
-        await ActOnceAsync(http, db, scope, key, token);
+            await ActOnceAsync(http, db, scope, key, token);
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private async Task ActOnceAsync(HttpContext http, WhistleDbContext db, string scope, string key, Guid token)

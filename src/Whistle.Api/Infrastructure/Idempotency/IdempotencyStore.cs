@@ -29,22 +29,28 @@ public static class IdempotencyStore
 
     public sealed record Completed(int Status, string? ContentType, string? Location, string? ETag, byte[] Body) : Outcome;
 
-    // Inserts the reservation, or takes over a row that expired or whose in-progress lease lapsed;
-    // a live row is left alone and nothing is returned. Two duplicates race here and one wins:
-    // the other waits on the row's lock and then sees it live.
+    // Inserts the reservation, or takes over a row that expired, whose in-progress lease lapsed, or
+    // whose server session is gone (the instance that reserved it was killed, or the database failed
+    // over: the request cannot still be running, so its retry need not wait out the lease); a live
+    // row is left alone and nothing is returned. Two duplicates race here and one wins: the other
+    // waits on the row's lock and then sees it live.
     private const string ReserveSql = """
-        INSERT INTO idempotency_keys AS k (scope, key, fingerprint, state, token, created_at, expires_at, locked_until)
-        VALUES (@scope, @key, @fingerprint, 'in-progress', @token, @now, @expires, @lease)
+        INSERT INTO idempotency_keys AS k (scope, key, fingerprint, state, token, created_at, expires_at, locked_until, owner_pid, owner_started)
+        SELECT @scope, @key, @fingerprint, 'in-progress', @token, @now, @expires, @lease, a.pid, a.backend_start
+        FROM pg_stat_get_activity(pg_backend_pid()) a
         ON CONFLICT (scope, key) DO UPDATE SET
             fingerprint = excluded.fingerprint, state = 'in-progress', token = excluded.token,
             status = NULL, content_type = NULL, location = NULL, etag = NULL, body = NULL,
-            created_at = excluded.created_at, expires_at = excluded.expires_at, locked_until = excluded.locked_until
-        WHERE k.expires_at <= @now OR (k.state = 'in-progress' AND k.locked_until <= @now)
+            created_at = excluded.created_at, expires_at = excluded.expires_at, locked_until = excluded.locked_until,
+            owner_pid = excluded.owner_pid, owner_started = excluded.owner_started
+        WHERE k.expires_at <= @now OR (k.state = 'in-progress' AND (k.locked_until <= @now OR NOT EXISTS (
+            SELECT 1 FROM pg_stat_get_activity(k.owner_pid) o WHERE o.backend_start = k.owner_started)))
         RETURNING 1
         """;
 
     private const string ReadSql = """
-        SELECT fingerprint, state, status, content_type, location, etag, body, expires_at, locked_until
+        SELECT fingerprint, state, status, content_type, location, etag, body, expires_at, locked_until,
+               state = 'in-progress' AND NOT EXISTS (SELECT 1 FROM pg_stat_get_activity(owner_pid) o WHERE o.backend_start = owner_started)
         FROM idempotency_keys WHERE scope = @scope AND key = @key
         """;
 
@@ -85,7 +91,7 @@ public static class IdempotencyStore
                 var state = row.GetString(1);
                 var expiresAt = row.GetFieldValue<DateTimeOffset>(7);
                 var lockedUntil = row.GetFieldValue<DateTimeOffset>(8);
-                if (expiresAt <= now || (state == "in-progress" && lockedUntil <= now))
+                if (expiresAt <= now || (state == "in-progress" && (lockedUntil <= now || row.GetBoolean(9))))
                 {
                     continue;
                 }
