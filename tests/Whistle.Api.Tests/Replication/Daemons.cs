@@ -30,16 +30,19 @@ public sealed class Daemon : IAsyncDisposable
 
     public bool Exited => _process.HasExited;
 
-    public static Daemon Start(string program, IEnumerable<string> arguments, string log, IDictionary<string, string>? environment = null, string? workingDirectory = null)
+    /// <param name="asServerUser">As root, run it as <c>postgres</c>; false for a program of the test's own (the service).</param>
+    public static Daemon Start(string program, IEnumerable<string> arguments, string log, IDictionary<string, string>? environment = null,
+        string? workingDirectory = null, bool asServerUser = true)
     {
-        var info = new ProcessStartInfo(AsRoot ? "setpriv" : program)
+        var switchUser = AsRoot && asServerUser;
+        var info = new ProcessStartInfo(switchUser ? "setpriv" : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(log)!,
         };
-        if (AsRoot)
+        if (switchUser)
         {
             foreach (var argument in (string[])["--reuid=postgres", "--regid=postgres", "--init-groups", program])
             {
