@@ -57,6 +57,10 @@ public sealed class PgBouncer : IAsyncDisposable
     /// <summary>Starts PgBouncer in front of the server <paramref name="server"/> names (any of its databases).</summary>
     public static async Task<PgBouncer> StartAsync(string server, int poolSize = 2)
     {
+        if (!Installed)
+        {
+            throw new InvalidOperationException($"PgBouncer is not installed ({Binary}): apt-get install pgbouncer (.ci/run does).");
+        }
         var target = new NpgsqlConnectionStringBuilder(server);
         var asRoot = Environment.UserName == "root";
         var directory = Directory.CreateTempSubdirectory("whistle-pgbouncer-").FullName;
