@@ -98,10 +98,11 @@ builder.Services.AddHostedService(services => services.GetRequiredService<Webhoo
 builder.Services.AddWhistlePhotos(builder.Configuration);
 MediaFetch.AddOpen311(builder.Services, builder.Configuration);
 
-var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
+var (connections, embedded) = await DatabaseStartup.ResolveAsync(builder.Configuration);
 try
 {
-    builder.Services.AddDbContextPool<WhistleDbContext>(options => options.UseWhistleStore(connectionString));
+    builder.Services.AddSingleton(connections);
+    builder.Services.AddDbContextPool<WhistleDbContext>(options => options.UseWhistleStore(connections.Whistle));
 
     builder.Services.AddMediator(options =>
     {

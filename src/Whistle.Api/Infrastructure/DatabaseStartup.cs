@@ -1,20 +1,21 @@
 namespace Whistle.Api.Infrastructure;
 
 /// <summary>
-/// Decides which database the service uses: the configured <c>ConnectionStrings:Whistle</c>, or,
-/// with none, the embedded default: a private PostgreSQL cluster that it starts (or reuses) and
-/// fills with the built-in reference set.
+/// Decides which database the service uses: the configured <c>ConnectionStrings:Whistle</c> (and
+/// <c>ConnectionStrings:WhistleDirect</c>, see <see cref="DatabaseConnections"/>), or, with none, the
+/// embedded default: a private PostgreSQL cluster that it starts (or reuses) and fills with the
+/// built-in reference set.
 /// </summary>
 public static class DatabaseStartup
 {
-    public const string ConnectionName = "Whistle";
+    public const string ConnectionName = DatabaseConnections.WhistleName;
 
-    /// <summary>The configured connection string, or the embedded default's (started or reused here).</summary>
+    /// <summary>The configured connection strings, or the embedded default's (started or reused here).</summary>
     /// <param name="command">
     /// For a command-line verb: also say which database it uses, and warn when no running service uses that
     /// one (a verb run by another user, or with another data folder, changes a database the service never reads).
     /// </param>
-    public static async Task<(string ConnectionString, EmbeddedPostgres? Embedded)> ResolveAsync(IConfiguration configuration, bool command = false)
+    public static async Task<(DatabaseConnections Connections, EmbeddedPostgres? Embedded)> ResolveAsync(IConfiguration configuration, bool command = false)
     {
         // A verb's standard output is its answer (keys, a plan, ids a script reads): what it says about the database goes to standard error.
         using var loggerFactory = LoggerFactory.Create(logging => logging
@@ -30,7 +31,7 @@ public static class DatabaseStartup
                 logger.LogInformation("Using database {Database} on {Host}:{Port} as {User} (ConnectionStrings:Whistle)", named.Database, named.Host, named.Port, named.Username);
                 await WarnUnlessServedAsync(configured, logger, "Start the service with the same ConnectionStrings__Whistle");
             }
-            return (WhistleDataSources.WithReplicaDefaults(configured), null);
+            return (DatabaseConnections.Resolve(configuration, WhistleDataSources.WithReplicaDefaults(configured)), null);
         }
         var directory = configuration[$"{WhistleOptions.Section}:{nameof(WhistleOptions.DataDirectory)}"]
             ?? EmbeddedPostgres.DefaultDataDirectory();
@@ -50,7 +51,7 @@ public static class DatabaseStartup
                 await WarnUnlessServedAsync(server.ConnectionStringFor("whistle"), logger, hint);
             }
         }
-        return (server.ConnectionStringFor("whistle"), server);
+        return (DatabaseConnections.Resolve(configuration, server.ConnectionStringFor("whistle")), server);
     }
 
     /// <summary>Warns when nothing else is connected to the database: no service is running on it.</summary>
@@ -83,11 +84,19 @@ public static class DatabaseStartup
         }
     }
 
-    /// <summary>Applies pending migrations; on the embedded default, loads the reference set into an empty store.</summary>
+    /// <summary>
+    /// Applies pending migrations; on the embedded default, loads the reference set into an empty store.
+    /// On the direct connection: a migration's DDL and its table lock (Npgsql's migration lock is
+    /// <c>LOCK TABLE … IN ACCESS EXCLUSIVE MODE</c>, held by the transaction, not a session advisory
+    /// lock) would work through a transaction-mode pooler, but a long one would hold one of its few
+    /// server connections and meet its query timeouts.
+    /// </summary>
     public static async Task MigrateAsync(WebApplication app, bool loadReferenceData)
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<WhistleDbContext>();
+        var direct = app.Services.GetRequiredService<DatabaseConnections>().Direct;
+        var options = new DbContextOptionsBuilder<WhistleDbContext>();
+        options.UseWhistleStore(direct);
+        await using var db = new WhistleDbContext(options.Options);
         var loaded = await PrepareAsync(db, loadReferenceData, default);
         // The configuration's holidays seed a calendar never written (from then on the data rules).
         await Features.Reference.CalendarEndpoints.SeedAsync(db, app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<WhistleOptions>>().Value, default);

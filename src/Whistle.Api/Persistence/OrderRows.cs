@@ -184,7 +184,11 @@ public static class OrderRows
         // a parameter (at Bind, before the statement's row description is sent), Npgsql keeps the
         // statement as prepared but without its result columns, and the next execution on that
         // connection fails reading its RETURNING row ("unexpected backend message DataRow").
-        await batch.PrepareAsync(cancellationToken);
+        // Only where the connection string asks for preparation: not behind a transaction-mode pooler.
+        if (DatabaseConnections.Prepares(connection.ConnectionString))
+        {
+            await batch.PrepareAsync(cancellationToken);
+        }
         if (filed)
         {
             long number;

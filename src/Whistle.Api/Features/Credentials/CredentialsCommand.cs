@@ -55,7 +55,9 @@ public static class CredentialsCommand
             await errors.WriteLineAsync(parsed.Problem);
             return 2;
         }
-        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
+        var (connections, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
+        // A verb migrates as the service's start does: the direct connection.
+        var connectionString = connections.Direct;
         int exit;
         try
         {

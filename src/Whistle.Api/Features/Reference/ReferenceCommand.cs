@@ -108,7 +108,9 @@ public static class ReferenceCommand
     /// <summary>Runs a verb on the configured database or the embedded default (started and stopped around it), prepared as the service prepares it.</summary>
     internal static async Task<int> WithStoreAsync(IConfiguration configuration, Func<WhistleDbContext, Task<int>> verb)
     {
-        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
+        var (connections, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
+        // A verb migrates as the service's start does: the direct connection.
+        var connectionString = connections.Direct;
         try
         {
             var options = new DbContextOptionsBuilder<WhistleDbContext>();

@@ -12,7 +12,7 @@ namespace Whistle.Api.Features.Reference;
 /// reconnects and reloads, since changes made meanwhile were not heard.
 /// </summary>
 public sealed class ReferenceListener(
-    ReferenceCache cache, OrderFacts facts, IServiceScopeFactory scopes, ILogger<ReferenceListener> logger)
+    ReferenceCache cache, OrderFacts facts, IServiceScopeFactory scopes, DatabaseConnections connections, ILogger<ReferenceListener> logger)
     : BackgroundService
 {
     /// <summary>How long without a notification before it reloads anyway.</summary>
@@ -20,13 +20,10 @@ public sealed class ReferenceListener(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        string connectionString;
-        await using (var scope = scopes.CreateAsyncScope())
-        {
-            connectionString = scope.ServiceProvider.GetRequiredService<WhistleDbContext>().Database.GetConnectionString()!;
-        }
         // A connection of its own, outside the pool: it stays open, listening, for the life of the service.
-        var listening = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, KeepAlive = 30 }.ConnectionString;
+        // The direct one: through a transaction-mode pooler the LISTEN would be left on a server
+        // connection other clients share, and no notification would reach this one.
+        var listening = new NpgsqlConnectionStringBuilder(connections.Direct) { Pooling = false, KeepAlive = 30 }.ConnectionString;
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {

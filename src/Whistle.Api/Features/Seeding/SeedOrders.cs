@@ -34,7 +34,9 @@ public static class SeedOrders
             await Console.Error.WriteLineAsync(Usage);
             return 2;
         }
-        var (connectionString, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
+        var (connections, embedded) = await DatabaseStartup.ResolveAsync(configuration, command: true);
+        // A verb migrates as the service's start does, and loads in long transactions: the direct connection.
+        var connectionString = connections.Direct;
         try
         {
             var clock = Stopwatch.StartNew();

@@ -22,7 +22,7 @@ namespace Whistle.Api.Features.Webhooks;
 /// order they were committed. Dispatchers wake on the writing transaction's NOTIFY, and poll.
 /// </remarks>
 public sealed class WebhookDispatcher(
-    IServiceScopeFactory scopes, IHttpClientFactory http, TimeProvider clock, IOptions<WebhookOptions> options,
+    DatabaseConnections connections, IHttpClientFactory http, TimeProvider clock, IOptions<WebhookOptions> options,
     ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -36,7 +36,6 @@ public sealed class WebhookDispatcher(
 
     private readonly WebhookOptions _options = options.Value;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private string? _connectionString;
 
     private const string ClaimSql = """
         UPDATE webhook_deliveries d
@@ -117,7 +116,8 @@ public sealed class WebhookDispatcher(
         {
             try
             {
-                var builder = new NpgsqlConnectionStringBuilder(await ConnectionStringAsync(stoppingToken)) { Pooling = false, KeepAlive = 30 };
+                // The direct connection: through a transaction-mode pooler the LISTEN stays on a shared server connection and is never heard here.
+                var builder = new NpgsqlConnectionStringBuilder(connections.Direct) { Pooling = false, KeepAlive = 30 };
                 await using var connection = new NpgsqlConnection(builder.ConnectionString);
                 await connection.OpenAsync(stoppingToken);
                 connection.Notification += (_, _) => _wake.Writer.TryWrite(true);
@@ -172,7 +172,7 @@ public sealed class WebhookDispatcher(
     /// <summary>Deletes deliveries delivered or failed longer than <see cref="WebhookOptions.RetainFor"/> ago, with their attempts.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(await ConnectionStringAsync(cancellationToken));
+        await using var connection = new NpgsqlConnection(connections.Whistle);
         await connection.OpenAsync(cancellationToken);
         await using var sweep = new NpgsqlCommand(SweepSql, connection)
         {
@@ -189,22 +189,10 @@ public sealed class WebhookDispatcher(
     private const string SweepSql =
         "DELETE FROM webhook_deliveries WHERE status <> 'pending' AND coalesce(delivered_at, failed_at) < $1";
 
-    private async Task<string> ConnectionStringAsync(CancellationToken cancellationToken)
-    {
-        if (_connectionString is null)
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            _connectionString = scope.ServiceProvider.GetRequiredService<WhistleDbContext>().Database.GetConnectionString()
-                ?? throw new InvalidOperationException("The store has no connection string.");
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        return _connectionString;
-    }
-
     private async Task<List<Claimed>> ClaimAsync(CancellationToken cancellationToken)
     {
         var now = clock.Now();
-        await using var connection = new NpgsqlConnection(await ConnectionStringAsync(cancellationToken));
+        await using var connection = new NpgsqlConnection(connections.Whistle);
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // The claim need not wait for its WAL flush: it is visible to other dispatchers at commit all
@@ -305,7 +293,7 @@ public sealed class WebhookDispatcher(
         }
         error = error is { Length: > 2000 } ? error[..2000] : error;
 
-        await using var connection = new NpgsqlConnection(await ConnectionStringAsync(cancellationToken));
+        await using var connection = new NpgsqlConnection(connections.Whistle);
         await connection.OpenAsync(CancellationToken.None);
         // One round trip, one implicit transaction: the attempt and its outcome.
         await using var batch = new NpgsqlBatch(connection)

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Configuration;
+using Whistle.Api.Infrastructure;
+
+namespace Whistle.Api.Tests.Pooling;
+
+public class DatabaseConnectionsTests
+{
+    private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
+
+    [Fact]
+    public void Without_WhistleDirect_the_direct_connection_is_the_service_one()
+    {
+        var connections = DatabaseConnections.Resolve(Configuration(), "Host=db;Database=whistle");
+
+        Assert.Equal(("Host=db;Database=whistle", "Host=db;Database=whistle"), (connections.Whistle, connections.Direct));
+    }
+
+    [Fact]
+    public void WhistleDirect_names_the_direct_connection()
+    {
+        var connections = DatabaseConnections.Resolve(
+            Configuration(("ConnectionStrings:WhistleDirect", "Host=db-primary;Database=whistle")), "Host=pgbouncer;Port=6432;Database=whistle");
+
+        Assert.Equal(("Host=pgbouncer;Port=6432;Database=whistle", "Host=db-primary;Database=whistle"), (connections.Whistle, connections.Direct));
+    }
+
+    [Theory]
+    [InlineData("Host=pgbouncer;Port=6432;Database=whistle;No Reset On Close=true", false)]
+    [InlineData("Host=db;Database=whistle;Max Auto Prepare=0", false)]
+    [InlineData("Host=db;Database=whistle;Max Auto Prepare=64", true)]
+    public void Statements_are_prepared_only_where_the_connection_string_asks_for_it(string connectionString, bool prepares) =>
+        Assert.Equal(prepares, DatabaseConnections.Prepares(connectionString));
+}
