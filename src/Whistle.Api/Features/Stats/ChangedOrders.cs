@@ -24,7 +24,7 @@ internal static class ChangedOrders
     public const string Trigger = "orders_stamp_change";
 
     private const string Select = """
-        SELECT s.snapshot, o.id, o.state, o.street_code, o.community_code, o.category_code,
+        SELECT s.snapshot, o.number, o.state, o.street_code, o.community_code, o.category_code,
                coalesce(o.department_code, o.returned_by_department_code),
                o.filed_at, o.first_whistled_at, o.first_acknowledged_at, o.first_acknowledge_by,
                o.acknowledge_by, o.resolved_at, o.resolve_by, o.rating,
@@ -65,24 +65,34 @@ internal static class ChangedOrders
     }
 
     /// <summary>
-    /// Every order written since <paramref name="snapshot"/> (all of them when null), and the
-    /// snapshot to pass next time.
+    /// Every order written since <paramref name="snapshot"/> (all of them when null), handed to
+    /// <paramref name="apply"/> in batches of at most <paramref name="batch"/> rows as they arrive
+    /// (the last one after the statement has finished), so a full read of millions never holds them
+    /// all at once; returns the snapshot to pass next time.
     /// </summary>
-    public static async Task<(string Snapshot, List<OrderRow> Rows)> ReadAsync(
-        NpgsqlConnection connection, string? snapshot, CancellationToken cancellationToken)
+    public static async Task<string> ReadAsync(
+        NpgsqlConnection connection, string? snapshot, int batch, Func<List<OrderRow>, Task> apply, CancellationToken cancellationToken)
     {
         var next = "";
-        var rows = new List<OrderRow>();
-        await using var command = new NpgsqlCommand(snapshot is null ? Everything : Since(snapshot), connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        var rows = new List<OrderRow>(Math.Min(batch, 4096));
+        await using (var command = new NpgsqlCommand(snapshot is null ? Everything : Since(snapshot), connection))
+        await using (var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken))
         {
-            next = reader.GetString(0);
-            if (!reader.IsDBNull(1))
+            while (await reader.ReadAsync(cancellationToken))
             {
-                rows.Add(OrderRow.Read(reader, first: 1));
+                next = reader.GetString(0);
+                if (!reader.IsDBNull(1))
+                {
+                    rows.Add(OrderRow.Read(reader, first: 1));
+                }
+                if (rows.Count >= batch)
+                {
+                    await apply(rows);
+                    rows.Clear();
+                }
             }
         }
-        return (next, rows);
+        await apply(rows);
+        return next;
     }
 }

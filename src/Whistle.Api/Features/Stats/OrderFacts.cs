@@ -21,20 +21,29 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly FactColumns _columns = new();
-    private readonly Dictionary<Guid, int> _rowOf = [];
-    // Co-handler parts' rows, by order and department; a part, once summoned, is never removed.
-    private readonly Dictionary<(Guid, string), int> _partRowOf = [];
+    private readonly RowIndex _rowOf = new();
+    // Co-handler parts' rows, by order number and department; a part, once summoned, is never removed. Few orders have any.
+    private readonly Dictionary<(long Number, short Department), int> _partRowOf = [];
     private readonly ReferenceCodes _codes = new();
     private readonly StandingQuestions _standing = new();
     private string? _snapshot;
     private long _lastRefreshStarted;
     private long _referenceReloadedAt;
     private long _version;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>
+    /// The first read of every order, in batches of this many: the rows in flight stay this few,
+    /// whatever the table holds (a read of all of them at once held a million rows' objects).
+    /// </summary>
+    private const int LoadBatch = 8192;
     /// <summary>Bumped whenever a refresh changes any figure's input; cached answers of older versions are stale.</summary>
     public long Version => Interlocked.Read(ref _version);
 
     public int Count => _columns.Count;
+
+    /// <summary>Completes when every order has been read once: until then the figures would undercount, and the instance is not ready.</summary>
+    public Task Loaded => _loaded.Task;
 
     /// <summary>Reads every change committed before this call; concurrent callers share one read.</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
@@ -181,15 +190,23 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
 
     private Task RefreshAsync(CancellationToken cancellationToken) => WithConnectionAsync(async connection =>
         {
-            var (snapshot, rows) = await ChangedOrders.ReadAsync(connection, _snapshot, cancellationToken);
-            // Reference rows are only ever added; read them again when an order names one not seen yet.
-            ReferenceCodes.Rows? reference = null;
-            if (!_codes.Loaded || rows.Exists(r => !_codes.Knows(r)))
+            var first = _snapshot is null;
+            var snapshot = await ChangedOrders.ReadAsync(connection, _snapshot, first ? LoadBatch : int.MaxValue, async rows =>
             {
-                reference = await ReferenceCodes.ReadAsync(connection, cancellationToken);
-            }
-            Apply(reference, rows);
+                // Reference rows are only ever added; read them again when an order names one not seen yet,
+                // on a connection of their own (this one is streaming the orders): a later read knows every code an earlier row names.
+                ReferenceCodes.Rows? reference = null;
+                if (!_codes.Loaded || rows.Exists(r => !_codes.Knows(r)))
+                {
+                    await WithConnectionAsync(async other => reference = await ReferenceCodes.ReadAsync(other, cancellationToken), cancellationToken);
+                }
+                Apply(reference, rows);
+            }, cancellationToken);
             _snapshot = snapshot;
+            if (first)
+            {
+                _loaded.TrySetResult();
+            }
         }, cancellationToken);
 
     /// <summary>
@@ -220,10 +237,16 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
             }
             foreach (var raw in changes)
             {
-                changed |= Put(_rowOf, raw.Id, raw.ToFact(_codes));
-                foreach (var (department, part) in raw.PartFacts(_codes))
+                var fact = raw.ToFact(_codes);
+                var row = _rowOf.RowOf(raw.Number);
+                changed |= Put(ref row, fact);
+                _rowOf.Set(raw.Number, row);
+                foreach (var (_, part) in raw.PartFacts(_codes))
                 {
-                    changed |= Put(_partRowOf, (raw.Id, department), part);
+                    var key = (raw.Number, part.Department);
+                    var partRow = _partRowOf.GetValueOrDefault(key, -1);
+                    changed |= Put(ref partRow, part);
+                    _partRowOf[key] = partRow;
                 }
             }
         }
@@ -245,10 +268,10 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         logger.LogDebug("Statistics caught up with {Count} changed orders", changes.Count);
     }
 
-    /// <summary>Writes one row's fact, counting it out of and into the standing questions; false when unchanged.</summary>
-    private bool Put<TKey>(Dictionary<TKey, int> rowOf, TKey key, in Fact fact) where TKey : notnull
+    /// <summary>Writes one row's fact (a new row when <paramref name="row"/> is -1), counting it out of and into the standing questions; false when unchanged.</summary>
+    private bool Put(ref int row, in Fact fact)
     {
-        if (rowOf.TryGetValue(key, out var row))
+        if (row >= 0)
         {
             // Rows written by transactions still in flight at the last read come again; most are unchanged.
             var old = _columns.Get(row);
@@ -261,7 +284,6 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         else
         {
             row = _columns.Add();
-            rowOf[key] = row;
         }
         _columns.Set(row, fact);
         _standing.Count(fact, +1);
