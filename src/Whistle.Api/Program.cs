@@ -116,7 +116,9 @@ try
     builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
 
     builder.Services.AddOpenApi("v1", OpenApiSetup.Configure);
-    builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+    builder.Services.AddHealthChecks()
+        .AddCheck<DatabaseReadyCheck>("database", tags: ["ready"])
+        .AddCheck<StatsReadyCheck>("statistics", tags: ["ready"]);
 
     var app = builder.Build();
     // Kestrel only (the tests' in-memory server listens on nothing): a busy address is one line, not the host's stack traces.
