@@ -151,10 +151,10 @@ internal static class StatsMemoryBench
             throw new InvalidOperationException($"stats-synthetic exited with {process.ExitCode}: {text}");
         }
         log("  " + text.Trim().Replace("\n", "\n  ", StringComparison.Ordinal));
-        // Its last line: orders seconds rss peak heap (bytes), space-separated.
+        // Its last line: orders, load seconds, RSS, peak RSS, managed heap, RSS with questions standing (bytes), space-separated.
         var f = text.Trim().Split('\n')[^1].Split(' ');
         long L(int i) => long.Parse(f[i], CultureInfo.InvariantCulture);
-        return new Row(L(0), double.NaN, double.Parse(f[1], CultureInfo.InvariantCulture), L(2), L(3), L(4), -1, "synthetic");
+        return new Row(L(0), double.NaN, double.Parse(f[1], CultureInfo.InvariantCulture), L(2), L(3), L(4), L(5), "synthetic");
     }
 
     private static async Task<long> CountAllAsync(string connection, CancellationToken ct)
@@ -219,7 +219,7 @@ internal static class StatsMemoryBench
         }
         s.AppendLine();
         s.AppendLine("ready: from starting the process to /health/ready answering 200; first statistics answer: to the year's summary answered.");
-        s.AppendLine("Synthetic: made-up orders put into the store through the loader's own path, in a process of the service's runtime configuration; no database, no HTTP.");
+        s.AppendLine("Synthetic: made-up orders put into the store through the loader's own path, in a process of the service's runtime configuration; no database, no HTTP; its \"first answer\" is the fill's seconds, its heap after a full collection, its standing questions four year-wide ones.");
         return s.ToString();
     }
 }

@@ -36,7 +36,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
     /// The first read of every order, in batches of this many: the rows in flight stay this few,
     /// whatever the table holds (a read of all of them at once held a million rows' objects).
     /// </summary>
-    private const int LoadBatch = 8192;
+    internal const int LoadBatch = 8192;
     /// <summary>Bumped whenever a refresh changes any figure's input; cached answers of older versions are stale.</summary>
     public long Version => Interlocked.Read(ref _version);
 
@@ -208,6 +208,9 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
                 _loaded.TrySetResult();
             }
         }, cancellationToken);
+
+    /// <summary>One batch of the loader's, applied as a read applies it (for <see cref="SyntheticFill"/>, which has no database).</summary>
+    internal void ApplyBatch(ReferenceCodes.Rows? reference, List<OrderRow> rows) => Apply(reference, rows);
 
     /// <summary>
     /// A catch-up this large drops the standing questions instead of updating them one order at a
