@@ -121,7 +121,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ILogger<OrderFacts> 
         try
         {
             var tallies = StatsScan.Run(_columns, scope, grouping, groupsOf(_codes));
-            _standing.Keep(key, scope, grouping, tallies);
+            _standing.Keep(key, scope, grouping, tallies, _columns.Count);
             return render(tallies, _codes);
         }
         finally
