@@ -31,6 +31,11 @@ if (args is ["seed", .. var seedArgs])
 {
     return await SeedOrders.RunAsync(seedArgs, builder.Configuration);
 }
+// Or: fill the statistics' store with synthetic orders and print its memory (a measurement; no database).
+if (args is ["stats-synthetic", .. var syntheticArgs])
+{
+    return SyntheticFill.Run(syntheticArgs);
+}
 // Or: export the reference lists, or import them (a workbook, CSV files, or grid boundaries as GeoJSON), and exit.
 if (args is ["reference", .. var referenceArgs])
 {
@@ -123,7 +128,9 @@ try
     builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
 
     builder.Services.AddOpenApi("v1", OpenApiSetup.Configure);
-    builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+    builder.Services.AddHealthChecks()
+        .AddCheck<DatabaseReadyCheck>("database", tags: ["ready"])
+        .AddCheck<StatsReadyCheck>("statistics", tags: ["ready"]);
 
     var app = builder.Build();
     // Kestrel only (the tests' in-memory server listens on nothing): a busy address is one line, not the host's stack traces.

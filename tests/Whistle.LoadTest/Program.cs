@@ -6,7 +6,8 @@ using Whistle.LoadTest;
 // The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs),
 // "photos" the photo upload, processing and serving one (PhotoBench.cs), "flows" what a joint order, a filing by
 // position and a whistle routed by a catalogue override cost against the default order (FlowBench.cs), "nearby"
-// nearby orders at a million against the naive query (NearbyBench.cs),
+// nearby orders at a million against the naive query (NearbyBench.cs), "stats-memory" the statistics' memory and
+// start-up at each history size (StatsMemoryBench.cs),
 // "reference" the spreadsheet import of the reference lists, in process (ReferenceBench.cs), "app" the field app's shell size,
 // first screen on a throttled network and photo shrinking in headless Chromium (AppBench.cs).
 if (args is ["reference", .. var referenceArgs])
@@ -14,7 +15,10 @@ if (args is ["reference", .. var referenceArgs])
     return await ReferenceBench.RunAsync(referenceArgs, Log);
 }
 var repository = RepositoryRoot();
-var apiDll = Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
+// WHISTLE_BENCH_API_DLL: another build of the service (say, a copy of the one before a change), for a before/after in one run.
+var apiDll = Environment.GetEnvironmentVariable("WHISTLE_BENCH_API_DLL") is { Length: > 0 } other
+    ? Path.GetFullPath(other)
+    : Path.Combine(repository, "src", "Whistle.Api", "bin", "Release", "net10.0", "Whistle.Api.dll");
 if (!File.Exists(apiDll))
 {
     Console.Error.WriteLine($"No Release build of the service at {apiDll}: run with -c Release (it builds the API) or dotnet build -c Release src/Whistle.Api.");
@@ -29,6 +33,11 @@ if (args is ["stats", .. var statsArgs])
         cancel.Cancel();
     };
     return await StatsBench.RunAsync(statsArgs, apiDll, Log, cancel.Token);
+}
+if (args is ["stats-memory", .. var memoryArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    return await StatsMemoryBench.RunAsync(memoryArgs, apiDll, Log, cancel.Token);
 }
 if (args is ["webhooks", .. var webhookArgs])
 {

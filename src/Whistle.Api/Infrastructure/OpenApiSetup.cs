@@ -420,8 +420,8 @@ public static class OpenApiSetup
             "Healthy while the process runs; asks nothing of the database. Public and never rate limited.",
             new() { ["200"] = Text("Healthy") }, anonymous: true);
         document.Paths["/health/ready"] = Get("Service", "Ready", "Readiness probe",
-            "Healthy when the database answers; 503 Unhealthy while it cannot be reached. Public and never rate limited.",
-            new() { ["200"] = Text("Healthy"), ["503"] = Text("Unhealthy: the database cannot be reached.") }, anonymous: true);
+            "Healthy when the database answers and the statistics have read every order once (from start-up); 503 Unhealthy while the database cannot be reached or the statistics are still loading. Public and never rate limited.",
+            new() { ["200"] = Text("Healthy"), ["503"] = Text("Unhealthy: the database cannot be reached, or the statistics are still loading.") }, anonymous: true);
         var metrics = new OpenApiResponses
         {
             ["200"] = Text("Prometheus text exposition: HTTP and runtime metrics, and this year's headline figures " +

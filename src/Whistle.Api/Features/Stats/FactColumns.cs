@@ -29,68 +29,89 @@ public readonly record struct Fact(
     short Street, short Community, short Department, short Category, short Returns, short Reopens, short Escalations);
 
 /// <summary>
-/// The facts in columns, so a scan reads only what it tests; grown by doubling. Row i of every
-/// column is one order's <see cref="Fact"/>.
+/// The facts in columns, so a scan reads only what it tests; row i of every column is one order's
+/// <see cref="Fact"/>. The columns are cut into segments of a fixed number of rows, added one at a
+/// time as the store grows: growing never copies what is there, so a store of 20 million rows costs
+/// its 56 bytes a row and one partly filled segment, not the twice or thrice of an array grown by
+/// doubling (the old array and the new one both alive while it is copied).
 /// </summary>
 public sealed class FactColumns
 {
-    public int Count;
-    public Flag[] Flags = new Flag[1024];
-    public long[] FiledAt = new long[1024];
-    public long[] WhistledAt = new long[1024];
-    /// <summary>First acknowledgement minus first whistle, µs; -1 when never acknowledged.</summary>
-    public long[] AcknowledgeWait = new long[1024];
-    /// <summary>Resolution minus first whistle for completed orders, µs; -1 otherwise.</summary>
-    public long[] ResolveWait = new long[1024];
-    /// <summary>The order's running deadline (<see cref="Whistle.Domain.Orders.Overdue"/>); long.MaxValue when none runs.</summary>
-    public long[] OverdueAt = new long[1024];
-    public short[] Street = new short[1024];
-    public short[] Community = new short[1024];
-    public short[] Department = new short[1024];
-    public short[] Category = new short[1024];
-    public short[] Returns = new short[1024];
-    public short[] Reopens = new short[1024];
-    public short[] Escalations = new short[1024];
+    /// <summary>Rows per segment: 2^16, so a segment's long column (512 KiB) is one large-object-heap array, never moved by the GC.</summary>
+    public const int SegmentBits = 16;
+
+    public const int SegmentSize = 1 << SegmentBits;
+
+    private const int Mask = SegmentSize - 1;
+
+    /// <summary>One segment's columns: <see cref="SegmentSize"/> rows of each.</summary>
+    public sealed class Segment
+    {
+        public readonly Flag[] Flags = new Flag[SegmentSize];
+        public readonly long[] FiledAt = new long[SegmentSize];
+        public readonly long[] WhistledAt = new long[SegmentSize];
+        /// <summary>First acknowledgement minus first whistle, µs; -1 when never acknowledged.</summary>
+        public readonly long[] AcknowledgeWait = new long[SegmentSize];
+        /// <summary>Resolution minus first whistle for completed orders, µs; -1 otherwise.</summary>
+        public readonly long[] ResolveWait = new long[SegmentSize];
+        /// <summary>The order's running deadline (<see cref="Whistle.Domain.Orders.Overdue"/>); long.MaxValue when none runs.</summary>
+        public readonly long[] OverdueAt = new long[SegmentSize];
+        public readonly short[] Street = new short[SegmentSize];
+        public readonly short[] Community = new short[SegmentSize];
+        public readonly short[] Department = new short[SegmentSize];
+        public readonly short[] Category = new short[SegmentSize];
+        public readonly short[] Returns = new short[SegmentSize];
+        public readonly short[] Reopens = new short[SegmentSize];
+        public readonly short[] Escalations = new short[SegmentSize];
+    }
+
+    /// <summary>Bytes a row takes in the columns (a segment holds <see cref="SegmentSize"/> of them).</summary>
+    public const int BytesPerRow = sizeof(Flag) + 5 * sizeof(long) + 7 * sizeof(short);
+
+    private readonly List<Segment> _segments = [];
+
+    public int Count { get; private set; }
+
+    public int SegmentCount => _segments.Count;
+
+    public Segment SegmentAt(int k) => _segments[k];
+
+    /// <summary>How many rows of segment <paramref name="k"/> are in use.</summary>
+    public int RowsIn(int k) => Math.Min(SegmentSize, Count - (k << SegmentBits));
 
     internal void Set(int i, in Fact f)
     {
-        Flags[i] = f.Flags;
-        FiledAt[i] = f.FiledAt;
-        WhistledAt[i] = f.WhistledAt;
-        AcknowledgeWait[i] = f.AcknowledgeWait;
-        ResolveWait[i] = f.ResolveWait;
-        OverdueAt[i] = f.OverdueAt;
-        Street[i] = f.Street;
-        Community[i] = f.Community;
-        Department[i] = f.Department;
-        Category[i] = f.Category;
-        Returns[i] = f.Returns;
-        Reopens[i] = f.Reopens;
-        Escalations[i] = f.Escalations;
+        var s = _segments[i >> SegmentBits];
+        var j = i & Mask;
+        s.Flags[j] = f.Flags;
+        s.FiledAt[j] = f.FiledAt;
+        s.WhistledAt[j] = f.WhistledAt;
+        s.AcknowledgeWait[j] = f.AcknowledgeWait;
+        s.ResolveWait[j] = f.ResolveWait;
+        s.OverdueAt[j] = f.OverdueAt;
+        s.Street[j] = f.Street;
+        s.Community[j] = f.Community;
+        s.Department[j] = f.Department;
+        s.Category[j] = f.Category;
+        s.Returns[j] = f.Returns;
+        s.Reopens[j] = f.Reopens;
+        s.Escalations[j] = f.Escalations;
     }
 
-    internal Fact Get(int i) => new(Flags[i], FiledAt[i], WhistledAt[i], AcknowledgeWait[i], ResolveWait[i], OverdueAt[i],
-        Street[i], Community[i], Department[i], Category[i], Returns[i], Reopens[i], Escalations[i]);
+    internal Fact Get(int i)
+    {
+        var s = _segments[i >> SegmentBits];
+        var j = i & Mask;
+        return new(s.Flags[j], s.FiledAt[j], s.WhistledAt[j], s.AcknowledgeWait[j], s.ResolveWait[j], s.OverdueAt[j],
+            s.Street[j], s.Community[j], s.Department[j], s.Category[j], s.Returns[j], s.Reopens[j], s.Escalations[j]);
+    }
 
     /// <summary>Appends a row (its values set next by <see cref="Set"/>) and returns its index.</summary>
     internal int Add()
     {
-        if (Count == Flags.Length)
+        if (Count == _segments.Count << SegmentBits)
         {
-            var size = Flags.Length * 2;
-            Array.Resize(ref Flags, size);
-            Array.Resize(ref FiledAt, size);
-            Array.Resize(ref WhistledAt, size);
-            Array.Resize(ref AcknowledgeWait, size);
-            Array.Resize(ref ResolveWait, size);
-            Array.Resize(ref OverdueAt, size);
-            Array.Resize(ref Street, size);
-            Array.Resize(ref Community, size);
-            Array.Resize(ref Department, size);
-            Array.Resize(ref Category, size);
-            Array.Resize(ref Returns, size);
-            Array.Resize(ref Reopens, size);
-            Array.Resize(ref Escalations, size);
+            _segments.Add(new Segment());
         }
         return Count++;
     }

@@ -21,9 +21,9 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private readonly FactColumns _columns = new();
-    private readonly Dictionary<Guid, int> _rowOf = [];
-    // Co-handler parts' rows, by order and department; a part, once summoned, is never removed.
-    private readonly Dictionary<(Guid, string), int> _partRowOf = [];
+    private readonly RowIndex _rowOf = new();
+    // Co-handler parts' rows, by order number and department; a part, once summoned, is never removed. Few orders have any.
+    private readonly Dictionary<(long Number, short Department), int> _partRowOf = [];
     private readonly ReferenceCodes _codes = new();
     private readonly StandingQuestions _standing = new();
     private string? _snapshot;
@@ -33,6 +33,13 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
     private ReadFrom _readFrom;
     // Microseconds; up to when the last catch-up's data held every commit (a lagging standby's last replayed one), or long.MaxValue: all, the primary's.
     private long _dataAsOf = long.MaxValue;
+    private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The first read of every order, in batches of this many: the rows in flight stay this few,
+    /// whatever the table holds (a read of all of them at once held a million rows' objects).
+    /// </summary>
+    internal const int LoadBatch = 8192;
 
     /// <summary>Bumped whenever a refresh changes any figure's input; cached answers of older versions are stale.</summary>
     public long Version => Interlocked.Read(ref _version);
@@ -44,6 +51,9 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
 
     /// <summary>The instant an answer computed at <paramref name="now"/> holds for: now, or a lagging standby's last replayed commit.</summary>
     public long AsOf(long now) => Math.Min(now, Interlocked.Read(ref _dataAsOf));
+
+    /// <summary>Completes when every order has been read once: until then the figures would undercount, and the instance is not ready.</summary>
+    public Task Loaded => _loaded.Task;
 
     /// <summary>Reads every change committed before this call; concurrent callers share one read.</summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
@@ -121,7 +131,7 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
         try
         {
             var tallies = StatsScan.Run(_columns, scope, grouping, groupsOf(_codes));
-            _standing.Keep(key, scope, grouping, tallies);
+            _standing.Keep(key, scope, grouping, tallies, _columns.Count);
             return render(tallies, _codes);
         }
         finally
@@ -211,14 +221,19 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
 
     private async Task RefreshAsync(NpgsqlConnection connection, ReadFrom source, long dataAsOf, CancellationToken cancellationToken)
     {
-        var (snapshot, rows) = await ChangedOrders.ReadAsync(connection, _snapshot, cancellationToken);
-        // Reference rows are only ever added; read them again when an order names one not seen yet.
-        ReferenceCodes.Rows? reference = null;
-        if (!_codes.Loaded || rows.Exists(r => !_codes.Knows(r)))
+        var first = _snapshot is null;
+        var snapshot = await ChangedOrders.ReadAsync(connection, _snapshot, first ? LoadBatch : int.MaxValue, async rows =>
         {
-            reference = await ReferenceCodes.ReadAsync(connection, cancellationToken);
-        }
-        Apply(reference, rows);
+            // Reference rows are only ever added; read them again when an order names one not seen yet,
+            // on a connection of their own (this one is streaming the orders; the primary's, which has every
+            // code a standby's row can name): a later read knows every code an earlier row names.
+            ReferenceCodes.Rows? reference = null;
+            if (!_codes.Loaded || rows.Exists(r => !_codes.Knows(r)))
+            {
+                await WithConnectionAsync(async other => reference = await ReferenceCodes.ReadAsync(other, cancellationToken), cancellationToken);
+            }
+            Apply(reference, rows);
+        }, cancellationToken);
         // A standby behind the server last read (the primary, or a standby that was further on) saw nothing
         // newer: the next read starts where the later of the two stopped.
         _snapshot = ChangedOrders.Later(_snapshot, snapshot);
@@ -228,7 +243,14 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
             _readFrom = source;
             Interlocked.Increment(ref _version); // answers say where they were read from
         }
+        if (first)
+        {
+            _loaded.TrySetResult();
+        }
     }
+
+    /// <summary>One batch of the loader's, applied as a read applies it (for <see cref="SyntheticFill"/>, which has no database).</summary>
+    internal void ApplyBatch(ReferenceCodes.Rows? reference, List<OrderRow> rows) => Apply(reference, rows);
 
     /// <summary>
     /// A catch-up this large drops the standing questions instead of updating them one order at a
@@ -258,10 +280,16 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
             }
             foreach (var raw in changes)
             {
-                changed |= Put(_rowOf, raw.Id, raw.ToFact(_codes));
-                foreach (var (department, part) in raw.PartFacts(_codes))
+                var fact = raw.ToFact(_codes);
+                var row = _rowOf.RowOf(raw.Number);
+                changed |= Put(ref row, fact);
+                _rowOf.Set(raw.Number, row);
+                foreach (var (_, part) in raw.PartFacts(_codes))
                 {
-                    changed |= Put(_partRowOf, (raw.Id, department), part);
+                    var key = (raw.Number, part.Department);
+                    var partRow = _partRowOf.GetValueOrDefault(key, -1);
+                    changed |= Put(ref partRow, part);
+                    _partRowOf[key] = partRow;
                 }
             }
         }
@@ -283,10 +311,10 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
         logger.LogDebug("Statistics caught up with {Count} changed orders", changes.Count);
     }
 
-    /// <summary>Writes one row's fact, counting it out of and into the standing questions; false when unchanged.</summary>
-    private bool Put<TKey>(Dictionary<TKey, int> rowOf, TKey key, in Fact fact) where TKey : notnull
+    /// <summary>Writes one row's fact (a new row when <paramref name="row"/> is -1), counting it out of and into the standing questions; false when unchanged.</summary>
+    private bool Put(ref int row, in Fact fact)
     {
-        if (rowOf.TryGetValue(key, out var row))
+        if (row >= 0)
         {
             // Rows written by transactions still in flight at the last read come again; most are unchanged.
             var old = _columns.Get(row);
@@ -299,7 +327,6 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
         else
         {
             row = _columns.Add();
-            rowOf[key] = row;
         }
         _columns.Set(row, fact);
         _standing.Count(fact, +1);

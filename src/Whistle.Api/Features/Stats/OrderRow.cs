@@ -8,7 +8,7 @@ namespace Whistle.Api.Features.Stats;
 /// and duration means in the order's own terms.
 /// </summary>
 internal sealed record OrderRow(
-    Guid Id, OrderState State, string Street, string Community, string Category, string? Department,
+    long Number, OrderState State, string Street, string Community, string Category, string? Department,
     DateTime FiledAt, DateTime? FirstWhistledAt, DateTime? FirstAcknowledgedAt, DateTime? FirstAcknowledgeBy,
     DateTime? AcknowledgeBy, DateTime? ResolvedAt, DateTime? ResolveBy, Rating? Rating,
     int Returns, int Reopens, int Escalations, CancelReason? CancelReason,
@@ -19,7 +19,7 @@ internal sealed record OrderRow(
     {
         var i = first;
         return new(
-            r.GetGuid(i++), WireName.Parse<OrderState>(r.GetString(i++)), r.GetString(i++), r.GetString(i++), r.GetString(i++), Text(r, i++),
+            r.GetInt64(i++), WireName.Parse<OrderState>(r.GetString(i++)), r.GetString(i++), r.GetString(i++), r.GetString(i++), Text(r, i++),
             r.GetDateTime(i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++), Time(r, i++),
             Text(r, i++) is { } rating ? WireName.Parse<Rating>(rating) : null,
             r.GetInt32(i++), r.GetInt32(i++), r.GetInt32(i++),

@@ -12,12 +12,23 @@ internal sealed class StandingQuestions
 {
     private const int MaxStanding = 32;
 
+    /// <summary>
+    /// Durations and deadlines kept over all standing questions, per order in the store: a question
+    /// over the whole year keeps up to three values of each order it counts (8 bytes each), so 32 of
+    /// them would hold more than the facts themselves; the least recently asked go first past this
+    /// (64 bytes an order: the dashboard's six questions need about 6).
+    /// </summary>
+    private const int MaxValuesPerRow = 8;
+
     private sealed class Standing(StatsScope scope, Grouping grouping, Tally?[] tallies)
     {
         public readonly StatsScope Scope = scope;
         public readonly Grouping Grouping = grouping;
         public Tally?[] Tallies = tallies;
         public long LastAsked = Stopwatch.GetTimestamp();
+
+        // What the lists hold room for, not what they hold: the memory they take.
+        public long Values => Tallies.Sum(t => t is null ? 0L : t.AcknowledgeWaits.Capacity + t.ResolveWaits.Capacity + t.OverdueAts.Capacity);
 
         public bool Answers(StatsScope scope, Grouping grouping) =>
             Scope == scope && (Grouping, grouping) switch
@@ -54,18 +65,25 @@ internal sealed class StandingQuestions
         return null;
     }
 
-    /// <summary>Keeps a question's freshly scanned tallies, sorted, dropping the least recently asked beyond the limit. Write lock.</summary>
-    public void Keep(object key, StatsScope scope, Grouping grouping, Tally?[] tallies)
+    /// <summary>
+    /// Keeps a question's freshly scanned tallies, sorted, dropping the least recently asked beyond
+    /// the limits (<see cref="MaxStanding"/> questions, <see cref="MaxValuesPerRow"/> values for each
+    /// of <paramref name="rows"/>). Write lock.
+    /// </summary>
+    public void Keep(object key, StatsScope scope, Grouping grouping, Tally?[] tallies, int rows)
     {
         foreach (var tally in tallies)
         {
             tally?.Sort();
         }
-        if (_standing.Count >= MaxStanding && !_standing.ContainsKey(key))
+        _standing.Remove(key);
+        var kept = new Standing(scope, grouping, tallies);
+        var budget = (long)MaxValuesPerRow * rows - kept.Values;
+        while (_standing.Count > 0 && (_standing.Count >= MaxStanding || _standing.Values.Sum(s => s.Values) > budget))
         {
             _standing.Remove(_standing.MinBy(p => p.Value.LastAsked).Key);
         }
-        _standing[key] = new Standing(scope, grouping, tallies);
+        _standing[key] = kept;
     }
 
     /// <summary>A cached answer to the question was served: it is still being asked. Read lock.</summary>

@@ -28,18 +28,27 @@ public enum GroupColumn
 /// <summary>One pass over the facts that tallies every figure for every group at once.</summary>
 internal static class StatsScan
 {
-    // Fully optimised from the first call: a cold answer runs this loop once over a million rows,
-    // too few calls for tiered compilation to have promoted it.
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Tally?[] Run(FactColumns c, StatsScope scope, Grouping grouping, int groups)
     {
         var tallies = new Tally?[groups];
+        var capacity = groups == 1 ? c.Count : 0;
+        for (var k = 0; k < c.SegmentCount; k++)
+        {
+            Run(c.SegmentAt(k), c.RowsIn(k), scope, grouping, tallies, capacity);
+        }
+        return tallies;
+    }
+
+    // Fully optimised from the first call: a cold answer runs this loop over a few dozen segments,
+    // too few calls for tiered compilation to have promoted it.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Run(FactColumns.Segment c, int n, StatsScope scope, Grouping grouping, Tally?[] tallies, int capacity)
+    {
+        var groups = tallies.Length;
         var column = ColumnOf(c, grouping);
         var bounds = (grouping as Grouping.ByPeriod)?.Bounds;
-        var capacity = groups == 1 ? c.Count : 0;
         // The columns as local spans of the same length: the loop reads them without reloading
         // fields, and the JIT drops most bounds checks.
-        var n = c.Count;
         var row = new ColumnRow(c, n);
         var returns = c.Returns.AsSpan(0, n);
         var reopens = c.Reopens.AsSpan(0, n);
@@ -64,7 +73,6 @@ internal static class StatsScan
             (tallies[group] ??= new Tally(capacity))
                 .Count(row.Flags, returns[i], reopens[i], escalations[i], acknowledgeWait[i], resolveWait[i], overdueAt[i], +1);
         }
-        return tallies;
     }
 
     /// <summary>The group one order counts in for a question, or -1: the scan's test, for one order.</summary>
@@ -140,8 +148,8 @@ internal static class StatsScan
         public short Category => _f.Category;
     }
 
-    /// <summary>Row <see cref="I"/> of the columns, read through spans.</summary>
-    private ref struct ColumnRow(FactColumns c, int n) : IRow
+    /// <summary>Row <see cref="I"/> of a segment's columns, read through spans.</summary>
+    private ref struct ColumnRow(FactColumns.Segment c, int n) : IRow
     {
         private readonly ReadOnlySpan<Flag> _flags = c.Flags.AsSpan(0, n);
         private readonly ReadOnlySpan<long> _whistledAt = c.WhistledAt.AsSpan(0, n);
@@ -160,7 +168,7 @@ internal static class StatsScan
         public readonly short Category => _category[I];
     }
 
-    private static short[]? ColumnOf(FactColumns c, Grouping grouping) => grouping switch
+    private static short[]? ColumnOf(FactColumns.Segment c, Grouping grouping) => grouping switch
     {
         Grouping.ByColumn { Column: GroupColumn.Department } => c.Department,
         Grouping.ByColumn { Column: GroupColumn.Street } => c.Street,

@@ -120,12 +120,15 @@ internal sealed class Tally(int capacity = 0, bool sorted = false)
         }
     }
 
-    /// <summary>Sorts the lists a scan filled, so the tally can be kept from now on.</summary>
+    /// <summary>Sorts the lists a scan filled, so the tally can be kept from now on; kept, they hold no spare capacity (a scan sizes them for every row).</summary>
     public void Sort()
     {
         AcknowledgeWaits.Sort();
         ResolveWaits.Sort();
         OverdueAts.Sort();
+        AcknowledgeWaits.TrimExcess();
+        ResolveWaits.TrimExcess();
+        OverdueAts.TrimExcess();
         Sorted = true;
     }
 
