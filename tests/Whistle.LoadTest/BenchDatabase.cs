@@ -44,6 +44,14 @@ internal sealed class BenchDatabase : IAsyncDisposable
         NpgsqlConnection.ClearAllPools();
         await first.StopAsync(immediate: false, ct);
         var server = await EmbeddedPostgres.StartAsync(folder, DatabaseName, durable: true, deleteOnDispose: true, log: log, cancellationToken: ct);
+        // Planning tracked too (a setting the library defines, so only once it is loaded): a statement planned at every
+        // call (not prepared, or a custom plan each time) shows it.
+        await using (var admin = new NpgsqlConnection(server.ConnectionStringFor(DatabaseName)))
+        {
+            await admin.OpenAsync(ct);
+            await using var command = new NpgsqlCommand("ALTER SYSTEM SET pg_stat_statements.track_planning = on; SELECT pg_reload_conf()", admin);
+            await command.ExecuteNonQueryAsync(ct);
+        }
         return new BenchDatabase(server.ConnectionStringFor(DatabaseName), server);
     }
 

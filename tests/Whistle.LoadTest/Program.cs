@@ -6,7 +6,7 @@ using Whistle.LoadTest;
 // The verb "stats" runs the statistics benchmark instead (StatsBench.cs), "webhooks" the webhook delivery one (WebhookBench.cs),
 // "photos" the photo upload, processing and serving one (PhotoBench.cs), "flows" what a joint order, a filing by
 // position and a whistle routed by a catalogue override cost against the default order (FlowBench.cs), "nearby"
-// nearby orders at a million against the naive query (NearbyBench.cs),
+// nearby orders at a million against the naive query (NearbyBench.cs), "compare" two builds of the service in one run (CompareBench.cs),
 // "reference" the spreadsheet import of the reference lists, in process (ReferenceBench.cs), "app" the field app's shell size,
 // first screen on a throttled network and photo shrinking in headless Chromium (AppBench.cs).
 if (args is ["reference", .. var referenceArgs])
@@ -49,6 +49,11 @@ if (args is ["flows", .. var flowArgs])
         cancel.Cancel();
     };
     return await FlowBench.RunAsync(flowArgs, apiDll, Log, cancel.Token);
+}
+if (args is ["compare", .. var compareArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    return await CompareBench.RunAsync(compareArgs, apiDll, Log, cancel.Token);
 }
 if (args is ["nearby", .. var nearbyArgs])
 {

@@ -6,7 +6,7 @@ using Npgsql;
 namespace Whistle.LoadTest;
 
 /// <summary>One normalised statement's work over a phase, from <c>pg_stat_statements</c>.</summary>
-internal sealed record StatementStat(string Query, long Calls, long Rows, double TotalMs, double SharedHits, double SharedReads);
+internal sealed record StatementStat(string Query, long Calls, long Rows, double TotalMs, double SharedHits, double SharedReads, long Plans, double PlanMs);
 
 /// <summary>The database's own counters (this database's transactions and sessions, the cluster's WAL), to subtract over a phase.</summary>
 internal sealed record DatabaseCounters(long Commits, long Rollbacks, long Sessions, long WalRecords, double WalBytes, long WalFullPages)
@@ -60,7 +60,7 @@ internal static partial class Statements
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
             $"""
-            {Marker} SELECT query, calls, rows, total_exec_time, shared_blks_hit, shared_blks_read
+            {Marker} SELECT query, calls, rows, total_exec_time, shared_blks_hit, shared_blks_read, plans, total_plan_time
             FROM pg_stat_statements
             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%whistle-bench%' AND query NOT LIKE '%pg_stat_statements%'
             ORDER BY total_exec_time DESC
@@ -69,7 +69,7 @@ internal static partial class Statements
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            rows.Add(new StatementStat(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetInt64(5)));
+            rows.Add(new StatementStat(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetInt64(4), reader.GetInt64(5), reader.GetInt64(6), reader.GetDouble(7)));
         }
         return rows;
     }
@@ -82,24 +82,25 @@ internal static partial class Statements
     {
         var totalMs = statements.Sum(s => s.TotalMs);
         var calls = statements.Sum(s => s.Calls);
-        Line(text, $"{calls / (double)requests:F2} statements and {totalMs / requests:F3} ms of execution per {per} " +
+        Line(text, $"{calls / (double)requests:F2} statements, {totalMs / requests:F3} ms of execution and " +
+            $"{statements.Sum(s => s.PlanMs) / requests:F3} ms of planning per {per} " +
             $"({requests} {per}s, {statements.Count} distinct statements).");
         Line(text);
-        Line(text, $"| statement | calls / {per} | rows / call | mean ms | total ms | share | buffers hit / call |");
-        Line(text, "|---|---:|---:|---:|---:|---:|---:|");
+        Line(text, $"| statement | calls / {per} | rows / call | mean ms | total ms | share | buffers hit / call | plans / call | plan ms / call |");
+        Line(text, "|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var s in statements.Take(top))
         {
             Line(text, string.Create(CultureInfo.InvariantCulture,
                 $"| `{Shorten(s.Query)}` | {s.Calls / (double)requests:F2} | {s.Rows / (double)Math.Max(1, s.Calls):F1} | " +
                 $"{s.TotalMs / Math.Max(1, s.Calls):F3} | {s.TotalMs:F0} | {100 * s.TotalMs / Math.Max(totalMs, 1e-9):F0} % | " +
-                $"{s.SharedHits / Math.Max(1, s.Calls):F1} |"));
+                $"{s.SharedHits / Math.Max(1, s.Calls):F1} | {s.Plans / (double)Math.Max(1, s.Calls):F2} | {s.PlanMs / Math.Max(1, s.Calls):F3} |"));
         }
         if (statements.Count > top)
         {
             var rest = statements.Skip(top).ToList();
             Line(text, string.Create(CultureInfo.InvariantCulture,
                 $"| {rest.Count} others | {rest.Sum(s => s.Calls) / (double)requests:F2} | | | {rest.Sum(s => s.TotalMs):F0} | " +
-                $"{100 * rest.Sum(s => s.TotalMs) / Math.Max(totalMs, 1e-9):F0} % | |"));
+                $"{100 * rest.Sum(s => s.TotalMs) / Math.Max(totalMs, 1e-9):F0} % | | | |"));
         }
     }
 
