@@ -35,22 +35,37 @@ internal sealed class BenchDatabase : IAsyncDisposable
         var first = await EmbeddedPostgres.StartAsync(folder, DatabaseName, durable: true, deleteOnDispose: true, log: log, cancellationToken: ct);
         // pg_stat_statements needs loading at server start: set it, then restart the same cluster once. It is on for
         // pgbench's phases as well as the service's, so its small cost falls on both sides of the comparison.
-        await using (var admin = new NpgsqlConnection(first.ConnectionStringFor(DatabaseName)))
+        try
         {
-            await admin.OpenAsync(ct);
-            await using var command = new NpgsqlCommand("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'", admin);
-            await command.ExecuteNonQueryAsync(ct);
+            await using (var admin = new NpgsqlConnection(first.ConnectionStringFor(DatabaseName)))
+            {
+                await admin.OpenAsync(ct);
+                await using var command = new NpgsqlCommand("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'", admin);
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            NpgsqlConnection.ClearAllPools();
+            await first.StopAsync(immediate: false, ct);
         }
-        NpgsqlConnection.ClearAllPools();
-        await first.StopAsync(immediate: false, ct);
+        catch
+        {
+            // Stopped and removed, not left running in the temporary folder.
+            await first.DisposeAsync();
+            throw;
+        }
         var server = await EmbeddedPostgres.StartAsync(folder, DatabaseName, durable: true, deleteOnDispose: true, log: log, cancellationToken: ct);
         // Planning tracked too (a setting the library defines, so only once it is loaded): a statement planned at every
         // call (not prepared, or a custom plan each time) shows it.
-        await using (var admin = new NpgsqlConnection(server.ConnectionStringFor(DatabaseName)))
+        try
         {
+            await using var admin = new NpgsqlConnection(server.ConnectionStringFor(DatabaseName));
             await admin.OpenAsync(ct);
             await using var command = new NpgsqlCommand("ALTER SYSTEM SET pg_stat_statements.track_planning = on; SELECT pg_reload_conf()", admin);
             await command.ExecuteNonQueryAsync(ct);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
         }
         return new BenchDatabase(server.ConnectionStringFor(DatabaseName), server);
     }

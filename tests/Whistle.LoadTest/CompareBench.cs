@@ -11,7 +11,7 @@ namespace Whistle.LoadTest;
 /// </summary>
 internal static class CompareBench
 {
-    public const string Usage = "usage: compare --before DLL [--clients N] [--seconds S] [--rounds R] [--warmup S] [--out FILE]";
+    public const string Usage = "usage: compare --before DLL [--after DLL] [--clients N] [--seconds S] [--rounds R] [--warmup S] [--out FILE]";
 
     private sealed record Measured(string Build, int Round, PhaseResult Closed, CpuReading ClosedCpu, DatabaseCounters ClosedCounters,
         IReadOnlyList<StatementStat> ClosedStatements, PhaseResult Half, CpuReading HalfCpu, PhaseResult Filing, CpuReading FilingCpu,
@@ -27,6 +27,10 @@ internal static class CompareBench
             {
                 case "--before" when File.Exists(args[i + 1]):
                     before = Path.GetFullPath(args[i + 1]);
+                    break;
+                case "--after" when File.Exists(args[i + 1]):
+                    // Another build than this tree's; also the two swapped, to see whether being started second costs anything.
+                    apiDll = Path.GetFullPath(args[i + 1]);
                     break;
                 case "--out":
                     output = Path.GetFullPath(args[i + 1]);
