@@ -32,8 +32,63 @@ internal sealed class BenchDatabase : IAsyncDisposable
             return new BenchDatabase(connection, null);
         }
         var folder = Path.Combine(Path.GetTempPath(), $"whistle-bench-{Guid.NewGuid():N}"[..25]);
+        var first = await EmbeddedPostgres.StartAsync(folder, DatabaseName, durable: true, deleteOnDispose: true, log: log, cancellationToken: ct);
+        // pg_stat_statements needs loading at server start: set it, then restart the same cluster once. It is on for
+        // pgbench's phases as well as the service's, so its small cost falls on both sides of the comparison.
+        try
+        {
+            await using (var admin = new NpgsqlConnection(first.ConnectionStringFor(DatabaseName)))
+            {
+                await admin.OpenAsync(ct);
+                await using var command = new NpgsqlCommand("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'", admin);
+                await command.ExecuteNonQueryAsync(ct);
+            }
+            NpgsqlConnection.ClearAllPools();
+            await first.StopAsync(immediate: false, ct);
+        }
+        catch
+        {
+            // Stopped and removed, not left running in the temporary folder.
+            await first.DisposeAsync();
+            throw;
+        }
         var server = await EmbeddedPostgres.StartAsync(folder, DatabaseName, durable: true, deleteOnDispose: true, log: log, cancellationToken: ct);
+        // Planning tracked too (a setting the library defines, so only once it is loaded): a statement planned at every
+        // call (not prepared, or a custom plan each time) shows it.
+        try
+        {
+            await using var admin = new NpgsqlConnection(server.ConnectionStringFor(DatabaseName));
+            await admin.OpenAsync(ct);
+            await using var command = new NpgsqlCommand("ALTER SYSTEM SET pg_stat_statements.track_planning = on; SELECT pg_reload_conf()", admin);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
         return new BenchDatabase(server.ConnectionStringFor(DatabaseName), server);
+    }
+
+    /// <summary>
+    /// Whether <c>pg_stat_statements</c> can be read here (always on the private cluster; on a given database only
+    /// when its server preloads the library): then each phase reports the statements it ran.
+    /// </summary>
+    public async Task<bool> TrackStatementsAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync(ct);
+            await using var command = new NpgsqlCommand(
+                $"{Statements.Marker} CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT count(*) FROM pg_stat_statements", connection);
+            await command.ExecuteScalarAsync(ct);
+            return true;
+        }
+        catch (PostgresException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -13,9 +13,10 @@ internal enum Operation { File, Whistle, Acknowledge, ReportPart, CompletePart, 
 /// whistled to the category's department); <see cref="Joint"/> whistles a lead and two co-handlers, whose
 /// parts each report and complete before the lead resolves; <see cref="ByPosition"/> files with a position
 /// and no grid code (the grid is located); <see cref="ByOverride"/> files only in categories that have a
-/// catalogue override in every street, so each whistle is routed by one.
+/// catalogue override in every street, so each whistle is routed by one; <see cref="FileOnly"/> only files
+/// (the default loop's filings, each order left discovered), so filing's own cost shows apart from the actions'.
 /// </summary>
-internal enum Flow { Single, Joint, ByPosition, ByOverride }
+internal enum Flow { Single, Joint, ByPosition, ByOverride, FileOnly }
 
 /// <summary>
 /// Drives orders through file → whistle → acknowledge → resolve → evaluate over HTTP, either
@@ -193,6 +194,10 @@ internal sealed class LoadRunner
         private void Plan()
         {
             _steps.Enqueue((Operation.File, () => runner.File(flow, random)));
+            if (flow == Flow.FileOnly)
+            {
+                return;
+            }
             if (flow == Flow.Joint)
             {
                 var summoned = runner.Summoned(random);
@@ -227,7 +232,8 @@ internal sealed class LoadRunner
             var ok = false;
             // How late the request leaves against its schedule: a late timer, or this stream still waiting on its previous answer.
             // (A timer can fire a little early; that is no lag.)
-            Recorder.SendLags.Add(Math.Max(0, Stopwatch.GetElapsedTime(due).TotalMilliseconds));
+            var lag = Math.Max(0, Stopwatch.GetElapsedTime(due).TotalMilliseconds);
+            Recorder.SendLags.Add(lag);
             try
             {
                 using var request = next();
@@ -249,7 +255,7 @@ internal sealed class LoadRunner
             {
                 Recorder.Note($"{operation}: {e.GetType().Name} {e.Message}");
             }
-            Recorder.Record(operation, Stopwatch.GetElapsedTime(due).TotalMilliseconds, ok);
+            Recorder.Record(operation, Stopwatch.GetElapsedTime(due).TotalMilliseconds, lag, ok);
             if (!ok)
             {
                 // A failed step abandons the order: the next request files a new one.
@@ -272,13 +278,17 @@ internal sealed class Recorder
 
     public List<double> SendLags { get; } = new(4096);
 
+    /// <summary>Each request's latency less its send lag: from when it left to its answer, what the service and the network took.</summary>
+    public List<double> SinceSent { get; } = new(4096);
+
     public long OrdersCompleted { get; set; }
 
     public List<string> ErrorExamples { get; } = [];
 
-    public void Record(Operation operation, double milliseconds, bool ok)
+    public void Record(Operation operation, double milliseconds, double lag, bool ok)
     {
         Latencies[(int)operation].Add(milliseconds);
+        SinceSent.Add(milliseconds - lag);
         if (!ok)
         {
             Errors[(int)operation]++;
@@ -305,6 +315,7 @@ internal sealed class PhaseResult
             op => recorders.SelectMany(r => r.Latencies[(int)op]).Order().ToArray());
         All = [.. Latencies.Values.SelectMany(l => l).Order()];
         SendLags = [.. recorders.SelectMany(r => r.SendLags).Order()];
+        SinceSent = [.. recorders.SelectMany(r => r.SinceSent).Order()];
         Errors = recorders.Sum(r => r.Errors.Sum());
         ErrorsBy = Enum.GetValues<Operation>().ToDictionary(op => op, op => recorders.Sum(r => r.Errors[(int)op]));
         OrdersCompleted = recorders.Sum(r => r.OrdersCompleted);
@@ -319,6 +330,13 @@ internal sealed class PhaseResult
 
     /// <summary>Milliseconds from when each request was due to when it was sent (zero in a closed loop).</summary>
     public double[] SendLags { get; }
+
+    /// <summary>Every request's latency less its own send lag, sorted: the part the generator's lateness does not explain.</summary>
+    public double[] SinceSent { get; }
+
+    /// <summary>Operations other than <paramref name="operation"/>, their samples merged and sorted.</summary>
+    public double[] AllBut(Operation operation) =>
+        [.. Latencies.Where(l => l.Key != operation).SelectMany(l => l.Value).Order()];
 
     public long Errors { get; }
 

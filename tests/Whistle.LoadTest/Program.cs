@@ -7,7 +7,7 @@ using Whistle.LoadTest;
 // "photos" the photo upload, processing and serving one (PhotoBench.cs), "flows" what a joint order, a filing by
 // position and a whistle routed by a catalogue override cost against the default order (FlowBench.cs), "nearby"
 // nearby orders at a million against the naive query (NearbyBench.cs), "stats-memory" the statistics' memory and
-// start-up at each history size (StatsMemoryBench.cs),
+// start-up at each history size (StatsMemoryBench.cs), "compare" two builds of the service in one run (CompareBench.cs),
 // "reference" the spreadsheet import of the reference lists, in process (ReferenceBench.cs), "app" the field app's shell size,
 // first screen on a throttled network and photo shrinking in headless Chromium (AppBench.cs).
 if (args is ["reference", .. var referenceArgs])
@@ -59,6 +59,11 @@ if (args is ["flows", .. var flowArgs])
     };
     return await FlowBench.RunAsync(flowArgs, apiDll, Log, cancel.Token);
 }
+if (args is ["compare", .. var compareArgs])
+{
+    using var cancel = new CancellationTokenSource();
+    return await CompareBench.RunAsync(compareArgs, apiDll, Log, cancel.Token);
+}
 if (args is ["nearby", .. var nearbyArgs])
 {
     using var cancel = new CancellationTokenSource();
@@ -90,6 +95,11 @@ Console.CancelKeyPress += (_, e) =>
 };
 var ct = stop.Token;
 
+// Another build of the service (say, the previous commit's) for a before/after pair on the same machine state.
+if (options.Api is not null)
+{
+    apiDll = options.Api;
+}
 Log($"Service under test: {apiDll} (built {File.GetLastWriteTime(apiDll):yyyy-MM-dd HH:mm:ss})");
 
 await using var database = await BenchDatabase.OpenAsync(options.Connection, Log, ct);
@@ -101,6 +111,31 @@ await using var api = await ApiProcess.StartAsync(apiDll, database.ConnectionStr
 using var http = LoadRunner.CreateClient(api.BaseAddress);
 var runner = await LoadRunner.CreateAsync(http, keys, ct);
 var cpu = new CpuMeter(api.ProcessId, await database.PostmasterPidAsync(ct));
+var tracking = await database.TrackStatementsAsync(ct);
+if (!tracking)
+{
+    Log("pg_stat_statements is not loaded on this server: no per-statement tables");
+}
+
+// Each phase's statements alone: the view is reset as it starts and read as it ends (its counters subtracted).
+// pg_stat_database's counters are sent by each backend at the end of a transaction, at most every half second:
+// the short wait lets the phase's last ones arrive.
+async Task<T> Tracked<T>(Func<Task<T>> phase, Action<IReadOnlyList<StatementStat>, DatabaseCounters> read)
+{
+    if (tracking)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        await Statements.ResetAsync(database.ConnectionString, ct);
+    }
+    var start = await Statements.CountersAsync(database.ConnectionString, ct);
+    var result = await phase();
+    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+    var counters = await Statements.CountersAsync(database.ConnectionString, ct) - start;
+    read(tracking ? await Statements.ReadAsync(database.ConnectionString, ct) : [], counters);
+    return result;
+}
+IReadOnlyList<StatementStat>? pgbenchStatements = null, closedStatements = null, filingStatements = null;
+DatabaseCounters? pgbenchCounters = null, closedCounters = null, filingCounters = null;
 
 Log($"Warm-up: {options.Clients} clients for {options.WarmupSeconds} s (not measured)");
 await runner.RunClosedAsync(options.Clients, TimeSpan.FromSeconds(options.WarmupSeconds), ct);
@@ -108,12 +143,14 @@ await runner.RunClosedAsync(options.Clients, TimeSpan.FromSeconds(options.Warmup
 // The raw limit is measured twice, before and after the service's phases, and averaged: the tables
 // grow and bloat as the run goes on, and one measurement at either end would favour one side.
 Log($"pgbench (before): file.sql@1 action.sql@4, {options.Clients} clients for {options.Seconds} s; the service idles");
-var pgbenchBefore = await Pgbench.RunAsync(database, Path.Combine(AppContext.BaseDirectory, "pgbench"), options.Clients, options.Seconds, ct);
+var pgbenchBefore = await Tracked(
+    () => Pgbench.RunAsync(database, Path.Combine(AppContext.BaseDirectory, "pgbench"), options.Clients, options.Seconds, ct),
+    (s, c) => (pgbenchStatements, pgbenchCounters) = (s, c));
 Log($"  {pgbenchBefore.Tps:F0} transactions/s, {pgbenchBefore.Failed} failed");
 
 Log($"Closed loop: {options.Clients} clients for {options.Seconds} s");
 var closedCpuStart = cpu.Read();
-var closed = await runner.RunClosedAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds), ct);
+var closed = await Tracked(() => runner.RunClosedAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds), ct), (s, c) => (closedStatements, closedCounters) = (s, c));
 var closedCpu = cpu.Read() - closedCpuStart;
 Log($"  {closed.RequestsPerSecond:F0} requests/s, {closed.Errors} errors");
 
@@ -127,6 +164,15 @@ var half = await runner.RunOpenAsync(halfRate, streams, TimeSpan.FromSeconds(opt
 var halfCpu = cpu.Read() - halfCpuStart;
 Log($"  {half.RequestsPerSecond:F0} requests/s, {half.Errors} errors");
 
+// Filings alone, closed loop: what filing costs the service and the database per request, apart from the actions.
+// Last of the service's phases, as the orders it files stay open (the duplicate search finds them).
+Log($"Filing only: {options.Clients} clients for {options.Seconds} s");
+var filingCpuStart = cpu.Read();
+var filing = await Tracked(
+    () => runner.RunClosedAsync(options.Clients, TimeSpan.FromSeconds(options.Seconds), ct, Flow.FileOnly), (s, c) => (filingStatements, filingCounters) = (s, c));
+var filingCpu = cpu.Read() - filingCpuStart;
+Log($"  {filing.RequestsPerSecond:F0} filings/s, {filing.Errors} errors");
+
 // The service is idle from here on; stop it so it takes no CPU from the pgbench run.
 await api.DisposeAsync();
 
@@ -137,7 +183,9 @@ var pgbenchCpu = cpu.Read() - pgbenchCpuStart;
 Log($"  {pgbench.Tps:F0} transactions/s, {pgbench.Failed} failed");
 
 var report = Report.Render(new Report.Inputs(
-    options, await database.ServerVersionAsync(ct), database.IsEmbedded, closed, closedCpu, half, halfCpu, halfRate, streams, pgbenchBefore, pgbench, pgbenchCpu));
+    options, await database.ServerVersionAsync(ct), database.IsEmbedded, closed, closedCpu, half, halfCpu, halfRate, streams, filing, filingCpu, pgbenchBefore, pgbench, pgbenchCpu,
+    tracking ? pgbenchStatements : null, tracking ? closedStatements : null, tracking ? filingStatements : null,
+    pgbenchCounters!, closedCounters!, filingCounters!));
 Console.WriteLine();
 Console.WriteLine(report);
 if (options.Out is not null)
@@ -145,7 +193,7 @@ if (options.Out is not null)
     await File.WriteAllTextAsync(options.Out, report, ct);
     Log($"Wrote {options.Out}");
 }
-return closed.Errors + half.Errors + pgbench.Failed + pgbenchBefore.Failed == 0 ? 0 : 1;
+return closed.Errors + half.Errors + filing.Errors + pgbench.Failed + pgbenchBefore.Failed == 0 ? 0 : 1;
 
 static void Log(string message) =>
     Console.WriteLine($"[{DateTime.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture)}] {message}");
@@ -164,7 +212,7 @@ static string RepositoryRoot()
 
 namespace Whistle.LoadTest
 {
-    internal sealed record BenchOptions(int Clients, int Seconds, int WarmupSeconds, string? Connection, string? Out)
+    internal sealed record BenchOptions(int Clients, int Seconds, int WarmupSeconds, string? Connection, string? Out, string? Api = null)
     {
         public const string Usage = """
             Usage: dotnet run -c Release --project tests/Whistle.LoadTest -- [options]
@@ -174,6 +222,7 @@ namespace Whistle.LoadTest
               --connection CS    an Npgsql connection string to a THROWAWAY database (pgbench writes junk rows);
                                  default: a private durable PostgreSQL in a temporary folder, removed at the end
               --out FILE         also write the Markdown report to FILE
+              --api DLL          the service build to run instead of this tree's Release one (a Whistle.Api.dll)
             """;
 
         public static BenchOptions? Parse(string[] args)
@@ -193,6 +242,7 @@ namespace Whistle.LoadTest
                     "--warmup" when PositiveInt(value, 600) is { } n => options with { WarmupSeconds = n },
                     "--connection" => options with { Connection = value },
                     "--out" => options with { Out = Path.GetFullPath(value) },
+                    "--api" when File.Exists(value) => options with { Api = Path.GetFullPath(value) },
                     _ => null,
                 };
                 if (options is null)

@@ -138,11 +138,17 @@ public static class OrderRows
     /// transaction. A change made over a version someone else has since replaced writes nothing.
     /// </summary>
     /// <param name="alongside">More statements for the same batch (the webhook outbox's), run after the history.</param>
+    /// <param name="readAlongside">For a filing: reads the rows of the statements alongside that return any (the possible
+    /// duplicates' search), each in turn.</param>
     /// <returns>False when the stored version was no longer the one the order was read at.</returns>
     public static async Task<bool> SaveAsync(
         NpgsqlConnection connection, NpgsqlTransaction? transaction, Order order, bool filed, CancellationToken cancellationToken,
-        IEnumerable<NpgsqlBatchCommand>? alongside = null)
+        IEnumerable<NpgsqlBatchCommand>? alongside = null, Func<NpgsqlDataReader, CancellationToken, Task>? readAlongside = null)
     {
+        if (readAlongside is not null && !filed)
+        {
+            throw new ArgumentException("Only a filing's batch reads rows alongside.", nameof(readAlongside));
+        }
         await using var batch = new NpgsqlBatch(connection, transaction);
         var write = new NpgsqlBatchCommand(filed ? InsertOrderSql : UpdateOrderSql);
         foreach (var column in filed ? Orders : Mutable)
@@ -196,9 +202,13 @@ public static class OrderRows
             {
                 await reader.ReadAsync(cancellationToken);
                 number = reader.GetInt64(0);
-                // Run the history inserts to the end, so that their errors surface here.
+                // Run the history inserts to the end, so that their errors surface here; rows come only from the statements alongside.
                 while (await reader.NextResultAsync(cancellationToken))
                 {
+                    if (reader.FieldCount > 0 && readAlongside is not null)
+                    {
+                        await readAlongside(reader, cancellationToken);
+                    }
                 }
             }
             order.AssignNumber(number);

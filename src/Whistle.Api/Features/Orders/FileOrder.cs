@@ -61,12 +61,19 @@ public static class FileOrder
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var order = await FileAsync(command, cancellationToken);
-            return await WithPossibleDuplicatesAsync(await OrderStore.SaveAsync(db, order, cancellationToken), order, command.Caller, cancellationToken);
+            return await SaveWithPossibleDuplicatesAsync(order, command.Caller, cancellationToken);
         }
 
-        /// <summary>The filing's answer names the open orders nearby that may be the same problem (never blocking).</summary>
-        internal async Task<OrderResponse> WithPossibleDuplicatesAsync(OrderResponse filed, Order order, Caller caller, CancellationToken cancellationToken) =>
-            filed with { PossibleDuplicates = await PossibleDuplicates.NearAsync(db, order, caller, geo.Value, cancellationToken) };
+        /// <summary>
+        /// Saves the filing; its answer names the open orders nearby that may be the same problem (never blocking),
+        /// searched in the insert's own round trip.
+        /// </summary>
+        internal async Task<OrderResponse> SaveWithPossibleDuplicatesAsync(Order order, Caller caller, CancellationToken cancellationToken)
+        {
+            var search = PossibleDuplicates.Near(db, order, caller, geo.Value);
+            var filed = await OrderStore.SaveAsync(db, order, cancellationToken, search);
+            return filed with { PossibleDuplicates = search.Found };
+        }
 
         /// <summary>The new order, checked against the reference data and the caller's grids, not yet saved (photos may join it).</summary>
         internal async Task<Order> FileAsync(Command command, CancellationToken cancellationToken)

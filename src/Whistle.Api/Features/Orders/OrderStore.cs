@@ -77,7 +77,9 @@ internal static class OrderStore
     /// Writes the order and its new history in one round trip (see <see cref="OrderRows"/>): the
     /// hot path of every request skips EF's change tracker, which cost more CPU than the rest.
     /// </summary>
-    public static async Task<OrderResponse> SaveAsync(WhistleDbContext db, Order order, CancellationToken cancellationToken)
+    /// <param name="search">A filing's possible duplicates' search, sent in the same round trip and read from it.</param>
+    public static async Task<OrderResponse> SaveAsync(
+        WhistleDbContext db, Order order, CancellationToken cancellationToken, Features.Geo.PossibleDuplicates.Search? search = null)
     {
         // The store numbers an order when it first writes it: one without a number is being filed.
         var filed = order.Number == 0;
@@ -93,8 +95,8 @@ internal static class OrderStore
         // same batch, so no change commits without its events, nor an event without its change.
         // (Filing raises none, and a filed order has no number, so no code, until it is inserted.)
         var after = filed ? null : OrderResponse.From(order, at);
-        var events = after is null ? null : WebhookOutbox.Statements(order, after).ToList();
-        if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken, events))
+        var alongside = after is null ? (search is null ? null : [search.Statement]) : WebhookOutbox.Statements(order, after).ToList();
+        if (!await OrderRows.SaveAsync(transaction.Connection!, transaction, order, filed, cancellationToken, alongside, search is null ? null : search.ReadAsync))
         {
             // Cannot happen while the row lock is held; if it does, the transaction is not committed.
             throw new DbUpdateConcurrencyException($"Order {order.Id} changed while it was locked.");

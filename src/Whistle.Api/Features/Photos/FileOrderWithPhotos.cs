@@ -22,21 +22,26 @@ public static class FileOrderWithPhotos
         public async ValueTask<OrderResponse> Handle(Command command, CancellationToken cancellationToken)
         {
             var filing = new FileOrder.Handler(db, reference, clock, geo);
-            var (order, filed) = await SaveFiledAsync(filing, db, store, command.Filing, command.Photos, cancellationToken);
-            return await filing.WithPossibleDuplicatesAsync(filed, order, command.Filing.Caller, cancellationToken);
+            var (_, filed) = await SaveFiledAsync(filing, db, store, command.Filing, command.Photos, cancellationToken, possibleDuplicates: true);
+            return filed;
         }
     }
 
-    /// <summary>The order filed with its discovery photos and saved: the steps an Open311 filing takes too.</summary>
+    /// <summary>
+    /// The order filed with its discovery photos and saved: the steps an Open311 filing takes too (whose answer names no
+    /// possible duplicates, so it does not search for them).
+    /// </summary>
     internal static async Task<(Order Order, OrderResponse Filed)> SaveFiledAsync(
         FileOrder.Handler filing, WhistleDbContext db, IPhotoStore store, FileOrder.Command command, IReadOnlyList<ProcessedPhoto> photos,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool possibleDuplicates = false)
     {
         var order = await filing.FileAsync(command, cancellationToken);
         var actor = command.Caller.Actor;
         order.AddPhotos(photos.Select(p => PhotoRules.ToPhoto(p, PhotoStage.Discovery, order.Location, actor, order.FiledAt)).ToList(), actor, order.FiledAt);
         await PhotoRules.StoreAsync(store, db, photos, cancellationToken);
-        return (order, await OrderStore.SaveAsync(db, order, cancellationToken));
+        return (order, possibleDuplicates
+            ? await filing.SaveWithPossibleDuplicatesAsync(order, command.Caller, cancellationToken)
+            : await OrderStore.SaveAsync(db, order, cancellationToken));
     }
 
     internal static void Map(RouteGroupBuilder orders)
