@@ -24,6 +24,7 @@ listen_addresses = '127.0.0.1'
 port = $P1
 unix_socket_directories = '$DIR'
 max_connections = 200
+shared_preload_libraries = 'pg_stat_statements'
 synchronous_standby_names = 'standby'
 EOF
 echo "host replication all 127.0.0.1/32 trust" | pg tee -a "$DIR/primary/pg_hba.conf" >/dev/null
@@ -46,5 +47,6 @@ for mode in local on remote_apply; do
   kill "$SAMPLER"; wait "$SAMPLER" 2>/dev/null || true
   lag=$(sort -n "$DIR/lag.$mode" | awk '{a[NR]=$1} END {if (NR) printf "replay lag median %.1f ms, max %.1f ms (%d samples)", a[int((NR+1)/2)], a[NR], NR}')
   echo "synchronous_commit=$mode: $lag"
-  grep -E "requests/s|transactions/s|p99" "$DIR/$mode.log" | sed 's/^/  /' | head -n 12
+  grep -E "^\*\*Closed loop|^\*\*Half load" "$DIR/$mode.md" | sed 's/^/  /'
+  sed -n '/^\*\*Targets\*\*/,/^\*\*The database/p' "$DIR/$mode.md" | grep '^- ' | sed 's/^/  /'
 done
