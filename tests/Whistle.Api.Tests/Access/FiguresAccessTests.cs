@@ -77,7 +77,16 @@ public class FiguresAccessTests(FiguresAccessTests.App app) : IClassFixture<Figu
         {
             // A street's supervisor reads its street's figures: exactly what the admin reads for that street.
             var asAdmin = await app.Admin.GetAsync(Path(call, theirs) + "&streetCode=ST01");
-            Assert.Equal(await asAdmin.Content.ReadAsByteArrayAsync(), bytes);
+            var adminBytes = await asAdmin.Content.ReadAsByteArrayAsync();
+            if (call.Contains("xlsx", StringComparison.Ordinal))
+            {
+                // A workbook is a zip whose entries carry the second they were written: compare the cells, not the bytes.
+                Assert.Equal(string.Join('\n', Downloads.Sheets.ReadXlsx(adminBytes).Select(r => string.Join(',', r))), shown);
+            }
+            else
+            {
+                Assert.Equal(adminBytes, bytes);
+            }
         }
         else if (call is "nearby" or "export csv" or "export xlsx")
         {
