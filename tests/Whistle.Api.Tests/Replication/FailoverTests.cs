@@ -159,8 +159,17 @@ public sealed class FailoverTests(ITestOutputHelper output)
         await Daemon.UntilAsync(() => Task.FromResult(load.Acknowledged.Any(a => a.At > promotedAt)), TimeSpan.FromSeconds(40), "a filing acknowledged on the new primary");
 
         cluster.Thaw(frozen);
-        var rejoined = await Daemon.UntilAsync(async () => await cluster.RoleAsync(frozen.Name) is "replica" or "sync_standby",
-            TimeSpan.FromSeconds(90), "the old primary rejoins as a standby");
+        TimeSpan rejoined;
+        try
+        {
+            // Patroni demotes it, rewinds it (pg_rewind) and starts it as a standby: slow on a loaded machine.
+            rejoined = await Daemon.UntilAsync(async () => await cluster.RoleAsync(frozen.Name) is "replica" or "sync_standby",
+                TimeSpan.FromSeconds(240), "the old primary rejoins as a standby");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n{cluster.Logs()}", e);
+        }
         await Task.Delay(TimeSpan.FromSeconds(2));
         await load.StopAsync();
 

@@ -60,12 +60,6 @@ internal static class ChangedOrders
             + (xip.Length == 0 ? "" : $" OR {Column} = ANY('{{{xip}}}'::xid8[])") + ") o ON true";
     }
 
-    /// <summary>The snapshot that saw more (a higher xmax) of two; the other when one is null.</summary>
-    public static string Later(string? a, string b) =>
-        a is null || Xmax(b) >= Xmax(a) ? b : a;
-
-    private static ulong Xmax(string snapshot) => ulong.Parse(snapshot.Split(':')[1], CultureInfo.InvariantCulture);
-
     /// <summary>
     /// Every order written since <paramref name="snapshot"/> (all of them when null), handed to
     /// <paramref name="apply"/> in batches of at most <paramref name="batch"/> rows as they arrive

@@ -234,9 +234,9 @@ public sealed class OrderFacts(IServiceScopeFactory scopes, ReadReplica replica,
             }
             Apply(reference, rows);
         }, cancellationToken);
-        // A standby behind the server last read (the primary, or a standby that was further on) saw nothing
-        // newer: the next read starts where the later of the two stopped.
-        _snapshot = ChangedOrders.Later(_snapshot, snapshot);
+        // Always the snapshot just read, even a standby's that is older than the last one (read from the
+        // primary): the next read starts there and reads some orders again, which never misses one.
+        _snapshot = snapshot;
         Interlocked.Exchange(ref _dataAsOf, dataAsOf);
         if (_readFrom != source)
         {
