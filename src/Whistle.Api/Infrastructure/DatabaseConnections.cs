@@ -23,11 +23,11 @@ public sealed record DatabaseConnections(string Whistle, string Direct)
 
     /// <summary>
     /// The direct connection string when configured (several hosts: the primary among them, as for
-    /// <see cref="WhistleDataSources.WithReplicaDefaults"/>), else <paramref name="whistle"/> (already resolved: configured or embedded).
+    /// <see cref="WhistleDataSources.WithDefaults"/>), else <paramref name="whistle"/> (already resolved: configured or embedded).
     /// </summary>
     public static DatabaseConnections Resolve(IConfiguration configuration, string whistle) =>
         new(whistle, configuration.GetConnectionString(DirectName) is { } direct && !string.IsNullOrWhiteSpace(direct)
-            ? WhistleDataSources.WithReplicaDefaults(direct)
+            ? WhistleDataSources.WithDefaults(direct)
             : whistle);
 
     /// <summary>

@@ -31,7 +31,7 @@ public static class DatabaseStartup
                 logger.LogInformation("Using database {Database} on {Host}:{Port} as {User} (ConnectionStrings:Whistle)", named.Database, named.Host, named.Port, named.Username);
                 await WarnUnlessServedAsync(configured, logger, "Start the service with the same ConnectionStrings__Whistle");
             }
-            return (DatabaseConnections.Resolve(configuration, WhistleDataSources.WithReplicaDefaults(configured)), null);
+            return (DatabaseConnections.Resolve(configuration, WhistleDataSources.WithDefaults(configured)), null);
         }
         var directory = configuration[$"{WhistleOptions.Section}:{nameof(WhistleOptions.DataDirectory)}"]
             ?? EmbeddedPostgres.DefaultDataDirectory();

@@ -60,7 +60,7 @@ public sealed class ReadReplica(IConfiguration configuration, IOptions<ReplicaOp
 
     private readonly ReplicaOptions _options = options.Value;
     private readonly string? _connectionString = configuration.GetConnectionString(ConnectionName) is { Length: > 0 } text
-        ? Persistence.WhistleDataSources.WithReplicaDefaults(text, "prefer-standby") : null;
+        ? Persistence.WhistleDataSources.WithDefaults(text, "prefer-standby") : null;
     private Reading? _last;
 
     private sealed record Reading(bool Standby, double LagSeconds, long MeasuredAt);

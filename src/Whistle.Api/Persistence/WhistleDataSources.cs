@@ -20,25 +20,34 @@ public static class WhistleDataSources
     });
 
     /// <summary>
-    /// The service's defaults for a connection string naming several hosts (a primary and its
-    /// standbys, in any order): writes need the primary, so <c>Target Session Attributes</c> is
-    /// <c>read-write</c> unless it says otherwise, and hosts' roles are checked again every second
-    /// instead of Npgsql's ten, so that after a failover the new primary is found at once.
+    /// The service's defaults for a configured connection string, each unless the string sets it:
+    /// <list type="bullet">
+    /// <item><c>Cancellation Timeout=-1</c>: a command that times out (or whose request is abandoned)
+    /// breaks its connection instead of waiting for the server's answer to the cancel. PostgreSQL ends
+    /// a commit's wait for a synchronous standby when it is cancelled and answers success, the change
+    /// then on the primary alone: read, that answer would acknowledge a write a failover loses.</item>
+    /// <item>With several hosts (a primary and its standbys, in any order): <c>Target Session
+    /// Attributes</c> <c>read-write</c>, as writes need the primary, and hosts' roles checked again
+    /// every second instead of Npgsql's ten, so that after a failover the new primary is found at once.</item>
+    /// </list>
     /// </summary>
-    public static string WithReplicaDefaults(string connectionString, string targetSession = "read-write")
+    public static string WithDefaults(string connectionString, string targetSession = "read-write")
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        if (builder.Host?.Contains(',', StringComparison.Ordinal) != true)
+        if (!Names(connectionString, "Cancellation Timeout", "CancellationTimeout"))
         {
-            return connectionString;
+            builder.CancellationTimeout = -1;
         }
-        if (!Names(connectionString, "Target Session Attributes", "TargetSessionAttributes"))
+        if (builder.Host?.Contains(',', StringComparison.Ordinal) == true)
         {
-            builder.TargetSessionAttributes = targetSession;
-        }
-        if (!Names(connectionString, "Host Recheck Seconds", "HostRecheckSeconds"))
-        {
-            builder.HostRecheckSeconds = 1;
+            if (!Names(connectionString, "Target Session Attributes", "TargetSessionAttributes"))
+            {
+                builder.TargetSessionAttributes = targetSession;
+            }
+            if (!Names(connectionString, "Host Recheck Seconds", "HostRecheckSeconds"))
+            {
+                builder.HostRecheckSeconds = 1;
+            }
         }
         return builder.ConnectionString;
     }

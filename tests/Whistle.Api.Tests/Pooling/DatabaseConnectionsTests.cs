@@ -22,8 +22,23 @@ public class DatabaseConnectionsTests
         var connections = DatabaseConnections.Resolve(
             Configuration(("ConnectionStrings:WhistleDirect", "Host=db-primary;Database=whistle")), "Host=pgbouncer;Port=6432;Database=whistle");
 
-        Assert.Equal(("Host=pgbouncer;Port=6432;Database=whistle", "Host=db-primary;Database=whistle"), (connections.Whistle, connections.Direct));
+        Assert.Equal(("Host=pgbouncer;Port=6432;Database=whistle", "Host=db-primary;Database=whistle;Cancellation Timeout=-1"),
+            (connections.Whistle, connections.Direct));
     }
+
+    [Theory]
+    // A timed-out command breaks its connection rather than read the answer to its cancel (a commit's wait for the standby, cut short, answers success).
+    [InlineData("Host=db;Database=whistle", "Host=db;Database=whistle;Cancellation Timeout=-1")]
+    [InlineData("Host=db;Database=whistle;Cancellation Timeout=2000", "Host=db;Database=whistle;Cancellation Timeout=2000")]
+    // Several hosts: writes find the primary, and look for it again every second.
+    [InlineData("Host=db1,db2;Database=whistle",
+        "Host=db1,db2;Database=whistle;Cancellation Timeout=-1;Target Session Attributes=read-write;Host Recheck Seconds=1")]
+    [InlineData("Host=db1,db2;Database=whistle;Target Session Attributes=primary;Host Recheck Seconds=5",
+        "Host=db1,db2;Database=whistle;Target Session Attributes=primary;Host Recheck Seconds=5;Cancellation Timeout=-1")]
+    public void A_configured_connection_string_gets_the_services_defaults_unless_it_sets_them(string configured, string used) =>
+        Assert.Equal(
+            new Npgsql.NpgsqlConnectionStringBuilder(used).OrderBy(p => p.Key).ToList(),
+            new Npgsql.NpgsqlConnectionStringBuilder(Whistle.Api.Persistence.WhistleDataSources.WithDefaults(configured)).OrderBy(p => p.Key).ToList());
 
     [Theory]
     [InlineData("Host=pgbouncer;Port=6432;Database=whistle;No Reset On Close=true", false)]

@@ -219,6 +219,17 @@ public sealed class StreamingPair : ReplicatedDatabase
         }
     }
 
+    /// <summary>Stops the standby cleanly: the primary's commits then wait for a standby that is not there.</summary>
+    public void StopStandby() => Daemon.Run($"{Binaries}/pg_ctl", "stop", "-m", "fast", "-w", "-D", Standby.DataDirectory);
+
+    /// <summary>Starts the standby again on its data directory (it resumes from where it stopped).</summary>
+    public async Task StartStandbyAsync()
+    {
+        StartServer(Standby);
+        await Daemon.UntilAsync(async () => await Standby.ScalarAsync<bool>("SELECT pg_is_in_recovery()", "postgres"),
+            TimeSpan.FromSeconds(30), "the standby accepts connections");
+    }
+
     public Task PauseReplayAsync() => Standby.ScalarAsync<object>("SELECT pg_wal_replay_pause()::text", "postgres");
 
     public Task ResumeReplayAsync() => Standby.ScalarAsync<object>("SELECT pg_wal_replay_resume()::text", "postgres");

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -81,6 +82,52 @@ public sealed class FailoverTests(ITestOutputHelper output)
         AssertNothingLost(load, tally);
     }
 
+    [ClusterFact]
+    public async Task A_filing_whose_commit_times_out_waiting_for_the_synchronous_standby_is_not_acknowledged()
+    {
+        // PostgreSQL ends a commit's wait for the standby when the client cancels it, and answers
+        // success: the order is then on the primary alone. A command timeout sends such a cancel.
+        await using var pair = await StreamingPair.StartAsync();
+        await using var app = new ClusterApp(pair.WhistleReadWrite(";Command Timeout=2"));
+        await app.InitializeAsync();
+        var client = app.CreateClient();
+        await client.File();
+
+        pair.StopStandby();
+        var key = Guid.NewGuid().ToString("N");
+        var body = Filing.Valid();
+        body["description"] = "failover " + key;
+        async Task<HttpResponseMessage> FileOnce()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            return await client.SendAsync(request);
+        }
+
+        // No standby confirms it: not acknowledged, however often it is sent (a replay of what only
+        // the primary holds would be an acknowledgement too).
+        for (var i = 0; i < 2; i++)
+        {
+            using var waiting = await FileOnce();
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, waiting.StatusCode);
+            Assert.True(waiting.Headers.RetryAfter is not null, "a 503 says when to retry");
+        }
+
+        // The primary is lost; the standby, which never received the filing, takes over.
+        pair.Primary.SignalAll("KILL");
+        await pair.StartStandbyAsync();
+        await pair.PromoteAsync();
+        Guid? acknowledged = null;
+        await Daemon.UntilAsync(async () =>
+        {
+            using var retry = await FileOnce();
+            acknowledged = retry.StatusCode == HttpStatusCode.Created ? (await retry.Content.ReadFromJsonAsync<Order>(WhistleApp.Json))!.Id : null;
+            return acknowledged is not null;
+        }, TimeSpan.FromSeconds(60), "the filing acknowledged by the new primary");
+        Assert.Equal(1L, await pair.Standby.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{acknowledged}'"));
+        Assert.Equal(1L, await pair.Standby.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE description = 'failover {key}'"));
+    }
+
     [ClusterFact(patroni: true)]
     public async Task Patroni_promotes_the_synchronous_standby_when_the_primary_is_killed_and_the_service_loses_nothing_and_runs_no_escalation_twice()
     {
@@ -158,6 +205,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var promotedAt = load.Now;
         await Daemon.UntilAsync(() => Task.FromResult(load.Acknowledged.Any(a => a.At > promotedAt)), TimeSpan.FromSeconds(40), "a filing acknowledged on the new primary");
 
+        var thawedAt = load.Now;
         cluster.Thaw(frozen);
         TimeSpan rejoined;
         try
@@ -175,7 +223,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         var tally = await load.CountAsync(survivor.ConnectionString());
         var (window, _) = load.GapAfter(frozenAt);
-        output.WriteLine($"frozen primary: promoted {(promotedAt - frozenAt).TotalSeconds:0.0} s after the freeze; no filing acknowledged for {window.TotalSeconds:0.0} s; rejoined as a standby {rejoined.TotalSeconds:0.0} s after the thaw; {tally}; answers {load.StatusLine()}");
+        output.WriteLine($"frozen primary: frozen at {frozenAt.TotalSeconds:0.000} s, thawed at {thawedAt.TotalSeconds:0.000} s; promoted {(promotedAt - frozenAt).TotalSeconds:0.0} s after the freeze; no filing acknowledged for {window.TotalSeconds:0.0} s; rejoined as a standby {rejoined.TotalSeconds:0.0} s after the thaw; {tally}; answers {load.StatusLine()}");
         AssertNothingLost(load, tally);
         // What it acknowledged before the freeze, and all since, is on it again as a standby.
         await Daemon.UntilAsync(async () => (await load.CountAsync(frozen.ConnectionString())).Found == tally.Acknowledged,

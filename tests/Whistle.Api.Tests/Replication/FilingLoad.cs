@@ -20,8 +20,8 @@ public sealed class FilingLoad
 
     public ConcurrentDictionary<int, int> Statuses { get; } = new();
 
-    /// <summary>Acknowledged filings: the key (also the order's description) and when, on this load's clock.</summary>
-    public ConcurrentBag<(string Key, Guid Id, TimeSpan At)> Acknowledged { get; } = [];
+    /// <summary>Acknowledged filings: the key (also the order's description), when (on this load's clock), and whether the answer was a replay.</summary>
+    public ConcurrentBag<(string Key, Guid Id, TimeSpan At, bool Replayed)> Acknowledged { get; } = [];
 
     public TimeSpan Now => _clock.Elapsed;
 
@@ -56,7 +56,7 @@ public sealed class FilingLoad
                 if (response.StatusCode == HttpStatusCode.Created)
                 {
                     var order = await response.Content.ReadFromJsonAsync<Order>(WhistleApp.Json);
-                    Acknowledged.Add((key, order!.Id, Now));
+                    Acknowledged.Add((key, order!.Id, Now, response.Headers.Contains("Idempotent-Replayed")));
                     break;
                 }
                 await Task.Delay(response.StatusCode == HttpStatusCode.ServiceUnavailable ? 100 : 500);
@@ -104,16 +104,20 @@ public sealed class FilingLoad
             stored[key] = stored.GetValueOrDefault(key) + 1;
         }
         var acknowledged = Acknowledged.ToList();
+        var missing = acknowledged.Where(a => !ids.Contains(a.Id)).ToList();
         return new Tally(
             acknowledged.Count,
-            acknowledged.Count(a => ids.Contains(a.Id)),
-            acknowledged.Count(a => !ids.Contains(a.Id)),
-            stored.Values.Sum(n => n - 1));
+            acknowledged.Count - missing.Count,
+            missing.Count,
+            stored.Values.Sum(n => n - 1),
+            string.Join("; ", missing.Select(a =>
+                $"{a.Key} acknowledged at {a.At.TotalSeconds:0.000} s{(a.Replayed ? " (a replay)" : "")}, its key stored {stored.GetValueOrDefault(a.Key)} time(s)")));
     }
 
-    public sealed record Tally(int Acknowledged, int Found, int Missing, int Duplicates)
+    public sealed record Tally(int Acknowledged, int Found, int Missing, int Duplicates, string MissingDetail = "")
     {
-        public override string ToString() => $"acknowledged {Acknowledged}, found {Found}, missing {Missing}, duplicates {Duplicates}";
+        public override string ToString() =>
+            $"acknowledged {Acknowledged}, found {Found}, missing {Missing}, duplicates {Duplicates}{(Missing > 0 ? $" [{MissingDetail}]" : "")}";
     }
 
     public string StatusLine() => string.Join(", ", Statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}"));
