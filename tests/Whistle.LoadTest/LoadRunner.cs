@@ -141,7 +141,7 @@ internal sealed class LoadRunner
             return order.Recorder;
         }, ct));
         var recorders = await Task.WhenAll(workers);
-        return new PhaseResult(recorders, Stopwatch.GetElapsedTime(start));
+        return new PhaseResult(recorders, Stopwatch.GetElapsedTime(start), start);
     }
 
     private static long Ticks(TimeSpan duration) => (long)(duration.TotalSeconds * Stopwatch.Frequency);
@@ -255,7 +255,7 @@ internal sealed class LoadRunner
             {
                 Recorder.Note($"{operation}: {e.GetType().Name} {e.Message}");
             }
-            Recorder.Record(operation, Stopwatch.GetElapsedTime(due).TotalMilliseconds, lag, ok);
+            Recorder.Record(operation, Stopwatch.GetElapsedTime(due).TotalMilliseconds, lag, ok, due);
             if (!ok)
             {
                 // A failed step abandons the order: the next request files a new one.
@@ -285,10 +285,23 @@ internal sealed class Recorder
 
     public List<string> ErrorExamples { get; } = [];
 
-    public void Record(Operation operation, double milliseconds, double lag, bool ok)
+    /// <summary>Requests slower than <see cref="SlowMilliseconds"/>: when each was due (a Stopwatch timestamp), its latency, and its latency less its lag.</summary>
+    public List<(long Due, double Milliseconds, double SinceSent)> Slow { get; } = [];
+
+    public const double SlowMilliseconds = 25;
+
+    /// <summary>Every request: when it was due (a Stopwatch timestamp) and its latency.</summary>
+    public List<(long Due, double Milliseconds)> Timeline { get; } = new(4096);
+
+    public void Record(Operation operation, double milliseconds, double lag, bool ok, long due = 0)
     {
         Latencies[(int)operation].Add(milliseconds);
+        Timeline.Add((due, milliseconds));
         SinceSent.Add(milliseconds - lag);
+        if (milliseconds > SlowMilliseconds)
+        {
+            Slow.Add((due, milliseconds, milliseconds - lag));
+        }
         if (!ok)
         {
             Errors[(int)operation]++;
@@ -307,9 +320,11 @@ internal sealed class Recorder
 /// <summary>A phase's merged samples, sorted per operation for percentiles.</summary>
 internal sealed class PhaseResult
 {
-    public PhaseResult(IReadOnlyList<Recorder> recorders, TimeSpan elapsed)
+    public PhaseResult(IReadOnlyList<Recorder> recorders, TimeSpan elapsed, long start = 0)
     {
         Elapsed = elapsed;
+        Timeline = [.. recorders.SelectMany(r => r.Timeline)];
+        Slow = [.. recorders.SelectMany(r => r.Slow).Select(s => (Stopwatch.GetElapsedTime(start, s.Due).TotalSeconds, s.Milliseconds, s.SinceSent)).OrderBy(s => s.Item1)];
         Latencies = Enum.GetValues<Operation>().ToDictionary(
             op => op,
             op => recorders.SelectMany(r => r.Latencies[(int)op]).Order().ToArray());
@@ -323,6 +338,41 @@ internal sealed class PhaseResult
     }
 
     public TimeSpan Elapsed { get; }
+
+    /// <summary>The requests over 25 ms, by when they were due (seconds into the phase): whether they come in bursts, and when.</summary>
+    public IReadOnlyList<(double At, double Milliseconds, double SinceSent)> Slow { get; }
+
+    /// <summary>Every request's due time (a Stopwatch timestamp) and latency, unsorted.</summary>
+    public (long Due, double Milliseconds)[] Timeline { get; }
+
+    /// <summary>
+    /// The slow requests grouped into bursts (due within 50 ms of the previous slow one): how many bursts, how many of the slow
+    /// requests the five largest hold, and those bursts' start, length and worst latency. Stalls of the whole
+    /// service (a pause, a lock, a descheduled process) show as few large bursts; scattered slow requests as many small ones.
+    /// </summary>
+    public string Bursts()
+    {
+        if (Slow.Count == 0)
+        {
+            return "no request over 25 ms";
+        }
+        var bursts = new List<(double From, double To, int Count, double Worst)>();
+        foreach (var (at, ms, _) in Slow)
+        {
+            if (bursts.Count > 0 && at - bursts[^1].To <= 0.05)
+            {
+                var b = bursts[^1];
+                bursts[^1] = (b.From, at, b.Count + 1, Math.Max(b.Worst, ms));
+            }
+            else
+            {
+                bursts.Add((at, at, 1, ms));
+            }
+        }
+        var top = bursts.OrderByDescending(b => b.Count).Take(5).ToList();
+        return $"{Slow.Count} requests over 25 ms in {bursts.Count} bursts; the five largest hold {top.Sum(b => b.Count)}: " +
+            string.Join(", ", top.Select(b => $"{b.Count} at {b.From:F2} s for {(b.To - b.From) * 1000:F0} ms (worst {b.Worst:F0} ms)"));
+    }
 
     public IReadOnlyDictionary<Operation, double[]> Latencies { get; }
 

@@ -160,7 +160,8 @@ var halfRate = closed.RequestsPerSecond / 2;
 var streams = options.Clients * 2;
 Log($"Open loop: {halfRate:F0} requests/s over {streams} streams for {options.Seconds} s");
 var halfCpuStart = cpu.Read();
-var half = await runner.RunOpenAsync(halfRate, streams, TimeSpan.FromSeconds(options.Seconds), ct);
+var trace = new PhaseTrace(database.ConnectionString, cpu);
+var half = await trace.RunAsync(() => runner.RunOpenAsync(halfRate, streams, TimeSpan.FromSeconds(options.Seconds), ct), options.Trace, ct);
 var halfCpu = cpu.Read() - halfCpuStart;
 Log($"  {half.RequestsPerSecond:F0} requests/s, {half.Errors} errors");
 
@@ -183,7 +184,7 @@ var pgbenchCpu = cpu.Read() - pgbenchCpuStart;
 Log($"  {pgbench.Tps:F0} transactions/s, {pgbench.Failed} failed");
 
 var report = Report.Render(new Report.Inputs(
-    options, await database.ServerVersionAsync(ct), database.IsEmbedded, closed, closedCpu, half, halfCpu, halfRate, streams, filing, filingCpu, pgbenchBefore, pgbench, pgbenchCpu,
+    options, await database.ServerVersionAsync(ct), database.IsEmbedded, closed, closedCpu, half, halfCpu, halfRate, streams, trace, filing, filingCpu, pgbenchBefore, pgbench, pgbenchCpu,
     tracking ? pgbenchStatements : null, tracking ? closedStatements : null, tracking ? filingStatements : null,
     pgbenchCounters!, closedCounters!, filingCounters!));
 Console.WriteLine();
@@ -212,7 +213,7 @@ static string RepositoryRoot()
 
 namespace Whistle.LoadTest
 {
-    internal sealed record BenchOptions(int Clients, int Seconds, int WarmupSeconds, string? Connection, string? Out, string? Api = null)
+    internal sealed record BenchOptions(int Clients, int Seconds, int WarmupSeconds, string? Connection, string? Out, string? Api = null, string? Trace = null)
     {
         public const string Usage = """
             Usage: dotnet run -c Release --project tests/Whistle.LoadTest -- [options]
@@ -223,6 +224,8 @@ namespace Whistle.LoadTest
                                  default: a private durable PostgreSQL in a temporary folder, removed at the end
               --out FILE         also write the Markdown report to FILE
               --api DLL          the service build to run instead of this tree's Release one (a Whistle.Api.dll)
+              --trace FILE       write the half load's samples (every 100 ms: CPU per party, steal, PostgreSQL's
+                                 active backends and their waits, autovacuum), tab-separated
             """;
 
         public static BenchOptions? Parse(string[] args)
@@ -243,6 +246,7 @@ namespace Whistle.LoadTest
                     "--connection" => options with { Connection = value },
                     "--out" => options with { Out = Path.GetFullPath(value) },
                     "--api" when File.Exists(value) => options with { Api = Path.GetFullPath(value) },
+                    "--trace" => options with { Trace = Path.GetFullPath(value) },
                     _ => null,
                 };
                 if (options is null)
