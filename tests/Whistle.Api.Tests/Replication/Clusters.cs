@@ -230,6 +230,14 @@ public sealed class StreamingPair : ReplicatedDatabase
             TimeSpan.FromSeconds(30), "the standby accepts connections");
     }
 
+    /// <summary>Waits until the standby has replayed everything the primary has written so far.</summary>
+    public async Task CaughtUpAsync()
+    {
+        var written = await Primary.ScalarAsync<string>("SELECT pg_current_wal_lsn()::text", "postgres");
+        await Daemon.UntilAsync(async () => await Standby.ScalarAsync<bool>($"SELECT pg_last_wal_replay_lsn() >= '{written}'::pg_lsn", "postgres"),
+            TimeSpan.FromSeconds(30), "the standby replays what the primary wrote");
+    }
+
     public Task PauseReplayAsync() => Standby.ScalarAsync<object>("SELECT pg_wal_replay_pause()::text", "postgres");
 
     public Task ResumeReplayAsync() => Standby.ScalarAsync<object>("SELECT pg_wal_replay_resume()::text", "postgres");

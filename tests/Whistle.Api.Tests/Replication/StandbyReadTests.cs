@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using Npgsql;
 using Whistle.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -20,6 +21,46 @@ public sealed class StandbyReadTests(ITestOutputHelper output)
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         return ((string)json["readFrom"]!, DateTimeOffset.Parse((string)json["asOf"]!, System.Globalization.CultureInfo.InvariantCulture),
             (long)json["figures"]!["dispatchedOrders"]!);
+    }
+
+    [ClusterFact]
+    public async Task A_catch_up_from_the_standby_later_reads_an_order_whose_change_was_in_progress_when_it_read()
+    {
+        // A standby's snapshot lists no transaction in progress: a catch-up that trusted it would never
+        // read an order changed by a transaction still open at that moment (the dashboard once stayed one short).
+        await using var pair = await StreamingPair.StartAsync();
+        await using (var app = new ClusterApp(pair.ConnectionString))
+        {
+            await app.InitializeAsync();
+            var client = app.CreateClient();
+            await client.File();
+            await client.File();
+        }
+        var (first, second) = (await pair.Primary.ScalarAsync<long>("SELECT min(number) FROM orders"), await pair.Primary.ScalarAsync<long>("SELECT max(number) FROM orders"));
+
+        await using var open = new NpgsqlConnection(pair.Primary.ConnectionString());
+        await open.OpenAsync();
+        await using var inProgress = await open.BeginTransactionAsync();
+        await using (var change = new NpgsqlCommand($"UPDATE orders SET reopen_count = 7 WHERE number = {first}", open, inProgress))
+        {
+            await change.ExecuteNonQueryAsync();
+        }
+        // A later transaction commits around it, so the standby's snapshot has the open one below its xmax.
+        await pair.Primary.ScalarAsync<object>($"UPDATE orders SET reopen_count = 1 WHERE number = {second} RETURNING 1");
+        await pair.CaughtUpAsync();
+
+        await using var standby = new NpgsqlConnection(pair.Standby.ConnectionString());
+        await standby.OpenAsync();
+        var read = new List<Whistle.Api.Features.Stats.OrderRow>();
+        var snapshot = await Whistle.Api.Features.Stats.ChangedOrders.ReadAsync(standby, null, 1000, rows => { read.AddRange(rows); return Task.CompletedTask; }, default);
+        Assert.Equal(1, read.Single(r => r.Number == second).Reopens);
+        Assert.Equal(0, read.Single(r => r.Number == first).Reopens);
+
+        await inProgress.CommitAsync();
+        await pair.CaughtUpAsync();
+        read.Clear();
+        await Whistle.Api.Features.Stats.ChangedOrders.ReadAsync(standby, snapshot, 1000, rows => { read.AddRange(rows); return Task.CompletedTask; }, default);
+        Assert.Equal(7, Assert.Single(read, r => r.Number == first).Reopens);
     }
 
     [ClusterFact]

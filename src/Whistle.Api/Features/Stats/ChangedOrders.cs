@@ -37,8 +37,19 @@ internal static class ChangedOrders
                o.acknowledge_by, o.resolved_at, o.resolve_by, o.rating,
                o.return_count, o.reopen_count, o.escalation_count, o.cancel_reason,
                {Parts("department_code")}, {Parts("reported_at")}, {Parts("declined_at")}, {Parts("acknowledge_by")}
-        FROM (SELECT pg_current_snapshot()::text AS snapshot) s
+        FROM (SELECT {Snapshot} AS snapshot) s
         LEFT JOIN LATERAL (SELECT * FROM orders
+        """;
+
+    // The statement's snapshot as pg_snapshot text. A standby's lists no transaction in progress
+    // (PostgreSQL keeps a standby's running transactions apart, in the snapshot's subxip, which
+    // pg_current_snapshot does not report): read as if it did, an order written by one of them
+    // would be below the next read's bound and never read. Only its xmin holds there (every
+    // transaction before it has ended), so from a standby the next read starts at xmin.
+    private const string Snapshot = """
+        CASE WHEN pg_is_in_recovery()
+             THEN pg_snapshot_xmin(pg_current_snapshot())::text || ':' || pg_snapshot_xmin(pg_current_snapshot())::text || ':'
+             ELSE pg_current_snapshot()::text END
         """;
 
     private static readonly string Everything = Select + ") o ON true";
