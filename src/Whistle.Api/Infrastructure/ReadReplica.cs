@@ -26,7 +26,7 @@ public sealed class ReplicaOptions
 }
 
 /// <summary>
-/// The standby that reads allowed to lag may use (<c>ConnectionStrings:WhistleReadOnly</c>, typically
+/// The standby that reads allowed to lag may use (<see cref="DatabaseConnections.ReadOnly"/>, typically
 /// several hosts with <c>Target Session Attributes=prefer-standby</c>): the statistics' catch-up, and
 /// with them the dashboards. It measures the standby's replay lag every <see cref="ReplicaOptions.CheckInterval"/>
 /// and offers it only while the lag is within <see cref="ReplicaOptions.MaxLagSeconds"/> and the
@@ -38,10 +38,8 @@ public sealed class ReplicaOptions
 /// orders may lag, by at most the bound, and they say so: <c>readFrom</c>, and an <c>asOf</c> that
 /// is the standby's last replayed commit when it is behind.
 /// </remarks>
-public sealed class ReadReplica(IConfiguration configuration, IOptions<ReplicaOptions> options, ILogger<ReadReplica> logger) : BackgroundService
+public sealed class ReadReplica(DatabaseConnections connections, IOptions<ReplicaOptions> options, ILogger<ReadReplica> logger) : BackgroundService
 {
-    public const string ConnectionName = "WhistleReadOnly";
-
     /// <summary>
     /// The standby's lag in seconds: none while it has replayed all it received (an idle primary
     /// sends nothing, so an old last commit is not lag); otherwise the age of its last replayed commit.
@@ -59,8 +57,7 @@ public sealed class ReadReplica(IConfiguration configuration, IOptions<ReplicaOp
         """;
 
     private readonly ReplicaOptions _options = options.Value;
-    private readonly string? _connectionString = configuration.GetConnectionString(ConnectionName) is { Length: > 0 } text
-        ? Persistence.WhistleDataSources.WithDefaults(text, "prefer-standby") : null;
+    private readonly string? _connectionString = connections.ReadOnly;
     private Reading? _last;
 
     private sealed record Reading(bool Standby, double LagSeconds, long MeasuredAt);

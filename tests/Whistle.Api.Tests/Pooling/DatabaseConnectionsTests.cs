@@ -26,6 +26,17 @@ public class DatabaseConnectionsTests
             (connections.Whistle, connections.Direct));
     }
 
+    [Fact]
+    public void WhistleReadOnly_names_the_standby_and_prefers_one_among_several_hosts()
+    {
+        Assert.Null(DatabaseConnections.Resolve(Configuration(), "Host=db;Database=whistle").ReadOnly);
+
+        var connections = DatabaseConnections.Resolve(
+            Configuration(("ConnectionStrings:WhistleReadOnly", "Host=db2,db1;Database=whistle")), "Host=db1,db2;Database=whistle");
+
+        Assert.Equal("prefer-standby", new Npgsql.NpgsqlConnectionStringBuilder(connections.ReadOnly).TargetSessionAttributes);
+    }
+
     [Theory]
     // A timed-out command breaks its connection rather than read the answer to its cancel (a commit's wait for the standby, cut short, answers success).
     [InlineData("Host=db;Database=whistle", "Host=db;Database=whistle;Cancellation Timeout=-1")]
