@@ -110,7 +110,7 @@ public abstract class ReplicatedDatabase : IAsyncDisposable
         await DatabaseStartup.PrepareAsync(db, loadReferenceData: true, default);
     }
 
-    public string Logs() => string.Join("\n", Daemons.Select(d => $"--- {Path.GetFileName(d.LogFile)}\n{d.Tail(15)}"));
+    public string Logs() => string.Join("\n", Daemons.Select(d => $"--- {Path.GetFileName(d.LogFile)}\n{d.Tail(15)}\n--- {Path.GetFileName(d.LogFile)}, its events\n{d.Events()}"));
 
     public virtual async ValueTask DisposeAsync()
     {

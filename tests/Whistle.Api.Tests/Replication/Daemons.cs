@@ -89,6 +89,12 @@ public sealed class Daemon : IAsyncDisposable
         ? string.Join('\n', File.ReadLines(LogFile).TakeLast(lines))
         : "";
 
+    /// <summary>The last <paramref name="lines"/> lines that are not routine (a Patroni's "no action" heartbeat), for a failure's story.</summary>
+    public string Events(int lines = 40) => File.Exists(LogFile)
+        ? string.Join('\n', File.ReadLines(LogFile).Where(l => !l.Contains("no action", StringComparison.Ordinal)
+            && !l.Contains("Lock owner:", StringComparison.Ordinal)).TakeLast(lines))
+        : "";
+
     /// <summary>Sends a signal (KILL, STOP, CONT, TERM) to a process by id; false when it is gone.</summary>
     public static bool Kill(int pid, string signal)
     {
