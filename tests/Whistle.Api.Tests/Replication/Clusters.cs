@@ -251,6 +251,12 @@ public sealed class StreamingPair : ReplicatedDatabase
 /// other a synchronous standby (synchronous_mode), and promotes it when the primary's leader key
 /// expires (TTL 10 s here, so a test sees a failover in seconds).
 /// </summary>
+/// <remarks>
+/// Through etcd's v2 API (<c>etcd:</c>), not v3 (<c>etcd3:</c>): Patroni 3.0.2 renews its leader key over
+/// v3 with a plain write under a fresh lease, so a frozen leader's Patroni, thawed, wrote the key back
+/// over the new primary's from its stale view and the new primary was demoted (seen twice in CI). Over v2
+/// the renewal is a compare-and-swap on its own name, which fails once another node holds the key.
+/// </remarks>
 public sealed class PatroniCluster : ReplicatedDatabase
 {
     public const int TtlSeconds = 10;
@@ -279,6 +285,8 @@ public sealed class PatroniCluster : ReplicatedDatabase
                 "--listen-client-urls", $"http://127.0.0.1:{cluster._etcdPort}", "--advertise-client-urls", $"http://127.0.0.1:{cluster._etcdPort}",
                 "--listen-peer-urls", $"http://127.0.0.1:{peer}", "--initial-advertise-peer-urls", $"http://127.0.0.1:{peer}",
                 "--initial-cluster", $"etcd=http://127.0.0.1:{peer}",
+                // Patroni talks to it through the v2 API (see StartNode).
+                "--enable-v2=true",
             ], Path.Combine(cluster.Folder, "etcd.log")));
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
             await Daemon.UntilAsync(async () => (await http.GetAsync($"http://127.0.0.1:{cluster._etcdPort}/health")).IsSuccessStatusCode,
@@ -310,8 +318,8 @@ public sealed class PatroniCluster : ReplicatedDatabase
             restapi:
               listen: 127.0.0.1:{rest}
               connect_address: 127.0.0.1:{rest}
-            etcd3:
-              hosts: 127.0.0.1:{_etcdPort}
+            etcd:
+              host: 127.0.0.1:{_etcdPort}
             bootstrap:
               dcs:
                 ttl: {TtlSeconds}

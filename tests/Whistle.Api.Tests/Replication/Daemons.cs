@@ -89,11 +89,19 @@ public sealed class Daemon : IAsyncDisposable
         ? string.Join('\n', File.ReadLines(LogFile).TakeLast(lines))
         : "";
 
-    /// <summary>The last <paramref name="lines"/> lines that are not routine (a Patroni's "no action" heartbeat), for a failure's story.</summary>
-    public string Events(int lines = 40) => File.Exists(LogFile)
-        ? string.Join('\n', File.ReadLines(LogFile).Where(l => !l.Contains("no action", StringComparison.Ordinal)
-            && !l.Contains("Lock owner:", StringComparison.Ordinal)).TakeLast(lines))
-        : "";
+    /// <summary>
+    /// The log's story: each distinct message once, where it first appeared (the timestamp set aside), the last
+    /// <paramref name="lines"/> of them. A Patroni repeats the same few lines every second; its turns are the rest.
+    /// </summary>
+    public string Events(int lines = 60)
+    {
+        if (!File.Exists(LogFile))
+        {
+            return "";
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return string.Join('\n', File.ReadLines(LogFile).Where(l => seen.Add(l.Length > 24 && char.IsAsciiDigit(l[0]) ? l[24..] : l)).TakeLast(lines));
+    }
 
     /// <summary>Sends a signal (KILL, STOP, CONT, TERM) to a process by id; false when it is gone.</summary>
     public static bool Kill(int pid, string signal)
