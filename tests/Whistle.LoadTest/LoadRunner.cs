@@ -285,11 +285,6 @@ internal sealed class Recorder
 
     public List<string> ErrorExamples { get; } = [];
 
-    /// <summary>Requests slower than <see cref="SlowMilliseconds"/>: when each was due (a Stopwatch timestamp), its latency, and its latency less its lag.</summary>
-    public List<(long Due, double Milliseconds, double SinceSent)> Slow { get; } = [];
-
-    public const double SlowMilliseconds = 25;
-
     /// <summary>Every request: when it was due (a Stopwatch timestamp) and its latency.</summary>
     public List<(long Due, double Milliseconds)> Timeline { get; } = new(4096);
 
@@ -298,10 +293,6 @@ internal sealed class Recorder
         Latencies[(int)operation].Add(milliseconds);
         Timeline.Add((due, milliseconds));
         SinceSent.Add(milliseconds - lag);
-        if (milliseconds > SlowMilliseconds)
-        {
-            Slow.Add((due, milliseconds, milliseconds - lag));
-        }
         if (!ok)
         {
             Errors[(int)operation]++;
@@ -324,7 +315,8 @@ internal sealed class PhaseResult
     {
         Elapsed = elapsed;
         Timeline = [.. recorders.SelectMany(r => r.Timeline)];
-        Slow = [.. recorders.SelectMany(r => r.Slow).Select(s => (Stopwatch.GetElapsedTime(start, s.Due).TotalSeconds, s.Milliseconds, s.SinceSent)).OrderBy(s => s.Item1)];
+        Slow = [.. Timeline.Where(t => t.Milliseconds > SlowMilliseconds)
+            .Select(t => (Stopwatch.GetElapsedTime(start, t.Due).TotalSeconds, t.Milliseconds)).OrderBy(t => t.Item1)];
         Latencies = Enum.GetValues<Operation>().ToDictionary(
             op => op,
             op => recorders.SelectMany(r => r.Latencies[(int)op]).Order().ToArray());
@@ -340,7 +332,9 @@ internal sealed class PhaseResult
     public TimeSpan Elapsed { get; }
 
     /// <summary>The requests over 25 ms, by when they were due (seconds into the phase): whether they come in bursts, and when.</summary>
-    public IReadOnlyList<(double At, double Milliseconds, double SinceSent)> Slow { get; }
+    public IReadOnlyList<(double At, double Milliseconds)> Slow { get; }
+
+    public const double SlowMilliseconds = 25;
 
     /// <summary>Every request's due time (a Stopwatch timestamp) and latency, unsorted.</summary>
     public (long Due, double Milliseconds)[] Timeline { get; }
@@ -357,7 +351,7 @@ internal sealed class PhaseResult
             return "no request over 25 ms";
         }
         var bursts = new List<(double From, double To, int Count, double Worst)>();
-        foreach (var (at, ms, _) in Slow)
+        foreach (var (at, ms) in Slow)
         {
             if (bursts.Count > 0 && at - bursts[^1].To <= 0.05)
             {

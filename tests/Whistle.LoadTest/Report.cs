@@ -76,8 +76,9 @@ internal static class Report
         Line(text, $"When the slow ones came: {r.Half.Bursts()}.");
         Line(text);
         // The half load's p99 on two shared cores is decided by what else runs: split by the 100 ms samples of what ran.
-        var disturbed = r.Half.Timeline.Where(t => r.HalfTrace.Disturbed(t.Due, cores)).Select(t => t.Milliseconds).Order().ToArray();
-        var quiet = r.Half.Timeline.Where(t => !r.HalfTrace.Disturbed(t.Due, cores)).Select(t => t.Milliseconds).Order().ToArray();
+        var byDisturbance = r.Half.Timeline.ToLookup(t => r.HalfTrace.Disturbed(t.Due, cores), t => t.Milliseconds);
+        var disturbed = byDisturbance[true].Order().ToArray();
+        var quiet = byDisturbance[false].Order().ToArray();
         var vacuumed = r.HalfTrace.Samples.Where(s => s.Autovacuum > 0).Select(s => s.AutovacuumQuery).Distinct().ToList();
         var syncs = r.HalfTrace.Samples.Where(s => s.WalSyncs > 0).Select(s => s.MeanSyncMs).Order().ToArray();
         Line(text, $"**What else ran**: autovacuum in {r.HalfTrace.Samples.Count(s => s.Autovacuum > 0)}, steal over 5 % in " +
