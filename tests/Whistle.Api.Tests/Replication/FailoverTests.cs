@@ -95,14 +95,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
 
         pair.StopStandby();
         var key = Guid.NewGuid().ToString("N");
-        var body = Filing.Valid();
-        body["description"] = "failover " + key;
-        async Task<HttpResponseMessage> FileOnce()
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = JsonContent.Create(body) };
-            request.Headers.Add("Idempotency-Key", key);
-            return await client.SendAsync(request);
-        }
+        Task<HttpResponseMessage> FileOnce() => FilingLoad.SendAsync(client, key);
 
         // No standby confirms it: not acknowledged, however often it is sent (a replay of what only
         // the primary holds would be an acknowledgement too).

@@ -43,15 +43,11 @@ public sealed class FilingLoad
         while (!_stop.IsCancellationRequested)
         {
             var key = Guid.NewGuid().ToString("N");
-            var body = Filing.Valid();
-            body["description"] = "failover " + key;
             // Once started, a filing is sent until acknowledged (bounded), even after Stop: a phone does not give up.
             var giveUp = Stopwatch.StartNew();
             while (giveUp.Elapsed < TimeSpan.FromSeconds(90))
             {
-                using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = JsonContent.Create(body) };
-                request.Headers.Add("Idempotency-Key", key);
-                using var response = await client.SendAsync(request);
+                using var response = await SendAsync(client, key);
                 Statuses.AddOrUpdate((int)response.StatusCode, 1, (_, n) => n + 1);
                 if (response.StatusCode == HttpStatusCode.Created)
                 {
@@ -62,6 +58,16 @@ public sealed class FilingLoad
                 await Task.Delay(response.StatusCode == HttpStatusCode.ServiceUnavailable ? 100 : 500);
             }
         }
+    }
+
+    /// <summary>Sends the filing of <paramref name="key"/>: the key is its Idempotency-Key and, after "failover ", its description (how a count finds it).</summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, string key)
+    {
+        var body = Filing.Valid();
+        body["description"] = "failover " + key;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = JsonContent.Create(body) };
+        request.Headers.Add("Idempotency-Key", key);
+        return await client.SendAsync(request);
     }
 
     public async Task StopAsync()

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Npgsql;
+using Whistle.Api.Features.Stats;
 using Whistle.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -51,15 +52,15 @@ public sealed class StandbyReadTests(ITestOutputHelper output)
 
         await using var standby = new NpgsqlConnection(pair.Standby.ConnectionString());
         await standby.OpenAsync();
-        var read = new List<Whistle.Api.Features.Stats.OrderRow>();
-        var snapshot = await Whistle.Api.Features.Stats.ChangedOrders.ReadAsync(standby, null, 1000, rows => { read.AddRange(rows); return Task.CompletedTask; }, default);
+        var read = new List<OrderRow>();
+        var snapshot = await ChangedOrders.ReadAsync(standby, null, 1000, rows => { read.AddRange(rows); return Task.CompletedTask; }, default);
         Assert.Equal(1, read.Single(r => r.Number == second).Reopens);
         Assert.Equal(0, read.Single(r => r.Number == first).Reopens);
 
         await inProgress.CommitAsync();
         await pair.CaughtUpAsync();
         read.Clear();
-        await Whistle.Api.Features.Stats.ChangedOrders.ReadAsync(standby, snapshot, 1000, rows => { read.AddRange(rows); return Task.CompletedTask; }, default);
+        await ChangedOrders.ReadAsync(standby, snapshot, 1000, rows => { read.AddRange(rows); return Task.CompletedTask; }, default);
         Assert.Equal(7, Assert.Single(read, r => r.Number == first).Reopens);
     }
 
